@@ -1,0 +1,1 @@
+"""Project benchmarks; ``python -m benchmarks [NAME…]`` runs ``benchmarks/bench_*.py``."""

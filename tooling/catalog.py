@@ -1,0 +1,116 @@
+"""All policies of a repository and their clauses: loading, key resolution, checks.
+
+``Catalog.load(root)`` is what every command and the Sphinx extension start from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .citations import KeySyntaxError, ParsedKey, parse_key
+from .clauses import parse_policy_file
+from .config import Settings, load_settings
+from .errors import Code, Problem, problem
+from .markdown import role_parts, roles
+from .models import Clause, Policy
+
+_FIRST_PARA_ITEM = re.compile(r"^(?P<art>\d+(?:-\d+)?)\.1\((?P<item>\d+)\)$")
+
+
+@dataclass
+class Catalog:
+    root: Path
+    settings: Settings
+    policies: list[Policy] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    _by_key: dict[str, Clause] = field(default_factory=dict)
+    _by_id: dict[str, Policy] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path, settings: Settings | None = None) -> "Catalog":
+        root = Path(root)
+        settings = settings or load_settings(root)
+        catalog = cls(root=root, settings=settings)
+        for path in policy_files(root, settings):
+            policy, problems = parse_policy_file(path, root, settings.language)
+            catalog.problems += problems
+            if policy is None:
+                continue
+            other = catalog._by_id.get(policy.id)
+            if other is not None:
+                catalog.problems.append(problem(
+                    Code.POLICY_ID_DUPLICATE, f"policy id {policy.id} is also used by {other.path}", path, 2))
+                continue
+            catalog.add(policy)
+        return catalog
+
+    def add(self, policy: Policy) -> None:
+        self.policies.append(policy)
+        self._by_id[policy.id] = policy
+        for clause in policy.clauses:
+            self._by_key[clause.key] = clause
+
+    @property
+    def clauses(self) -> Iterator[Clause]:
+        for policy in self.policies:
+            yield from policy.clauses
+
+    def policy(self, policy_id: str) -> Policy | None:
+        return self._by_id.get(policy_id.upper())
+
+    def get(self, key: str | ParsedKey) -> Clause | None:
+        """Resolve a citation key (any accepted spelling) to its clause, or None."""
+        parsed = parse_key(key) if isinstance(key, str) else key
+        clause = self._by_key.get(parsed.key)
+        if clause is None:  # 第十二条第一款第（一）项 is the same as 第十二条第（一）项
+            match = _FIRST_PARA_ITEM.match(parsed.number)
+            if match:
+                clause = self._by_key.get(f"{parsed.policy} {match['art']}({match['item']})")
+        return clause
+
+    def resolve(self, text: str, file: str | Path, line: int) -> tuple[Clause | None, Problem | None]:
+        """Resolve a citation written in a file; a problem names the file and line if it fails."""
+        try:
+            parsed = parse_key(text)
+        except KeySyntaxError as exc:
+            return None, problem(Code.CITATION_SYNTAX, f"bad citation {text!r}: {exc}", file, line)
+        clause = self.get(parsed)
+        if clause is None:
+            known = "" if self.policy(parsed.policy) else f" (no policy with id {parsed.policy})"
+            return None, problem(Code.CITATION_UNKNOWN, f"unknown clause {parsed.key!r}{known}", file, line)
+        return clause, None
+
+    def check_citations(self) -> list[Problem]:
+        """Every ``{clause}`` role in every page of the site must resolve."""
+        problems: list[Problem] = []
+        for path in site_pages(self.root, self.settings):
+            try:
+                source = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(problem(Code.INPUT_UNREADABLE, f"cannot read: {exc}", path, 1))
+                continue
+            for use in roles(source):
+                if use.name != "clause":
+                    continue
+                _, target = role_parts(use.content)
+                _, prob = self.resolve(target, path, use.line)
+                if prob:
+                    problems.append(prob)
+        return problems
+
+
+def policy_files(root: Path, settings: Settings) -> list[Path]:
+    folder = root / settings.policies_dir
+    return sorted(p for p in folder.rglob("*.md") if p.name != "index.md") if folder.is_dir() else []
+
+
+def site_pages(root: Path, settings: Settings) -> list[Path]:
+    """The Markdown pages the site is built from (policies, FAQ pages, the home page)."""
+    pages = [root / "index.md"] if (root / "index.md").is_file() else []
+    for folder in (settings.policies_dir, settings.faq_dir):
+        if (root / folder).is_dir():
+            pages += sorted((root / folder).rglob("*.md"))
+    return pages

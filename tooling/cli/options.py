@@ -1,0 +1,60 @@
+"""Options every command shares, defined once (as sqlite-utils does with its decorators)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import BaseModel
+
+from ..errors import PolicyToolError, Problem
+
+
+def root_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--root DIR``: the policy repository (holds policies/ and faq/)."""
+    return click.option(
+        "--root", "root", type=click.Path(file_okay=False, path_type=Path), envvar="POLICY_ROOT",
+        default=".", show_default="$POLICY_ROOT or the current directory",
+        help="Policy repository: the folder that holds policies/ and faq/.")(fn)
+
+
+def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--json``: machine-readable output on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(fn)
+
+
+def common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return root_option(json_option(fn))
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+
+
+def echo_jsonl(value: Any) -> None:
+    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False))
+
+
+def report(problems: list[Problem]) -> None:
+    """Problems go to stderr, one ``file:line: …`` per line."""
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+def fail(problems: list[Problem] | PolicyToolError, code: int = 1) -> None:
+    report(problems.problems if isinstance(problems, PolicyToolError) else problems)
+    sys.exit(code)

@@ -1,0 +1,66 @@
+"""Site settings: ``[tool.policy]`` in the policy repository's pyproject.toml, then ``POLICY_*``
+environment variables (which win), validated with pydantic. Every setting has an embedded
+default, so a repository with no configuration builds and runs offline.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from .errors import Code, PolicyToolError, problem
+
+
+class LLMSettings(BaseModel):
+    """OpenAI-compatible endpoint for the optional drafter (vLLM, Ollama, llama.cpp work too)."""
+
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout: float = 60.0
+    retries: int = 1
+    concurrency: int = 4
+
+
+class Settings(BaseModel):
+    project: str = "Policies"
+    language: Literal["zh", "en"] = "zh"
+    html_baseurl: str = ""
+    policies_dir: str = "policies"
+    faq_dir: str = "faq"
+    questions_db: str = "questions.db"
+    # Extra personal-data patterns to scrub, e.g. {"order": "SO\\d{8}"}; placeholder [order].
+    scrub_patterns: dict[str, str] = Field(default_factory=dict)
+    # Key for pseudonymous asker ids (keyed hash); set it per site, e.g. via POLICY_ASKER_KEY.
+    asker_key: str = "policy-tooling-default-key"
+    collector_url: str = ""
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+
+def load_settings(root: Path) -> Settings:
+    """Read settings for the repository at ``root``; bad settings name the file and the key."""
+    data: dict[str, Any] = {}
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = dict(tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("policy", {}))
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyToolError(problem(Code.CONFIG, f"pyproject.toml is not valid TOML: {exc}", pyproject,
+                                          getattr(exc, "lineno", 1))) from exc
+    for name, value in os.environ.items():
+        if not name.startswith("POLICY_") or name == "POLICY_ROOT":
+            continue
+        key = name.removeprefix("POLICY_").lower()
+        if key.startswith("llm_"):
+            data.setdefault("llm", {})[key.removeprefix("llm_")] = value
+        elif key in Settings.model_fields:
+            data[key] = value
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyToolError([problem(Code.CONFIG, f"[tool.policy] {'.'.join(map(str, e['loc']))}: {e['msg']}",
+                                       pyproject, 1) for e in exc.errors()]) from exc

@@ -1,0 +1,105 @@
+"""One catalogue of every problem the tooling reports.
+
+Each problem has a stable code (users filter on it, tests assert on it, like myst-parser's
+``MystWarnings``), a default severity and a hint that says what to do. Problems are collected,
+not raised, so one run reports every bad file and line at once.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+
+
+class Code(str, Enum):
+    """Stable problem codes. Never renumber: users filter on these."""
+
+    # front matter
+    FRONT_MATTER_MISSING = "PL101"
+    FRONT_MATTER_YAML = "PL102"
+    FRONT_MATTER_KEY_UNKNOWN = "PL103"
+    FRONT_MATTER_KEY_MISSING = "PL104"
+    FRONT_MATTER_VALUE = "PL105"
+    POLICY_ID_DUPLICATE = "PL106"
+    # clauses
+    CLAUSE_DUPLICATE = "PL201"
+    CLAUSE_NUMERAL = "PL202"
+    ANCHOR_DUPLICATE = "PL203"
+    # citations
+    CITATION_UNKNOWN = "PL301"
+    CITATION_SYNTAX = "PL302"
+    # FAQ
+    FAQ_ID_DUPLICATE = "PL401"
+    FAQ_UNKNOWN_CLAUSE = "PL402"
+    FAQ_NO_REVIEWER = "PL403"
+    FAQ_BAD_FIELD = "PL404"
+    FAQ_STALE = "PL405"
+    # input files and questions
+    INPUT_UNREADABLE = "PL501"
+    INPUT_RECORD = "PL502"
+    # configuration
+    CONFIG = "PL601"
+
+
+HINTS: dict[Code, str] = {
+    Code.FRONT_MATTER_MISSING: "start the file with a '---' YAML block: policy, title, version, effective, owner",
+    Code.FRONT_MATTER_YAML: "fix the YAML syntax of the front matter (indentation, quotes, colons)",
+    Code.FRONT_MATTER_KEY_UNKNOWN: "remove the key or correct its spelling; allowed: policy, title, version, effective, owner, language",
+    Code.FRONT_MATTER_KEY_MISSING: "add the key to the front matter",
+    Code.FRONT_MATTER_VALUE: "correct the value (dates as YYYY-MM-DD, policy ids in A-Z and 0-9, language zh or en)",
+    Code.POLICY_ID_DUPLICATE: "give each policy file its own 'policy' id",
+    Code.CLAUSE_DUPLICATE: "renumber one of the two clauses so every number is used once",
+    Code.CLAUSE_NUMERAL: "write the article number as Chinese numerals (第十二条) or arabic digits",
+    Code.ANCHOR_DUPLICATE: "two clauses (or an explicit target) produce the same anchor: rename the explicit target",
+    Code.CITATION_UNKNOWN: "cite an existing clause, e.g. SALES 4.2 (run 'policy clauses' to list them)",
+    Code.CITATION_SYNTAX: "write a citation as '<POLICY> <number>', e.g. SALES 4.2 or REBATE 第十二条",
+    Code.FAQ_ID_DUPLICATE: "FAQ ids are never reused: give the new entry the next free id",
+    Code.FAQ_UNKNOWN_CLAUSE: "list existing clause keys in :clauses:, e.g. SALES 4.2",
+    Code.FAQ_NO_REVIEWER: "add :reviewed-by: and :reviewed-on: or use 'policy faq approve ID --by NAME'",
+    Code.FAQ_BAD_FIELD: "check the FAQ entry's options (:id:, :clauses:, :status: draft|approved|retired)",
+    Code.FAQ_STALE: "re-review the answer against the changed clause, then approve it again",
+    Code.INPUT_UNREADABLE: "check the path, the format (--format) and the encoding of the file",
+    Code.INPUT_RECORD: "fix or remove the record; the other records were kept",
+    Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
+}
+
+SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning}
+
+
+class Problem(BaseModel):
+    """A problem found in a file, printed as ``file:line: CODE message (hint)``."""
+
+    code: Code
+    message: str
+    file: str | None = None
+    line: int | None = None
+    severity: Severity = Severity.error
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line or 1}: " if self.file else ""
+        hint = f" — hint: {self.hint}" if self.hint else ""
+        return f"{where}{self.severity.value} {self.code.value} {self.message}{hint}"
+
+
+def problem(code: Code, message: str, file: str | Path | None = None, line: int | None = None,
+            severity: Severity | None = None) -> Problem:
+    """Build a problem with the catalogue's hint and default severity."""
+    return Problem(code=code, message=message, file=str(file) if file is not None else None,
+                   line=line, severity=severity or SEVERITY.get(code, Severity.error),
+                   hint=HINTS.get(code, ""))
+
+
+class PolicyToolError(Exception):
+    """Raised when a command cannot go on; carries the problems that stopped it."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        self.problems = problems if isinstance(problems, list) else [problems]
+        super().__init__("\n".join(str(p) for p in self.problems))
