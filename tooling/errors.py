@@ -46,6 +46,13 @@ class Code(str, Enum):
     INPUT_RECORD = "PL502"
     # configuration
     CONFIG = "PL601"
+    # history (git releases, diffs, staleness)
+    HISTORY_NO_GIT = "PL901"
+    HISTORY_UNKNOWN_REF = "PL902"
+    HISTORY_NO_POLICY = "PL903"
+    HISTORY_BAD_VERSION = "PL904"
+    CLAUSE_HASHES_FORMAT = "PL905"
+    CITATION_RENUMBERED = "PL906"
 
 
 HINTS: dict[Code, str] = {
@@ -68,9 +75,15 @@ HINTS: dict[Code, str] = {
     Code.INPUT_UNREADABLE: "check the path, the format (--format) and the encoding of the file",
     Code.INPUT_RECORD: "fix or remove the record; the other records were kept",
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
+    Code.HISTORY_NO_GIT: "run the command inside a git repository (git init; commit the policies) — history comes from git",
+    Code.HISTORY_UNKNOWN_REF: "name a release version (see 'policy history POLICY'), a tag or a commit",
+    Code.HISTORY_NO_POLICY: "check the policy id ('policy clauses' lists them) and that its file is committed",
+    Code.HISTORY_BAD_VERSION: "this committed version of the file has bad front matter; it was skipped (fix it in a new commit if it matters)",
+    Code.CLAUSE_HASHES_FORMAT: "write :clause-hashes: as 'POLICY@VERSION NUMBER=HASH, …' (re-approve the entry to regenerate it)",
+    Code.CITATION_RENUMBERED: "the clause was renumbered: cite its new number (see 'policy diff POLICY OLD NEW')",
 }
 
-SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning}
+SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning}
 
 
 class Problem(BaseModel):
