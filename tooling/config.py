@@ -33,6 +33,8 @@ class Settings(BaseModel):
     policies_dir: str = "policies"
     faq_dir: str = "faq"
     questions_db: str = "questions.db"
+    # Time zone for question times written without an offset (spreadsheets, chat exports).
+    questions_timezone: str = "Asia/Shanghai"
     # Extra personal-data patterns to scrub, e.g. {"order": "SO\\d{8}"}; placeholder [order].
     scrub_patterns: dict[str, str] = Field(default_factory=dict)
     # Key for pseudonymous asker ids (keyed hash); set it per site, e.g. via POLICY_ASKER_KEY.

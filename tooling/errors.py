@@ -44,6 +44,13 @@ class Code(str, Enum):
     # input files and questions
     INPUT_UNREADABLE = "PL501"
     INPUT_RECORD = "PL502"
+    INPUT_ENCODING = "PL503"
+    INPUT_FORMAT = "PL504"
+    QUESTION_NOT_ASKING = "PL505"
+    QUESTION_EMPTY = "PL506"
+    QUESTION_TIME = "PL507"
+    QUESTION_STORE = "PL508"
+    INPUT_COLUMN = "PL509"
     # configuration
     CONFIG = "PL601"
     # history (git releases, diffs, staleness)
@@ -74,6 +81,13 @@ HINTS: dict[Code, str] = {
     Code.FAQ_STALE: "re-review the answer against the changed clause, then approve it again",
     Code.INPUT_UNREADABLE: "check the path, the format (--format) and the encoding of the file",
     Code.INPUT_RECORD: "fix or remove the record; the other records were kept",
+    Code.INPUT_ENCODING: "save the file as UTF-8, or name its encoding with --encoding (e.g. gb18030)",
+    Code.INPUT_FORMAT: "name the format with --format csv|xlsx|jsonl|eml|mbox|slack|chat|text",
+    Code.QUESTION_NOT_ASKING: "chat messages are kept only when they ask something; pass --all to keep every message",
+    Code.QUESTION_EMPTY: "the record has no question text; fill the text column or remove the record",
+    Code.QUESTION_TIME: "write the time as ISO 8601 (2026-01-05T10:00:00+08:00) or YYYY-MM-DD HH:MM",
+    Code.QUESTION_STORE: "upgrade the policy tooling, or point questions_db at another file",
+    Code.INPUT_COLUMN: "name the question column with --text-column (e.g. --text-column 问题)",
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
     Code.HISTORY_NO_GIT: "run the command inside a git repository (git init; commit the policies) — history comes from git",
     Code.HISTORY_UNKNOWN_REF: "name a release version (see 'policy history POLICY'), a tag or a commit",
