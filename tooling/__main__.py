@@ -1,0 +1,5 @@
+"""``python -m tooling`` is the ``policy`` command."""
+
+from .cli import main
+
+main()

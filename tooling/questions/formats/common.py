@@ -1,0 +1,173 @@
+"""What every reader shares: options, encoding detection, time parsing, position tracking."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Union
+from zoneinfo import ZoneInfo
+
+import charset_normalizer
+from dateutil import parser as dateparser
+
+from ...errors import Code, PolicyToolError, problem
+from ..models import RawQuestion, Rejection
+
+Item = Union[RawQuestion, Rejection]
+SAMPLE = 1 << 20
+_CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u2010-\u201f\u2026\u00b7]")
+_ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+_EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+
+
+@dataclass
+class ReadOptions:
+    """Options that readers understand; unset ones are detected."""
+
+    text_column: str | None = None
+    sheet: str | None = None
+    encoding: str | None = None
+    timezone: dt.tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    # The binary file currently being read, so ingest can show progress by bytes.
+    current: BinaryIO | None = None
+
+    def position(self) -> int:
+        try:
+            return self.current.tell() if self.current is not None and not self.current.closed else 0
+        except (OSError, ValueError):
+            return 0
+
+
+class FileError(Exception):
+    """The whole file cannot be read (no record of it is counted); carries a Rejection."""
+
+    def __init__(self, rejection: Rejection):
+        self.rejection = rejection
+        super().__init__(f"{rejection.file}:{rejection.line}: {rejection.reason}")
+
+
+def file_error(path: Path, reason: str, code: Code = Code.INPUT_UNREADABLE, line: int = 1) -> FileError:
+    return FileError(Rejection(file=str(path), line=line, reason=reason, code=code))
+
+
+def _looks_chinese(text: str) -> bool:
+    wide = [c for c in text if ord(c) > 127]
+    return bool(wide) and sum(1 for c in wide if _CHINESE.match(c)) >= 0.97 * len(wide)
+
+
+def detect_encoding(path: Path, head: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (GBK/GB2312 are subsets); anything
+    else is an error asking for ``--encoding`` rather than a silent wrong guess."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= SAMPLE:  # do not cut a multi-byte character in half
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    guesses = [m.encoding for m in charset_normalizer.from_bytes(head)]
+    try:
+        as_gb = head.decode("gb18030")
+    except UnicodeDecodeError:
+        as_gb = None
+    rank = {name: i for i, name in enumerate(guesses)}
+    if as_gb is not None and _looks_chinese(as_gb) and rank.get("big5", 99) >= rank.get("gb18030", 98):
+        return "gb18030"
+    guess = guesses[0] if guesses else "unknown"
+    raise file_error(path, f"cannot tell the text encoding (not UTF-8 or GBK/GB18030; best guess {guess}); "
+                           f"pass --encoding {guess} if that is right", Code.INPUT_ENCODING)
+
+
+def open_text(path: Path, opts: ReadOptions) -> io.TextIOWrapper:
+    """Open a text file with its detected (or given) encoding. Undecodable bytes become lone
+    surrogates (``surrogateescape``) so the reader can reject just that record, with its line."""
+    raw = open(path, "rb")
+    encoding = opts.encoding
+    if encoding is None:
+        try:
+            encoding = detect_encoding(path, raw.read(SAMPLE))
+        except FileError:
+            raw.close()
+            raise
+        raw.seek(0)
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raw.close()
+        raise file_error(path, f"unknown encoding {encoding!r}", Code.INPUT_ENCODING) from exc
+    opts.current = raw
+    return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
+
+
+def undecodable(text: str) -> bool:
+    return any("\udc80" <= c <= "\udcff" for c in text)
+
+
+def parse_time(value: object, tz: dt.tzinfo) -> dt.datetime:
+    """Parse the times exports write (ISO 8601, ``2026/1/5 10:00``, ``2026年1月5日``, epoch seconds or
+    milliseconds, Excel datetimes); times without an offset are in ``tz``. Raises ValueError."""
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, dt.date):
+        when = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)) or (isinstance(value, str) and _EPOCH.match(value.strip())):
+        seconds = float(value)
+        when = dt.datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, dt.timezone.utc)
+    elif isinstance(value, str) and value.strip():
+        text = _ZH_DATE.sub(r"\1-\2-\3 ", value.strip()).strip()
+        try:
+            when = dt.datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                when = dateparser.parse(text)
+            except (ValueError, OverflowError) as exc:
+                raise ValueError(f"cannot read the time {value!r}") from exc
+    else:
+        raise ValueError(f"cannot read the time {value!r}")
+    return when if when.tzinfo is not None else when.replace(tzinfo=tz)
+
+
+def file_time(path: Path, tz: dt.tzinfo) -> dt.datetime:
+    """When the source has no times: the file's modification time."""
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz)
+
+
+def iter_json_array(path: Path, text: str) -> Iterator[tuple[int, object]]:
+    """Yield ``(line, element)`` for each element of a top-level JSON array. A syntax error yields a
+    Rejection at its line and ends the array (JSON cannot resynchronise); earlier elements count."""
+    import json
+
+    decoder = json.JSONDecoder()
+    pos = text.find("[")
+    if pos < 0:
+        raise file_error(path, "expected a JSON array", Code.INPUT_FORMAT)
+    pos += 1
+    line = text.count("\n", 0, pos) + 1
+    last = pos
+    length = len(text)
+    while True:
+        while pos < length and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= length:
+            raise file_error(path, "the JSON array is not closed", Code.INPUT_RECORD, line)
+        if text[pos] == "]":
+            return
+        line += text.count("\n", last, pos)
+        last = pos
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield exc.lineno, Rejection(file=str(path), line=exc.lineno, code=Code.INPUT_RECORD,
+                                        reason=f"invalid JSON ({exc.msg}); the rest of the array was not read")
+            return
+        yield line, value
+        pos = end

@@ -1,0 +1,142 @@
+"""Spreadsheets: CSV/TSV (any delimiter, detected encoding) and Excel .xlsx. The question column
+is found by its header (text, question, 内容, 问题, …) or named with ``--text-column``."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+import unicodedata
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ...errors import Code
+from ..models import RawQuestion, Rejection
+from .common import FileError, Item, ReadOptions, file_error, open_text, parse_time, undecodable
+
+# Header names per field, best first (compared after NFKC + casefold + stripping).
+COLUMNS: dict[str, list[str]] = {
+    "text": ["text", "question", "questions", "question text", "content", "message", "body", "query",
+             "问题", "内容", "提问", "问题内容", "提问内容", "咨询内容", "问题描述", "留言", "消息", "咨询问题"],
+    "id": ["id", "message_id", "message id", "msg_id", "question_id", "编号", "序号", "问题编号", "工单号"],
+    "time": ["asked_at", "time", "timestamp", "datetime", "date", "created", "created_at", "submitted",
+             "submitted_at", "提问时间", "时间", "日期", "提交时间", "创建时间", "咨询时间"],
+    "asker": ["asker", "user", "sender", "from", "name", "email", "author", "提问人", "姓名", "发送人",
+              "提交人", "用户", "咨询人", "联系人"],
+    "channel": ["channel", "source", "渠道", "来源"],
+    "policy": ["policy", "policy_id", "制度", "政策"],
+}
+DELIMITERS = [",", "\t", ";", "|"]
+
+
+def _key(name: object) -> str:
+    return unicodedata.normalize("NFKC", str(name or "")).strip().casefold()
+
+
+def map_columns(header: Sequence[object], text_column: str | None, path: Path, line: int) -> dict[str, int]:
+    """Field -> column index. The text column must exist; the others are optional."""
+    keys = [_key(h) for h in header]
+    found: dict[str, int] = {}
+    for field, names in COLUMNS.items():
+        wanted = [_key(text_column)] if field == "text" and text_column else names
+        for name in wanted:
+            if name in keys:
+                found[field] = keys.index(name)
+                break
+    if "text" not in found:
+        shown = ", ".join(str(h) for h in header if h is not None) or "(empty)"
+        what = f"no column named {text_column!r}" if text_column else "no question column (text, question, 内容, 问题…)"
+        raise file_error(path, f"{what} in the header: {shown}", Code.INPUT_COLUMN, line)
+    return found
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value.strip() if isinstance(value, str) else value
+
+
+def row_item(path: Path, line: int, header: Sequence[object], row: Sequence[object], cols: dict[str, int],
+             opts: ReadOptions, fallback_time: dt.datetime) -> Item:
+    """One spreadsheet row -> RawQuestion, or a Rejection saying what is wrong with it."""
+    values = [_cell(v) for v in row]
+
+    def get(field: str) -> object:
+        index = cols.get(field)
+        return values[index] if index is not None and index < len(values) else None
+
+    text = get("text")
+    if any(isinstance(v, str) and undecodable(v) for v in values):
+        return Rejection(file=str(path), line=line, reason="bytes that are not valid in the file's encoding",
+                         code=Code.INPUT_ENCODING)
+    if not text or not str(text).strip():
+        return Rejection(file=str(path), line=line, reason="no question text", code=Code.QUESTION_EMPTY)
+    when = get("time")
+    try:
+        asked_at = parse_time(when, opts.timezone) if when not in (None, "") else fallback_time
+    except ValueError as exc:
+        return Rejection(file=str(path), line=line, reason=str(exc), code=Code.QUESTION_TIME)
+    used = set(cols.values())
+    metadata = {str(header[i]): v if isinstance(v, (str, int, float, bool)) else str(v)
+                for i, v in enumerate(values) if i not in used and i < len(header) and v not in (None, "")}
+    if when in (None, ""):
+        metadata["time_source"] = "file"
+    source_id = get("id")
+    return RawQuestion(text=str(text), line=line, source_id=str(source_id) if source_id not in (None, "") else None,
+                       asked_at=asked_at, channel=str(get("channel") or "") or None,
+                       asker=str(get("asker") or "") or None, policy=str(get("policy") or "") or None,
+                       metadata=metadata)
+
+
+def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
+    """CSV or TSV with a header row; delimiter from the header line, encoding detected."""
+    csv.field_size_limit(sys.maxsize)
+    fallback = dt.datetime.fromtimestamp(path.stat().st_mtime, opts.timezone)
+    with open_text(path, opts) as handle:
+        first, header_line = handle.readline(), 1
+        while first and not first.strip():
+            first, header_line = handle.readline(), header_line + 1
+        if not first:
+            return
+        counts = {d: first.count(d) for d in DELIMITERS}
+        delimiter = max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else (
+            "\t" if path.suffix.lower() in (".tsv", ".tab") else ",")
+        header = next(csv.reader([first], delimiter=delimiter))
+        cols = map_columns(header, opts.text_column, path, header_line)
+        reader = csv.reader(handle, delimiter=delimiter)
+        start = header_line + 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield row_item(path, start, header, row, cols, opts, fallback)
+            start = header_line + reader.line_num + 1
+
+
+def read_xlsx(path: Path, opts: ReadOptions) -> Iterator[Item]:
+    """The first sheet (or ``--sheet``) of an Excel workbook; the header is the first non-empty row."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile/openpyxl raise many types for a broken workbook
+        raise file_error(path, f"not a readable .xlsx workbook: {exc}") from exc
+    try:
+        if opts.sheet:
+            if opts.sheet not in book.sheetnames:
+                raise file_error(path, f"no sheet {opts.sheet!r}; sheets: {', '.join(book.sheetnames)}", Code.INPUT_FORMAT)
+            sheet = book[opts.sheet]
+        else:
+            sheet = book.worksheets[0]
+        fallback = dt.datetime.fromtimestamp(path.stat().st_mtime, opts.timezone)
+        header: Sequence[object] | None = None
+        cols: dict[str, int] = {}
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not any(v not in (None, "") for v in row):
+                continue
+            if header is None:
+                header, cols = row, map_columns(row, opts.text_column, path, number)
+                continue
+            yield row_item(path, number, header, row, cols, opts, fallback)
+    except FileError:
+        raise
+    finally:
+        book.close()

@@ -1,0 +1,167 @@
+"""The question store: one SQLite file (``questions.db`` at the root by default) with a schema
+version (``PRAGMA user_version``) and forward migrations, so old stores open with new tooling.
+
+Records are keyed by a hash of the source's own message id (or of asker + time + text), so
+``INSERT OR IGNORE`` makes every re-ingest idempotent. Each input file is written in one
+transaction: an interrupted ingest leaves the store as it was before that file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..config import load_settings
+from ..errors import Code, PolicyToolError, problem
+from .models import FileSummary, QuestionRecord, QuestionStats
+
+# Each step brings the schema from version i to i+1. Append only; never edit a released step.
+MIGRATIONS: list[str] = [
+    # 1: the records
+    """
+    CREATE TABLE questions (
+        id TEXT PRIMARY KEY, source_id TEXT, source TEXT NOT NULL, channel TEXT NOT NULL, asker TEXT,
+        asked_at TEXT NOT NULL, text TEXT NOT NULL, normalized TEXT NOT NULL, policy_hint TEXT,
+        batch TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}', raw TEXT);
+    """,
+    # 2: a sortable UTC timestamp and indexes for per-policy and time-ordered reads
+    """
+    ALTER TABLE questions ADD COLUMN asked_ts REAL;
+    UPDATE questions SET asked_ts = (julianday(asked_at) - 2440587.5) * 86400.0;
+    CREATE INDEX questions_policy ON questions (policy_hint, asked_ts);
+    CREATE INDEX questions_time ON questions (asked_ts);
+    """,
+    # 3: one row per ingested file and batch, with its counts
+    """
+    CREATE TABLE batches (
+        batch TEXT NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL, finished_at TEXT NOT NULL,
+        read INTEGER NOT NULL, stored INTEGER NOT NULL, duplicates INTEGER NOT NULL, rejected INTEGER NOT NULL,
+        PRIMARY KEY (batch, file));
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_COLUMNS = "id, source_id, source, channel, asker, asked_at, text, normalized, policy_hint, batch, metadata"
+
+
+class QuestionStore:
+    """Read and write the question store at ``path`` (created and migrated on open)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise PolicyToolError(problem(Code.QUESTION_STORE, f"cannot open the question store: {exc}",
+                                          self.path, 1)) from exc
+
+    @classmethod
+    def for_root(cls, root: Path) -> QuestionStore:
+        """The store configured for the repository at ``root`` (``questions_db``, relative to root)."""
+        return cls(Path(root) / load_settings(Path(root)).questions_db)
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise PolicyToolError(problem(
+                Code.QUESTION_STORE, f"the store has schema version {version}; this tooling knows up to "
+                f"{SCHEMA_VERSION}", self.path, 1))
+        for number in range(version, SCHEMA_VERSION):
+            # executescript commits first; wrap each step so a failed step leaves the old version.
+            self.db.executescript(f"BEGIN; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
+
+    @property
+    def version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> QuestionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One file's writes: all of them or none (also on Ctrl-C)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def insert(self, records: Iterable[QuestionRecord], raw: dict[str, str] | None = None) -> int:
+        """Insert records; those whose id is already stored are ignored. Returns how many were new."""
+        rows = [(r.id, r.source_id, r.source, r.channel, r.asker, r.asked_at.isoformat(), r.text, r.normalized,
+                 r.policy_hint, r.batch, json.dumps(r.metadata, ensure_ascii=False, default=str),
+                 (raw or {}).get(r.id), r.asked_at.timestamp()) for r in records]
+        before = self.db.total_changes
+        self.db.executemany(
+            f"INSERT OR IGNORE INTO questions ({_COLUMNS}, raw, asked_ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        return self.db.total_changes - before
+
+    def record_file(self, batch: str, part: FileSummary) -> None:
+        self.db.execute("INSERT OR REPLACE INTO batches VALUES (?,?,?,?,?,?,?,?)",
+                        (batch, part.file, part.format, dt.datetime.now(dt.timezone.utc).isoformat(),
+                         part.read, part.stored, part.duplicates, part.rejected))
+
+    def count(self, policy: str | None = None) -> int:
+        if policy is None:
+            return self.db.execute("SELECT count(*) FROM questions").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM questions WHERE policy_hint = ?", (policy.upper(),)).fetchone()[0]
+
+    def iter_records(self, policy: str | None = None) -> Iterator[QuestionRecord]:
+        """Records in time order (streamed), optionally only those hinted for one policy."""
+        where, args = ("WHERE policy_hint = ?", (policy.upper(),)) if policy else ("", ())
+        yield from self._select(f"{where} ORDER BY asked_ts, id", args)
+
+    def get(self, record_id: str) -> QuestionRecord | None:
+        for record in self._select("WHERE id = ?", (record_id,)):
+            return record
+        return None
+
+    def _select(self, where: str, args: tuple) -> Iterator[QuestionRecord]:
+        for row in self.db.execute(f"SELECT {_COLUMNS} FROM questions {where}", args):
+            yield QuestionRecord(
+                id=row[0], source_id=row[1], source=row[2], channel=row[3], asker=row[4],
+                asked_at=dt.datetime.fromisoformat(row[5]), text=row[6], normalized=row[7], policy_hint=row[8],
+                batch=row[9], metadata=json.loads(row[10]))
+
+    def raw_text(self, record_id: str) -> str | None:
+        """The unscrubbed text, only present when ingested with ``--keep-raw``. Never exported."""
+        row = self.db.execute("SELECT raw FROM questions WHERE id = ?", (record_id,)).fetchone()
+        return row[0] if row else None
+
+    def stats(self, top: int = 10) -> QuestionStats:
+        """Counts by channel, policy hint and ISO week; askers who asked more than once."""
+        q = self.db.execute
+        by_channel = dict(q("SELECT channel, count(*) FROM questions GROUP BY channel ORDER BY 2 DESC, 1"))
+        by_policy = {k or "(none)": v for k, v in
+                     q("SELECT policy_hint, count(*) FROM questions GROUP BY policy_hint ORDER BY 2 DESC, 1")}
+        weeks: Counter[str] = Counter()
+        for (asked_at,) in q("SELECT asked_at FROM questions"):
+            year, week, _ = dt.datetime.fromisoformat(asked_at).isocalendar()
+            weeks[f"{year}-W{week:02d}"] += 1
+        per_asker = q("SELECT asker, count(*) FROM questions WHERE asker IS NOT NULL GROUP BY asker "
+                      "ORDER BY 2 DESC, 1").fetchall()
+        repeated = q("SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM questions "
+                     "WHERE asker IS NOT NULL GROUP BY asker, normalized HAVING n > 1)").fetchone()[0]
+        return QuestionStats(
+            total=self.count(), by_channel=by_channel, by_policy=by_policy, by_week=dict(sorted(weeks.items())),
+            askers=len(per_asker), repeat_askers=sum(1 for _, n in per_asker if n > 1),
+            top_repeat_askers={a: n for a, n in per_asker[:top] if n > 1}, repeated_questions=repeated,
+            batches=q("SELECT count(DISTINCT batch) FROM batches").fetchone()[0])

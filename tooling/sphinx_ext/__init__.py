@@ -1,0 +1,93 @@
+"""Sphinx extension: citable clauses, the ``{clause}`` role, the home page index, clauses.json.
+
+Reads policies with the same parser as the CLI (:mod:`tooling.catalog`), so the site and
+``policy clauses`` never disagree. Configuration values:
+
+* ``policy_root`` — the repository (default: the Sphinx source folder);
+* ``policy_show_drafts`` — show draft FAQ entries with a badge (reviewer builds).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+from ..catalog import Catalog
+from ..config import load_settings
+from .anchors import apply_anchors, clause_tools, skip_node, visit_clause_tools_html
+from .home import PolicyIndex
+from .roles import ClauseRole
+from .search_zh import SearchChineseFixed
+from .state import catalog_of, set_catalog
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def _root(app: Sphinx) -> Path:
+    return Path(app.config.policy_root or app.srcdir)
+
+
+def _policy_of(app: Sphinx, docname: str):
+    return catalog_of(app.env).policy_by_doc(docname)
+
+
+def load_catalog(app: Sphinx) -> None:
+    """Parse every policy once per build; report its problems as filterable warnings."""
+    if str(STATIC) not in app.config.html_static_path:
+        app.config.html_static_path.append(str(STATIC))
+    root = _root(app)
+    catalog = Catalog.load(root, load_settings(root))
+    set_catalog(app.env, catalog)
+    for prob in catalog.problems:
+        logger.warning("%s %s (%s)", prob.code.value, prob.message, prob.hint,
+                       location=f"{prob.file}:{prob.line}", type="policy", subtype=prob.code.value)
+
+
+def on_doctree_read(app: Sphinx, doctree) -> None:
+    policy = _policy_of(app, app.env.docname)
+    if policy is None:
+        return
+    apply_anchors(doctree, policy, app.config.html_baseurl or "")
+    std = app.env.domains.standard_domain
+    for clause in policy.clauses:  # so {ref}`sales-4-2` and the {clause} role resolve
+        name = clause.title or clause.label
+        std.labels[clause.anchor] = (app.env.docname, clause.anchor, f"{clause.key} {name}")
+        std.anonlabels[clause.anchor] = (app.env.docname, clause.anchor)
+
+
+def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    policy = _policy_of(app, pagename)
+    language = policy.language if policy else ("zh" if str(app.config.language).startswith("zh") else "en")
+    context["lang_attr"] = "zh-CN" if language == "zh" else "en"  # <html lang> per page
+    context["policy"] = policy
+
+
+def write_clause_index(app: Sphinx, exception: Exception | None) -> None:
+    """``clauses.json`` at the site root: the same records as ``policy clauses --json``."""
+    if exception is not None or app.builder.format != "html":
+        return
+    records = [c.record() for c in catalog_of(app.env).clauses]
+    (Path(app.outdir) / "clauses.json").write_text(json.dumps(records, ensure_ascii=False, indent=1),
+                                                   encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("policy_root", "", "env", types=[str])
+    app.add_config_value("policy_show_drafts", False, "env", types=[bool])
+    app.add_node(clause_tools, html=(visit_clause_tools_html, None), latex=(skip_node, None),
+                 text=(skip_node, None), man=(skip_node, None), texinfo=(skip_node, None))
+    app.add_role("clause", ClauseRole())
+    app.add_directive("policy-index", PolicyIndex)
+    app.add_search_language(SearchChineseFixed)
+    app.connect("builder-inited", load_catalog)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("html-page-context", on_html_page_context)
+    app.connect("build-finished", write_clause_index)
+    app.add_css_file("policy.css")
+    app.add_js_file("policy.js")
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -1,0 +1,45 @@
+"""The ``{clause}`` role: ``{clause}`SALES 4.2``` or ``{clause}`结算规则 <SALES 4.2>```.
+
+Resolved at read time against the shared catalogue, so an unknown key is reported with the
+page and line; the link itself is a ``std:ref`` cross-reference to the clause anchor, which
+Sphinx turns into a correct relative URL from any page.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.util import logging
+from .state import catalog_of
+from sphinx.util.docutils import SphinxRole
+
+from ..citations import citation_text
+from ..markdown import role_parts
+
+logger = logging.getLogger(__name__)
+
+
+class ClauseRole(SphinxRole):
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        text, target = role_parts(self.text)
+        explicit = text != target
+        catalog = catalog_of(self.env)
+        clause, prob = catalog.resolve(target, self.env.doc2path(self.env.docname), self.lineno)
+        if clause is None:
+            logger.warning("%s %s", prob.code.value, prob.message, location=self.get_location(),
+                           type="policy", subtype=prob.code.value)
+            return [nodes.inline(self.rawtext, self.text, classes=["clause-ref", "clause-ref-unknown"])], []
+        policy = catalog.policy(clause.policy)
+        same_policy = policy.doc == self.env.docname
+        if not explicit:
+            label = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language,
+                                  clause.title)
+            if same_policy:  # inside its own policy, the policy title is noise
+                label = label.split("》", 1)[-1] if policy.language == "zh" else label[len(policy.meta.title) + 1:]
+            text = label
+        ref = addnodes.pending_xref(self.rawtext, refdomain="std", reftype="ref", reftarget=clause.anchor,
+                                    refexplicit=True, refwarn=True, refdoc=self.env.docname)
+        ref += nodes.inline(text, text, classes=["xref", "clause-ref"])
+        ref["classes"] = ["clause-ref"]
+        ref["reftitle"] = clause.key
+        return [ref], []
