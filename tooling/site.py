@@ -13,23 +13,12 @@ from .cli.options import report
 from .config import Settings, load_settings
 from .errors import Severity
 
-# An empty faq/ folder is normal in a new repository.
-SUPPRESS = ("toc.glob",)
-
 DEFAULT_INDEX = """# {project}
 
 ```{{policy-index}}
 ```
-
-```{{toctree}}
-:maxdepth: 1
-:glob:
-:hidden:
-
-policies/*
-faq/*
-```
 """
+
 
 
 def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any]:
@@ -54,7 +43,6 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
         "html_copy_source": False,
         "html_show_sourcelink": False,
         "policy_root": str(root.resolve()),
-        "suppress_warnings": list(SUPPRESS),
     }
 
 
@@ -80,7 +68,7 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     overrides: dict[str, Any] = {} if has_conf else sphinx_config(root, settings)
     overrides["policy_show_drafts"] = drafts
     # Problems were reported above with file:line and a hint; do not print them twice.
-    overrides["suppress_warnings"] = [*overrides.get("suppress_warnings", SUPPRESS), "policy"]
+    overrides["suppress_warnings"] = [*overrides.get("suppress_warnings", []), "policy"]
     with patch_docutils(root), docutils_namespace():
         app = Sphinx(str(root), str(root) if has_conf else None, str(out),
                      str(out.parent / f".doctrees-{out.name}"), "html", confoverrides=overrides,

@@ -36,10 +36,14 @@ def _policy_of(app: Sphinx, docname: str):
     return catalog_of(app.env).policy_by_doc(docname)
 
 
+def add_static_path(app: Sphinx, config) -> None:
+    """Before the environment compares configs, so an unchanged site is not fully re-read."""
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path.append(str(STATIC))
+
+
 def load_catalog(app: Sphinx) -> None:
     """Parse every policy once per build; report its problems as filterable warnings."""
-    if str(STATIC) not in app.config.html_static_path:
-        app.config.html_static_path.append(str(STATIC))
     root = _root(app)
     catalog = Catalog.load(root, load_settings(root))
     set_catalog(app.env, catalog)
@@ -60,10 +64,15 @@ def on_doctree_read(app: Sphinx, doctree) -> None:
         std.anonlabels[clause.anchor] = (app.env.docname, clause.anchor)
 
 
+def reread_home_on_new_pages(app: Sphinx, env, added: set[str], changed: set[str], removed: set[str]) -> list[str]:
+    """The home page lists every policy: re-read it when pages come or go."""
+    return [app.config.root_doc] if added or removed else []
+
+
 def on_html_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     policy = _policy_of(app, pagename)
     language = policy.language if policy else ("zh" if str(app.config.language).startswith("zh") else "en")
-    context["lang_attr"] = "zh-CN" if language == "zh" else "en"  # <html lang> per page
+    context["language"] = "zh-CN" if language == "zh" else "en"  # <html lang>, per page
     context["policy"] = policy
 
 
@@ -84,8 +93,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("clause", ClauseRole())
     app.add_directive("policy-index", PolicyIndex)
     app.add_search_language(SearchChineseFixed)
+    app.connect("config-inited", add_static_path)
     app.connect("builder-inited", load_catalog)
     app.connect("doctree-read", on_doctree_read)
+    app.connect("env-get-outdated", reread_home_on_new_pages)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", write_clause_index)
     app.add_css_file("policy.css")

@@ -46,4 +46,18 @@ class PolicyIndex(SphinxDirective):
             body += row
         group += head
         group += body
-        return [table]
+        return [table, self._toctree(catalog)]
+
+    def _toctree(self, catalog) -> nodes.Node:
+        """A hidden toctree of every policy and FAQ page, so no page is orphaned."""
+        faq_dir = catalog.settings.faq_dir.rstrip("/") + "/"
+        docs = sorted(p.doc for p in catalog.policies)
+        docs += sorted(d for d in self.env.found_docs if d.startswith(faq_dir))
+        toc = addnodes.toctree()
+        toc.update_all_atts({
+            "parent": self.env.docname, "entries": [(None, d) for d in docs], "includefiles": docs,
+            "maxdepth": 1, "caption": None, "glob": False, "hidden": True, "includehidden": False,
+            "numbered": 0, "titlesonly": False, "rawentries": []})
+        wrapper = nodes.compound(classes=["toctree-wrapper"])
+        wrapper += toc
+        return wrapper
