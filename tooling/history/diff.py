@@ -28,7 +28,7 @@ from .releases import policy_at
 #: Pairs below this similarity (0..1) are not the same clause, unless they keep their number ...
 MIN_SIMILARITY = 0.55
 #: ... in which case this lower bar applies (a clause rewritten in place is "changed").
-MIN_SIMILARITY_SAME_NUMBER = 0.3
+MIN_SIMILARITY_SAME_NUMBER = 0.4
 #: Tie-breaker towards keeping numbers; small so that real moves still win.
 SAME_NUMBER_BONUS = 0.1
 

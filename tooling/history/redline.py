@@ -52,15 +52,33 @@ def redline(old: str, new: str) -> list[RedlineOp]:
 
 
 def _fold_islands(raw: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """An unchanged space, punctuation mark or single character between two edits joins them."""
-    out: list[tuple[str, str]] = []
-    for k, (op, text) in enumerate(raw):
-        tiny = op == "equal" and (len(text) <= 1 or not text.strip())
-        if tiny and 0 < k < len(raw) - 1 and raw[k - 1][0] != "equal" and raw[k + 1][0] != "equal":
-            out += [("delete", text), ("insert", text)]
-        else:
-            out.append((op, text))
-    return out
+    """Fold an unchanged island between two edits into them when it is a space or one character,
+    or no longer than the edits on both sides (diff-match-patch's semantic cleanup rule), so a
+    rewritten sentence reads as one deletion and one insertion, not confetti."""
+    ops = list(raw)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(1, len(ops) - 1):
+            op, text = ops[k]
+            if op != "equal" or not text:
+                continue
+            before, after = _edit_size(ops, k, -1), _edit_size(ops, k, 1)
+            if before and after and (len(text) <= 1 or not text.strip() or len(text) < min(before, after)):
+                ops[k:k + 1] = [("delete", text), ("insert", text)]
+                changed = True
+                break
+    return ops
+
+
+def _edit_size(ops: list[tuple[str, str]], k: int, step: int) -> int:
+    """Length of the larger side (deleted or inserted text) of the edits next to ``ops[k]``."""
+    sizes = {"delete": 0, "insert": 0}
+    k += step
+    while 0 <= k < len(ops) and ops[k][0] != "equal":
+        sizes[ops[k][0]] += len(ops[k][1])
+        k += step
+    return max(sizes.values())
 
 
 def _coalesce(raw: list[tuple[str, str]]) -> list[RedlineOp]:
