@@ -1,0 +1,113 @@
+"""JSON-shaped sources: JSON Lines in the dev-set shape (``id, asked_at, channel, asker, text``,
+extra keys kept as metadata), the generic chat export (``[{"time", "sender", "text"}…]`` as a JSON
+array or JSON Lines), and plain text with one question per line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ...errors import Code
+from ..models import RawQuestion, Rejection
+from .common import Item, ReadOptions, file_time, iter_json_array, open_text, parse_time, undecodable
+
+_FIELDS = {
+    "text": ("text", "question", "content", "message", "body"),
+    "id": ("id", "msg_id", "message_id", "msgid"),
+    "time": ("asked_at", "time", "timestamp", "date", "created_at", "create_time", "send_time"),
+    "asker": ("asker", "sender", "from", "user", "author"),
+    "channel": ("channel",),
+    "policy": ("policy_hint", "policy"),
+}
+# Askers already written as pseudonymous ids (``sales-east-017``) are kept; anything that looks
+# like a name or an address is hashed.
+_PSEUDONYM = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+
+
+def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback: dt.datetime, chat: bool) -> Item:
+    """One JSON object -> RawQuestion, or a Rejection."""
+    if not isinstance(obj, dict):
+        return Rejection(file=str(path), line=line, reason=f"expected a JSON object, got {type(obj).__name__}",
+                         code=Code.INPUT_RECORD)
+    found: dict[str, object] = {}
+    used: set[str] = set()
+    for field, names in _FIELDS.items():
+        for name in names:
+            if obj.get(name) not in (None, ""):
+                found[field] = obj[name]
+                used.add(name)
+                break
+    text = found.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return Rejection(file=str(path), line=line, reason="no question text (key 'text')", code=Code.QUESTION_EMPTY)
+    metadata = {k: v for k, v in obj.items() if k not in used}
+    try:
+        asked_at = parse_time(found["time"], opts.timezone) if "time" in found else fallback
+    except ValueError as exc:
+        return Rejection(file=str(path), line=line, reason=str(exc), code=Code.QUESTION_TIME)
+    if "time" not in found:
+        metadata["time_source"] = "file"
+    asker = found.get("asker")
+    asker = str(asker) if asker is not None else None
+    return RawQuestion(
+        text=text, line=line, source_id=str(found["id"]) if "id" in found else None, asked_at=asked_at,
+        channel=str(found["channel"]) if "channel" in found else None, asker=asker,
+        asker_pseudonymous=bool(not chat and asker and _PSEUDONYM.match(asker)),
+        policy=str(found["policy"]) if "policy" in found else None, needs_question=chat, metadata=metadata)
+
+
+def _lines(path: Path, opts: ReadOptions, chat: bool) -> Iterator[Item]:
+    fallback = file_time(path, opts.timezone)
+    loads = json.loads
+    with open_text(path, opts) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if undecodable(line):
+                yield Rejection(file=str(path), line=number, reason="bytes that are not valid in the file's encoding",
+                                code=Code.INPUT_ENCODING)
+                continue
+            try:
+                obj = loads(line)
+            except json.JSONDecodeError as exc:
+                yield Rejection(file=str(path), line=number, reason=f"invalid JSON: {exc.msg} (column {exc.colno})",
+                                code=Code.INPUT_RECORD)
+                continue
+            yield record_item(path, number, obj, opts, fallback, chat)
+
+
+def read_jsonl(path: Path, opts: ReadOptions) -> Iterator[Item]:
+    """JSON Lines, one question per line; a bad line is rejected, the rest are read."""
+    return _lines(path, opts, chat=False)
+
+
+def read_chat(path: Path, opts: ReadOptions) -> Iterator[Item]:
+    """Generic chat export: a JSON array (or JSON Lines) of ``{"time", "sender", "text"}`` messages;
+    optional ``id``, ``channel``. Only messages that ask something are kept unless ``--all``."""
+    with open_text(path, opts) as handle:
+        head = handle.read(4096).lstrip()
+    if not head.startswith("["):
+        yield from _lines(path, opts, chat=True)
+        return
+    fallback = file_time(path, opts.timezone)
+    with open_text(path, opts) as handle:
+        text = handle.read()
+    for line, obj in iter_json_array(path, text):
+        yield obj if isinstance(obj, Rejection) else record_item(path, line, obj, opts, fallback, chat=True)
+
+
+def read_text(path: Path, opts: ReadOptions) -> Iterator[Item]:
+    """Plain text: every non-blank line is one question (time: the file's modification time)."""
+    fallback = file_time(path, opts.timezone)
+    with open_text(path, opts) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if undecodable(line):
+                yield Rejection(file=str(path), line=number, reason="bytes that are not valid in the file's encoding",
+                                code=Code.INPUT_ENCODING)
+                continue
+            yield RawQuestion(text=line.strip(), line=number, asked_at=fallback, metadata={"time_source": "file"})

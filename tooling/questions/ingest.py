@@ -1,0 +1,216 @@
+"""Ingest: read question files, scrub and normalise each record, store it once.
+
+Every record read ends up counted exactly once (stored, duplicate or rejected with file:line), each
+file is written in one transaction, and record ids are keyed hashes of the source's message id (or
+of asker + time + text), so re-running on the same or overlapping exports stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..config import Settings, load_settings
+from ..errors import Code, PolicyToolError, problem
+from ..models import POLICY_ID_RE
+from .asking import is_question
+from .formats import FORMATS, FileError, ReadOptions, detect_format, read
+from .models import FileSummary, IngestSummary, QuestionRecord, RawQuestion, Rejection
+from .normalize import normalize
+from .scrub import pseudonym, scrub, scrub_value
+from .store import QuestionStore
+
+CHUNK = 2000
+DEFAULT_CHANNEL = {"csv": "sheet", "xlsx": "sheet", "jsonl": "unknown", "eml": "email", "mbox": "email",
+                   "slack": "slack", "chat": "chat", "text": "text"}
+
+
+class _Recorder:
+    """Turns RawQuestions into QuestionRecords with one site's settings and one command's options."""
+
+    def __init__(self, settings: Settings, batch: str, channel: str | None, policy: str | None, keep_all: bool):
+        self.key = settings.asker_key
+        self.extra = settings.scrub_patterns
+        self.batch, self.channel, self.policy, self.keep_all = batch, channel, policy, keep_all
+
+    def record(self, path: Path, fmt: str, item: RawQuestion) -> QuestionRecord | Rejection:
+        text = item.text.strip()
+        if item.needs_question and not self.keep_all and not is_question(text):
+            return Rejection(file=str(path), line=item.line, reason="not a question (pass --all to keep it)",
+                             code=Code.QUESTION_NOT_ASKING)
+        hint = (self.policy or item.policy or "").strip().upper() or None
+        if hint and not POLICY_ID_RE.match(hint):
+            return Rejection(file=str(path), line=item.line, reason=f"policy hint {hint!r} is not a policy id",
+                             code=Code.INPUT_RECORD)
+        asker = item.asker.strip() if item.asker else None
+        if asker and not item.asker_pseudonymous:
+            asker = pseudonym(asker, self.key)
+        asked_at = item.asked_at
+        assert asked_at is not None  # every reader sets it (source time or file time)
+        plain = normalize(text)
+        if item.source_id:
+            parts = ["id", item.scope, item.source_id, plain]
+        else:
+            when = "" if item.metadata.get("time_source") == "file" else asked_at.astimezone(dt.timezone.utc).isoformat()
+            parts = ["content", asker or "", when, plain]
+        digest = hmac.new(self.key.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+        scrubbed = scrub(text, self.extra)
+        source = f"{path}:{item.line}" + (f"#{item.source_id}" if item.source_id else "")
+        return QuestionRecord(
+            id="q" + digest[:20], source_id=item.source_id, source=source,
+            channel=self.channel or item.channel or DEFAULT_CHANNEL[fmt], asker=asker, asked_at=asked_at,
+            text=scrubbed, normalized=normalize(scrubbed) if scrubbed != text else plain, policy_hint=hint,
+            batch=self.batch, metadata=scrub_value(item.metadata, self.extra))  # type: ignore[arg-type]
+
+
+def _sources(paths: Iterable[Path], summary: IngestSummary) -> list[Path]:
+    """Files and Slack export folders to read; other folders are walked for files."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            summary.errors.append(Rejection(file=str(path), line=1, reason="no such file or folder",
+                                            code=Code.INPUT_UNREADABLE))
+        elif path.is_dir() and not _is_slack(path):
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        else:
+            found.append(path)
+    return found
+
+
+def _is_slack(path: Path) -> bool:
+    from .formats.slack import is_slack_export
+
+    return is_slack_export(path)
+
+
+def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, recorder: _Recorder,
+                keep_raw: bool = False, on_record: Callable[[int], None] | None = None,
+                ) -> tuple[FileSummary, list[Rejection]]:
+    """Read one file into the store in one transaction; returns its counts and rejections."""
+    part = FileSummary(file=str(path), format=fmt)
+    rejections: list[Rejection] = []
+    pending: list[QuestionRecord] = []
+    raw: dict[str, str] = {}
+
+    def flush() -> None:
+        stored = store.insert(pending, raw if keep_raw else None)
+        part.stored += stored
+        part.duplicates += len(pending) - stored
+        pending.clear()
+        raw.clear()
+
+    with store.transaction():
+        for item in read(path, fmt, opts):
+            part.read += 1
+            if isinstance(item, RawQuestion):
+                item = recorder.record(path, fmt, item)  # type: ignore[assignment]
+            if isinstance(item, Rejection):
+                part.rejected += 1
+                rejections.append(item)
+            else:
+                pending.append(item)  # type: ignore[arg-type]
+                if keep_raw:
+                    raw[item.id] = item.text  # type: ignore[union-attr]
+                if len(pending) >= CHUNK:
+                    flush()
+            if on_record is not None:
+                on_record(part.read)
+        flush()
+        store.record_file(recorder.batch, part)
+    return part, rejections
+
+
+def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None, channel: str | None = None,
+                 policy: str | None = None, keep_all: bool = False, keep_raw: bool = False,
+                 text_column: str | None = None, sheet: str | None = None, encoding: str | None = None,
+                 store: QuestionStore | None = None, progress: bool = False,
+                 on_record: Callable[[int], None] | None = None) -> IngestSummary:
+    """Ingest files (and Slack export folders) into the root's question store.
+
+    ``on_record(n)`` is called after each record of a file (progress hooks; raising there, as a
+    Ctrl-C does, rolls that file back)."""
+    root = Path(root)
+    settings = load_settings(root)
+    if fmt is not None and fmt not in FORMATS:
+        raise PolicyToolError(problem(Code.INPUT_FORMAT, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}"))
+    if policy and not POLICY_ID_RE.match(policy.upper()):
+        raise PolicyToolError(problem(Code.INPUT_RECORD, f"--policy {policy!r} is not a policy id such as SALES"))
+    try:
+        tz = ZoneInfo(settings.questions_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PolicyToolError(problem(Code.CONFIG, f"questions_timezone: unknown time zone "
+                                                   f"{settings.questions_timezone!r}", root / "pyproject.toml", 1)) from exc
+    batch = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+    summary = IngestSummary(batch=batch)
+    recorder = _Recorder(settings, batch, channel, policy, keep_all)
+    own_store = store is None
+    store = store or QuestionStore(root / settings.questions_db)
+    try:
+        sources = _sources(paths, summary)
+        with _Progress(progress, sources) as bar:
+            for path in sources:
+                opts = ReadOptions(text_column=text_column, sheet=sheet, encoding=encoding, timezone=tz)
+                hook = bar.hook(path, opts, on_record)
+                try:
+                    part, rejections = ingest_file(store, path, fmt or detect_format(path), opts, recorder,
+                                                   keep_raw, hook)
+                except FileError as exc:
+                    summary.errors.append(exc.rejection)
+                    continue
+                except OSError as exc:
+                    summary.errors.append(Rejection(file=str(path), line=1, reason=f"cannot read: {exc}",
+                                                    code=Code.INPUT_UNREADABLE))
+                    continue
+                finally:
+                    bar.done(path)
+                summary.add(part)
+                summary.rejections.extend(rejections)
+    finally:
+        if own_store:
+            store.close()
+    return summary
+
+
+class _Progress:
+    """A rich progress bar over the bytes of all inputs, only on a terminal."""
+
+    def __init__(self, enabled: bool, sources: list[Path]):
+        self.enabled = enabled
+        self.sizes = {p: (p.stat().st_size if p.is_file() else sum(f.stat().st_size for f in p.rglob("*.json")))
+                      for p in sources} if enabled else {}
+        self.base = 0
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("[bold]ingest[/] {task.description}"), BarColumn(), DownloadColumn(),
+                                TextColumn("{task.fields[records]} records"), TimeRemainingColumn(), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=sum(self.sizes.values()) or 1, records=0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.bar.stop()
+
+    def hook(self, path: Path, opts: ReadOptions, inner: Callable[[int], None] | None) -> Callable[[int], None] | None:
+        if not self.enabled:
+            return inner
+
+        def update(count: int) -> None:
+            if count % 500 == 0:
+                self.bar.update(self.task, completed=self.base + opts.position(), description=path.name, records=count)
+            if inner is not None:
+                inner(count)
+        return update
+
+    def done(self, path: Path) -> None:
+        if self.enabled:
+            self.base += self.sizes.get(path, 0)
+            self.bar.update(self.task, completed=self.base)
