@@ -1,0 +1,108 @@
+"""``policy questions ingest|stats|export``: the question inbox."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import Code, Severity, problem
+from ..questions.formats import FORMATS
+from ..questions.ingest import ingest_paths
+from ..questions.models import IngestSummary, Rejection
+from ..questions.store import QuestionStore
+from . import cli
+from .options import common, echo_json, report, root_option
+
+
+@cli.group()
+def questions() -> None:
+    """Collect the questions people asked: ingest exports, see counts, export scrubbed records."""
+
+
+def _problem(r: Rejection):
+    severity = Severity.warning if r.code == Code.QUESTION_NOT_ASKING else None
+    return problem(r.code, r.reason, r.file, r.line, severity)
+
+
+def _print_summary(summary: IngestSummary) -> None:
+    listed = [r for r in summary.rejections if r.code != Code.QUESTION_NOT_ASKING]
+    report([_problem(r) for r in summary.errors + listed])
+    chatter = len(summary.rejections) - len(listed)
+    if chatter:
+        click.echo(f"{chatter} chat message(s) were not questions and were skipped (--all keeps them)", err=True)
+    for part in summary.files:
+        click.echo(f"{part.file} [{part.format}]: read {part.read}, stored {part.stored}, "
+                   f"duplicates {part.duplicates}, rejected {part.rejected}")
+    click.echo(f"read {summary.read} = stored {summary.stored} + duplicates {summary.duplicates} + "
+               f"rejected {summary.rejected}  (batch {summary.batch})")
+    if summary.errors:
+        click.echo(f"{len(summary.errors)} input(s) could not be read", err=True)
+
+
+@questions.command()
+@common
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Input format (default: detected per file).")
+@click.option("--channel", help="Channel for every record (default: from the record, else by format).")
+@click.option("--policy", "policy_id", help="Policy hint for every record, e.g. SALES.")
+@click.option("--all", "keep_all", is_flag=True, help="Keep every chat message, not only questions.")
+@click.option("--keep-raw", is_flag=True, help="Also store the unscrubbed text (never exported). Off by default.")
+@click.option("--text-column", help="Spreadsheets: the column that holds the question.")
+@click.option("--sheet", help="Excel: the sheet to read (default: the first).")
+@click.option("--encoding", help="Text encoding, when detection cannot tell (e.g. gb18030, big5).")
+def ingest(root: Path, as_json: bool, paths: tuple[Path, ...], fmt: str | None, channel: str | None,
+           policy_id: str | None, keep_all: bool, keep_raw: bool, text_column: str | None, sheet: str | None,
+           encoding: str | None) -> None:
+    """Ingest question files (CSV/TSV, .xlsx, JSON Lines, .eml, .mbox, Slack export folders, chat JSON,
+    plain text) into the store. Re-running is safe: nothing is stored twice."""
+    summary = ingest_paths(root, paths, fmt=fmt, channel=channel, policy=policy_id, keep_all=keep_all,
+                           keep_raw=keep_raw, text_column=text_column, sheet=sheet, encoding=encoding,
+                           progress=sys.stderr.isatty() and not as_json)
+    if as_json:
+        echo_json(summary)
+    else:
+        _print_summary(summary)
+    sys.exit(1 if summary.errors else 0)
+
+
+@questions.command()
+@common
+def stats(root: Path, as_json: bool) -> None:
+    """Counts by channel, policy hint and week; askers who asked more than once."""
+    with QuestionStore.for_root(root) as store:
+        result = store.stats()
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(f"{result.total} questions from {result.askers} askers in {result.batches} batch(es); "
+               f"{result.repeat_askers} askers asked more than once, {result.repeated_questions} repeated question(s)")
+    for title, counts in (("channel", result.by_channel), ("policy hint", result.by_policy),
+                          ("week", result.by_week), ("repeat asker", result.top_repeat_askers)):
+        click.echo(f"\nby {title}:")
+        for key, value in counts.items():
+            click.echo(f"  {key:<24} {value:>6}")
+
+
+@questions.command()
+@root_option
+@click.option("--json", "as_json", is_flag=True, help="Accepted for symmetry: the output is always JSON Lines.")
+@click.option("--policy", "policy_id", help="Only records hinted for this policy.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+def export(root: Path, as_json: bool, policy_id: str | None, out: Path | None) -> None:
+    """Scrubbed records as JSON Lines: id, source_id, channel, asker, asked_at, text, policy_hint."""
+    del as_json
+    handle = open(out, "w", encoding="utf-8") if out else None
+    try:
+        with QuestionStore.for_root(root) as store:
+            for record in store.iter_records(policy_id):
+                line = json.dumps(record.export(), ensure_ascii=False)
+                if handle:
+                    handle.write(line + "\n")
+                else:
+                    click.echo(line)
+    finally:
+        if handle:
+            handle.close()
