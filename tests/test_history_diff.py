@@ -141,3 +141,22 @@ def test_tags_and_commits_as_refs(tmp_path: Path):
     d = diff_refs(pr.root, "SALES", "release-2024", "HEAD")
     assert [r.old for r in d.removed] == ["6"]
     assert diff_refs(pr.root, "SALES", first[:8], "release-2024").is_empty
+
+
+def test_places_citing_renumbered_clauses_and_versioned_keys(tmp_path: Path):
+    from tooling.history.impact import renumbered_citations, resolve_versioned
+
+    pr = build_sales_history(tmp_path / "repo", upto=1)
+    faq = ("# FAQ\n\n```{faq}\n:id: 1\n:clauses: SALES 4, SALES 1\n:status: draft\n\n"
+           "见{clause}`SALES 3`与{clause}`SALES@1.0 4`。\n```\n")
+    pr.commit({"faq/sales.md": faq}, "faq", day="2024-01-02")
+    from .test_history_releases import V2, policy_md
+    pr.commit({"policies/sales.md": policy_md("2.0", "2025-01-01", V2)}, "2.0", day="2024-12-01")
+    d = diff_refs(pr.root, "SALES", "1.0", "2.0")
+    places = [(p.file, p.line, p.cited, p.now) for p in renumbered_citations(pr.root, d)]
+    # the versioned role keeps its meaning; SALES 1 was not renumbered
+    assert sorted(places) == [("faq/sales.md", 5, "SALES 4", "SALES 5"), ("faq/sales.md", 8, "SALES 3", "SALES 4")]
+    assert resolve_versioned(pr.root, "sales@1.0 §4").title == "返利结算"
+    assert resolve_versioned(pr.root, "SALES@2.0 4").title == "季度返利"
+    out = CliRunner().invoke(cli, ["diff", "SALES", "1.0", "2.0", "--root", str(pr.root)]).output
+    assert "faq/sales.md:8: SALES 3 -> SALES 4" in out

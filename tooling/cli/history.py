@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..history.diff import ClauseDiff, diff_refs
+from ..history.impact import renumbered_citations
 from ..history.redline import redline_text
 from ..history.releases import Release, list_releases
 from . import cli
@@ -52,10 +53,15 @@ def diff(root: Path, as_json: bool, policy_id: str, old: str, new: str) -> None:
     """Clause-level diff of POLICY between OLD and NEW (release versions, tags or commits;
     NEW defaults to WORKTREE, the file on disk)."""
     result = diff_refs(root, policy_id, old, new)
+    places = renumbered_citations(root, result)
     if as_json:
-        echo_json(result)
+        echo_json({**result.model_dump(mode="json"), "to_update": places})
         return
     _print_diff(result, color=sys.stdout.isatty())
+    if places:
+        click.echo(f"{len(places)} citation(s) of renumbered clauses to check:")
+        for place in places:
+            click.echo(f"  {place.file}:{place.line}: {place.cited} -> {place.now}")
 
 
 def _print_diff(d: ClauseDiff, color: bool) -> None:
