@@ -39,6 +39,7 @@ def _html() -> html2text.HTML2Text:
     converter = html2text.HTML2Text()
     converter.ignore_links = True
     converter.ignore_images = True
+    converter.ignore_emphasis = True
     converter.body_width = 0
     return converter
 
