@@ -201,7 +201,7 @@ def test_html_only_eml_is_converted_to_text(tmp_path):
     assert summary.stored == 1
     text = stored(tmp_path)[0].text
     assert "<" not in text and "*" not in text and "之前的邮件内容" not in text  # quote removed, no markup
-    assert "请问电汇 付款的账期是 30天 还是60天？" in text and "[电话]" in text and "0571" not in text
+    assert "请问电汇付款的账期是30天还是60天？" in text and "[电话]" in text and "0571" not in text
 
 
 SLACK_DAY = [
