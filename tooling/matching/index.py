@@ -25,7 +25,7 @@ from ..catalog import Catalog, policy_files
 from ..models import Clause, ClauseKind
 from .faq_source import FaqDoc, approved_faq_entries, faq_files
 from .semantic import Encoder, get_encoder
-from .tokenize import tokenize
+from .tokenize import plain_tokens, tokenize
 
 FORMAT = 3  # bump when documents, tokens or the pickle layout change
 
@@ -57,6 +57,10 @@ class MatchIndex:
     encoder: str | None = None
     embeddings: np.ndarray | None = None
     owners: dict[str, str] = field(default_factory=dict)   # policy id -> owner
+    plain: bool = False                                     # the plain-BM25 baseline's tokens
+
+    def tokens(self, text: str) -> list[str]:
+        return plain_tokens(text) if self.plain else tokenize(text)
 
     def lexical_scores(self, tokens: list[str]) -> tuple[np.ndarray, float]:
         """BM25 scores of every document, and the best score the query could reach.
@@ -150,11 +154,18 @@ def fingerprint(root: Path, catalog: Catalog, encoder: str | None) -> str:
     return digest.hexdigest()[:24]
 
 
-def build_index(catalog: Catalog, encoder: Encoder | None = None) -> MatchIndex:
-    """Index a catalog's clauses and its repository's approved FAQ entries."""
+def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = False) -> MatchIndex:
+    """Index a catalog's clauses and its repository's approved FAQ entries.
+
+    ``plain=True`` builds the evaluation baseline: plain BM25 over each clause's title and text
+    with jieba words only (no bigrams, pinyin, stemming, filler removal or title weighting).
+    """
     import bm25s
 
-    pairs = clause_docs(catalog) + faq_docs(catalog, approved_faq_entries(catalog.root, catalog.settings.faq_dir))
+    if plain:
+        pairs = [(d, plain_tokens(f"{d.title} {d.text}")) for d, _ in clause_docs(catalog)]
+    else:
+        pairs = clause_docs(catalog) + faq_docs(catalog, approved_faq_entries(catalog.root, catalog.settings.faq_dir))
     docs = [d for d, _ in pairs]
     corpus = [t or ["<empty>"] for _, t in pairs]
     vocab: dict[str, int] = {}
@@ -169,10 +180,11 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None) -> MatchIndex:
             df[t] += 1
     n = max(len(ids), 1)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-    embeddings = encoder.passages([d.text for d in docs]) if encoder is not None and docs else None
+    embeddings = encoder.passages([d.text for d in docs]) if encoder is not None and docs and not plain else None
     owners = {p.id: p.meta.owner for p in catalog.policies}
     return MatchIndex(docs=docs, bm25=bm25, vocab=vocab, idf=idf, k1=k1,
-                      encoder=encoder.name if encoder is not None else None, embeddings=embeddings, owners=owners)
+                      encoder=encoder.name if encoder is not None else None, embeddings=embeddings, owners=owners,
+                      plain=plain)
 
 
 def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | None | str = "settings") -> MatchIndex:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
+
+from ..questions.normalize import normalize  # the one normaliser shared with the inbox
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z][a-z0-9]*(?:['’][a-z]+)?|\d+(?:\.\d+)*%?")
@@ -75,15 +76,6 @@ def _en_stop() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "d", "ll", "ve", "m", "re", "don", "doesn", "isn", "can", "ok"}
-
-
-def normalize(text: str) -> str:
-    """The shared question normaliser (NFKC, width, traditional->simplified, lowercase)."""
-    try:
-        from tooling.questions.normalize import normalize as shared
-    except ImportError:  # the questions package is optional for matching
-        return unicodedata.normalize("NFKC", text).lower()
-    return shared(text)
 
 
 def strip_filler(text: str) -> str:
@@ -160,3 +152,9 @@ def language_of(text: str) -> str:
     cjk = len(_CJK_RE.findall(text))
     latin = len(re.findall(r"[A-Za-z]+", text))
     return "zh" if cjk and cjk >= latin else ("zh" if cjk > 3 else "en")
+
+
+def plain_tokens(text: str) -> list[str]:
+    """The baseline's tokens: jieba words and lowercase English words, nothing else."""
+    jieba = _jieba()
+    return [w for w in jieba.lcut(normalize(text)) if w.strip() and re.match(r"\w", w)]

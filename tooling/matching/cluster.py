@@ -1,0 +1,180 @@
+"""Group asked questions by what they ask — the few dozen things people really want to know.
+
+Three passes, none of them all-pairs, so time grows linearly with the number of questions:
+
+1. exact and near duplicates collapse onto one key (normalised text without greetings,
+   punctuation, spaces and emoji), so a question asked 500 times is matched once;
+2. each distinct text is matched to the clauses (``Matcher``, batched); covered questions whose
+   best clause is the same form one group — the strongest signal of "same question";
+3. uncovered questions (the policy gaps) are grouped by leader clustering over TF-IDF vectors
+   of the matching tokens: each joins the most similar existing group above a cosine threshold,
+   else starts one; cost is questions x groups, and uncovered groups are few.
+
+Ranking (``score``): each distinct asker counts once, weighted by how recent their latest ask is:
+``0.5 ** (age_days / 90)`` with age measured from the newest question in the input (not from
+"now", so the order is deterministic); repeat askers add nothing beyond their latest ask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from .tokenize import normalize, strip_filler, tokenize
+
+HALF_LIFE_DAYS = 90.0
+GAP_SIMILARITY = 0.35   # cosine to join an uncovered group
+GROUP_FACTOR = 0.5  # share of the not-covered threshold above which the best clause groups
+_KEY_STRIP = re.compile(r"[\W_]+", re.U)
+
+
+class QuestionLike(Protocol):
+    id: str
+    asker: str | None
+    asked_at: datetime
+    text: str
+
+
+class Cluster(BaseModel):
+    """One thing people ask, with who asked it and where the answer is."""
+
+    id: str
+    size: int
+    askers: int
+    repeat_askers: int
+    first_asked: datetime
+    last_asked: datetime
+    representative: str
+    question_ids: list[str]
+    clauses: list[str] = Field(default_factory=list)
+    covered: bool
+    policy: str | None = None
+    score: float
+
+
+def dedupe_key(text: str) -> str:
+    """Exact/near-duplicate key: normalised, greetings and punctuation dropped."""
+    norm = normalize(text)
+    return _KEY_STRIP.sub("", strip_filler(norm)) or _KEY_STRIP.sub("", norm) or norm
+
+
+def _clarity(text: str, centrality: float) -> float:
+    """How good a phrasing is as a cluster's title: central, a real question, not rambling."""
+    body = strip_filler(normalize(text))
+    n = len(body)
+    length = 1.0 if 6 <= n <= 40 else (0.6 if n < 6 else max(0.1, 40 / n))
+    question = 1.1 if re.search(r"[?？吗么]$", body.strip()) else 1.0
+    return centrality * length * question
+
+
+def _representative(texts: list[tuple[str, str]]) -> str:
+    """The clearest phrasing among (id, text): tokens most shared with the group, sensible length."""
+    counts: dict[str, int] = {}
+    token_sets = []
+    for _, text in texts:
+        toks = set(tokenize(text, pinyin=False))
+        token_sets.append(toks)
+        for t in toks:
+            counts[t] = counts.get(t, 0) + 1
+    best, best_score = texts[0][1], -1.0
+    for (qid, text), toks in sorted(zip(texts, token_sets), key=lambda p: p[0][0]):
+        centrality = sum(counts[t] for t in toks) / (len(toks) + 2) / len(texts) if toks else 0.0
+        score = _clarity(text, centrality)
+        if score > best_score:
+            best, best_score = text, score
+    return best
+
+
+def _leader_groups(items: list[tuple[str, list[str]]], threshold: float = GAP_SIMILARITY) -> dict[str, int]:
+    """Leader clustering of (key, tokens) with TF-IDF cosine; O(items x groups)."""
+    if not items:
+        return {}
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True)
+    X = vec.fit_transform([t or ["<empty>"] for _, t in items])
+    leaders: list[int] = []
+    assign: dict[str, int] = {}
+    L = None
+    for i, (key, _) in enumerate(items):
+        if L is not None:
+            sims = (L @ X[i].T).toarray().ravel()
+            j = int(np.argmax(sims))
+            if sims[j] >= threshold:
+                assign[key] = j
+                continue
+        leaders.append(i)
+        assign[key] = len(leaders) - 1
+        L = X[leaders]
+    return assign
+
+
+def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any = None,
+                      policy: str | None = None) -> list[Cluster]:
+    """Cluster question records (any objects with id, asker, asked_at, text), best-ranked first.
+
+    ``catalog`` (or a ready ``matcher``) links groups to clauses; without either, questions are
+    grouped by text similarity only. ``policy`` keeps the clusters whose primary policy it is.
+    """
+    records = list(records)
+    if not records:
+        return []
+    if matcher is None and catalog is not None:
+        from .answer import Matcher
+
+        matcher = Matcher.open(catalog.root, catalog)
+    by_key: dict[str, list[Any]] = {}
+    for record in records:
+        by_key.setdefault(dedupe_key(record.text), []).append(record)
+    keys = sorted(by_key)
+    texts = [by_key[k][0].text for k in keys]
+    group_of: dict[str, str] = {}
+    clauses_of: dict[str, list[str]] = {}
+    gaps: list[tuple[str, list[str]]] = []
+    if matcher is not None:
+        for key, result in zip(keys, matcher.answer_many(texts, top=3)):
+            # a weak match still groups (half the threshold): the clause is a strong "same question" signal
+            if result.keys and result.confidence >= GROUP_FACTOR * matcher.threshold:
+                group_of[key] = f"clause:{result.keys[0]}"
+                clauses_of.setdefault(group_of[key], []).append(result.keys[0])
+            else:
+                gaps.append((key, tokenize(by_key[key][0].text)))
+    else:
+        gaps = [(k, tokenize(by_key[k][0].text)) for k in keys]
+    for key, gid in _leader_groups(gaps).items():
+        group_of[key] = f"gap:{gid}"
+    members: dict[str, list[Any]] = {}
+    for key in keys:
+        members.setdefault(group_of[key], []).extend(by_key[key])
+    newest = max(r.asked_at for r in records)
+    clusters = [_make_cluster(gid, recs, newest) for gid, recs in members.items()]
+    if policy:
+        clusters = [c for c in clusters if c.policy == policy.upper()]
+    clusters.sort(key=lambda c: (-c.score, -c.size, c.id))
+    return clusters
+
+
+def _make_cluster(gid: str, recs: list[Any], newest: datetime) -> Cluster:
+    recs = sorted(recs, key=lambda r: (r.asked_at, r.id))
+    latest: dict[str, datetime] = {}
+    asks: dict[str, int] = {}
+    for r in recs:
+        who = r.asker or f"anonymous:{r.id}"
+        asks[who] = asks.get(who, 0) + 1
+        latest[who] = max(latest.get(who, r.asked_at), r.asked_at)
+    score = sum(0.5 ** (max((newest - t).total_seconds(), 0) / 86400 / HALF_LIFE_DAYS) for t in latest.values())
+    key = gid.removeprefix("clause:") if gid.startswith("clause:") else None
+    ids = [r.id for r in recs]
+    return Cluster(
+        id="c" + hashlib.sha1("|".join(sorted(ids)).encode()).hexdigest()[:10], size=len(recs),
+        askers=len(asks), repeat_askers=sum(1 for n in asks.values() if n > 1),
+        first_asked=recs[0].asked_at, last_asked=recs[-1].asked_at,
+        representative=_representative([(r.id, r.text) for r in recs[:200]]), question_ids=ids,
+        clauses=[key] if key else [], covered=key is not None,
+        policy=key.split()[0] if key else None, score=round(score, 4))
