@@ -25,6 +25,7 @@ def cli() -> None:
 
 
 from . import site as _site  # noqa: E402,F401  (registers commands)
+from . import answer as _answer  # noqa: E402,F401
 from . import questions as _questions  # noqa: E402,F401
 from . import history as _history  # noqa: E402,F401
 
