@@ -160,3 +160,20 @@ def test_places_citing_renumbered_clauses_and_versioned_keys(tmp_path: Path):
     assert resolve_versioned(pr.root, "SALES@2.0 4").title == "季度返利"
     out = CliRunner().invoke(cli, ["diff", "SALES", "1.0", "2.0", "--root", str(pr.root)]).output
     assert "faq/sales.md:8: SALES 3 -> SALES 4" in out
+
+
+def test_own_text_of_a_section_excludes_its_first_subsection_heading():
+    text = "---\npolicy: S\ntitle: t\nversion: '1'\neffective: 2025-01-01\nowner: o\n---\n\n# t\n\n## 9 合同\n\n引言。\n\n### 9.1 准入\n\n须满足条件。\n"
+    policy, _ = parse_policy_text(text, "s.md", "policies/s")
+    assert own_text(policy.clause("9"), [policy.clause("9.1")]) == "引言。"
+    bare, _ = parse_policy_text(text.replace("引言。\n\n", ""), "s.md", "policies/s")
+    assert own_text(bare.clause("9"), [bare.clause("9.1")]) == ""
+
+
+def test_clause_rewritten_in_place_under_same_number_and_title_is_changed():
+    head = "---\npolicy: S\ntitle: t\nversion: '{v}'\neffective: 2025-01-01\nowner: o\n---\n\n# t\n\n"
+    old, _ = parse_policy_text(head.format(v=1) + "## 1 付款\n\n货到付款。\n\n## 2 退货\n\n七日内可退。\n", "s.md", "s")
+    new, _ = parse_policy_text(head.format(v=2) + "## 1 付款\n\n经销商须于发货前通过对公账户全额预付货款，不接受现金。\n\n"
+                               "## 2 退货\n\n七日内可退。\n", "s.md", "s")
+    d = diff_policies(old, new)
+    assert [(c.old, c.new) for c in d.changed] == [("1", "1")] and not d.added and not d.removed

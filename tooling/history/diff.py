@@ -27,7 +27,7 @@ from .releases import policy_at
 
 #: Pairs below this similarity (0..1) are not the same clause, unless they keep their number ...
 MIN_SIMILARITY = 0.55
-#: ... in which case this lower bar applies (a clause rewritten in place is "changed").
+#: ... in which case this lower bar applies, or none if the title is kept too (rewritten in place).
 MIN_SIMILARITY_SAME_NUMBER = 0.4
 #: Tie-breaker towards keeping numbers; small so that real moves still win.
 SAME_NUMBER_BONUS = 0.1
@@ -86,8 +86,8 @@ def own_text(clause: Clause, children: list[Clause]) -> str:
     text = clause.text
     for child in children:
         if child.text and (pos := text.find(child.text)) >= 0:
-            head = text[:pos]
             # drop the sub-clause's heading / label line that precedes its text
+            head = text[:pos].removesuffix("\n")
             return head[: head.rfind("\n")] if "\n" in head else ""
     return text
 
@@ -124,7 +124,9 @@ def match_clauses(old: list[Clause], new: list[Clause], old_text: dict[str, str]
                         scorer=fuzz.ratio, dtype=np.float32) / 100.0
     same_number = np.array([[a.number == b.number for b in rest_new] for a in rest_old])
     same_shape = np.array([[a.kind == b.kind and a.level == b.level for b in rest_new] for a in rest_old])
-    admissible = same_shape & ((sim >= MIN_SIMILARITY) | (same_number & (sim >= MIN_SIMILARITY_SAME_NUMBER)))
+    same_title = np.array([[bool(a.title) and a.title == b.title for b in rest_new] for a in rest_old])
+    keeps_place = same_number & ((sim >= MIN_SIMILARITY_SAME_NUMBER) | same_title)   # rewritten in place
+    admissible = same_shape & ((sim >= MIN_SIMILARITY) | keeps_place)
     score = np.where(admissible, sim + SAME_NUMBER_BONUS * same_number, 0.0)
     rows, cols = linear_sum_assignment(score, maximize=True)
     for i, j in zip(rows, cols):
