@@ -64,6 +64,15 @@ class Code(str, Enum):
     HISTORY_BAD_VERSION = "PL904"
     CLAUSE_HASHES_FORMAT = "PL905"
     CITATION_RENUMBERED = "PL906"
+    # FAQ drafting, review and approval
+    FAQ_UNGROUNDED = "PL801"
+    FAQ_LLM_FALLBACK = "PL802"
+    FAQ_NO_QUESTIONS = "PL803"
+    FAQ_DIRTY_TREE = "PL804"
+    FAQ_BRANCH_EXISTS = "PL805"
+    FAQ_PUSH = "PL806"
+    FAQ_TRANSITION = "PL807"
+    FAQ_LLM_CONFIG = "PL808"
 
 
 HINTS: dict[Code, str] = {
@@ -102,9 +111,18 @@ HINTS: dict[Code, str] = {
     Code.HISTORY_BAD_VERSION: "this committed version of the file has bad front matter; it was skipped (fix it in a new commit if it matters)",
     Code.CLAUSE_HASHES_FORMAT: "write :clause-hashes: as 'POLICY@VERSION NUMBER=HASH, …' (re-approve the entry to regenerate it)",
     Code.CITATION_RENUMBERED: "the clause was renumbered: cite its new number (see 'policy diff POLICY OLD NEW')",
+    Code.FAQ_UNGROUNDED: "make every number, amount, percentage, date and duration match a cited clause (or cite the clause that states it), then remove :unsupported:",
+    Code.FAQ_LLM_FALLBACK: "the offline draft was written instead; check the LLM endpoint ([tool.policy.llm]) and re-run to redraft",
+    Code.FAQ_NO_QUESTIONS: "ingest questions first: policy questions ingest FILES (then policy faq draft --policy ID)",
+    Code.FAQ_DIRTY_TREE: "commit or stash the other changes first; propose commits only the FAQ page",
+    Code.FAQ_BRANCH_EXISTS: "merge or delete the existing branch, or pass --branch NAME",
+    Code.FAQ_PUSH: "check the remote name (--remote), its URL and your credentials, then push the branch by hand",
+    Code.FAQ_TRANSITION: "approve draft entries, retire approved or draft ones; fix a flagged answer before approving (or pass --force)",
+    Code.FAQ_LLM_CONFIG: "set [tool.policy.llm] base_url/model and export the API key variable (llm.api_key_env)",
 }
 
-SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning}
+SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
+                                   Code.FAQ_LLM_FALLBACK: Severity.warning}
 
 
 class Problem(BaseModel):
