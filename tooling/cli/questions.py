@@ -58,9 +58,14 @@ def ingest(root: Path, as_json: bool, paths: tuple[Path, ...], fmt: str | None, 
            encoding: str | None) -> None:
     """Ingest question files (CSV/TSV, .xlsx, JSON Lines, .eml, .mbox, Slack export folders, chat JSON,
     plain text) into the store. Re-running is safe: nothing is stored twice."""
-    summary = ingest_paths(root, paths, fmt=fmt, channel=channel, policy=policy_id, keep_all=keep_all,
-                           keep_raw=keep_raw, text_column=text_column, sheet=sheet, encoding=encoding,
-                           progress=sys.stderr.isatty() and not as_json)
+    try:
+        summary = ingest_paths(root, paths, fmt=fmt, channel=channel, policy=policy_id, keep_all=keep_all,
+                               keep_raw=keep_raw, text_column=text_column, sheet=sheet, encoding=encoding,
+                               progress=sys.stderr.isatty() and not as_json)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the file being read was rolled back, earlier files are stored; "
+                   "run the same command again to finish", err=True)
+        sys.exit(130)
     if as_json:
         echo_json(summary)
     else:

@@ -107,15 +107,14 @@ def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, r
     with store.transaction():
         for item in read(path, fmt, opts):
             part.read += 1
-            if isinstance(item, RawQuestion):
-                item = recorder.record(path, fmt, item)  # type: ignore[assignment]
-            if isinstance(item, Rejection):
+            result = recorder.record(path, fmt, item) if isinstance(item, RawQuestion) else item
+            if isinstance(result, Rejection):
                 part.rejected += 1
-                rejections.append(item)
+                rejections.append(result)
             else:
-                pending.append(item)  # type: ignore[arg-type]
+                pending.append(result)
                 if keep_raw:
-                    raw[item.id] = item.text  # type: ignore[union-attr]
+                    raw[result.id] = item.text.strip()  # type: ignore[union-attr]
                 if len(pending) >= CHUNK:
                     flush()
             if on_record is not None:
