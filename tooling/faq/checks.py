@@ -1,0 +1,72 @@
+"""``check_faq``: what ``policy check`` reports about FAQ pages, each with file:line and a hint.
+
+Unknown clause keys, duplicate (or missing) ids, unknown statuses, approved entries without a
+reviewer and approved entries still flagged by the grounding check.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..catalog import Catalog
+from ..errors import Code, PolicyToolError, Problem, problem
+from .entries import STATUSES, faq_paths, read_page
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def check_faq(catalog: Catalog) -> list[Problem]:
+    """Every problem in every FAQ page of the catalogue's repository."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    root = Path(catalog.root)
+    for path in faq_paths(root, catalog):
+        try:
+            page = read_page(path, root)
+        except PolicyToolError as exc:
+            problems += exc.problems
+            continue
+        for e in page.entries:
+            where = f"{e.file}:{e.line}"
+            if not e.id:
+                problems.append(problem(Code.FAQ_BAD_FIELD, "FAQ entry has no :id:", e.file, e.line))
+            elif not _ID_RE.match(e.id):
+                problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ id {e.id!r} must be letters, digits and '-'",
+                                        e.file, e.option_line("id")))
+            elif e.id in seen:
+                problems.append(problem(Code.FAQ_ID_DUPLICATE, f"FAQ id {e.id} is already used at {seen[e.id]}",
+                                        e.file, e.option_line("id")))
+            else:
+                seen[e.id] = where
+            label = e.id or "entry"
+            if not e.question:
+                problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ {label} has no question after {{faq}}",
+                                        e.file, e.line))
+            if e.status not in STATUSES:
+                problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ {label}: unknown status {e.status!r}",
+                                        e.file, e.option_line("status")))
+            for name in ("asked", "askers"):
+                value = e.options.get(name, "").strip()
+                if value and not value.isdigit():
+                    problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ {label}: :{name}: must be a whole number, "
+                                            f"not {value!r}", e.file, e.option_line(name)))
+            if not e.clauses and e.status != "retired":
+                problems.append(problem(Code.FAQ_UNKNOWN_CLAUSE, f"FAQ {label} cites no clause in :clauses:",
+                                        e.file, e.option_line("clauses")))
+            for key in e.clauses:
+                _, prob = catalog.resolve(key, e.file, e.option_line("clauses"))
+                if prob is not None:
+                    problems.append(problem(Code.FAQ_UNKNOWN_CLAUSE, f"FAQ {label}: {prob.message}",
+                                            e.file, e.option_line("clauses")))
+            if e.status == "approved":
+                if not e.reviewed_by or not e.reviewed_on:
+                    missing = " and ".join(n for n, v in (("reviewed-by", e.reviewed_by),
+                                                          ("reviewed-on", e.reviewed_on)) if not v)
+                    problems.append(problem(Code.FAQ_NO_REVIEWER, f"FAQ {label} is approved without :{missing}:",
+                                            e.file, e.option_line("status")))
+                if e.unsupported:
+                    problems.append(problem(Code.FAQ_UNGROUNDED, f"FAQ {label} is approved but still flagged: "
+                                            f"{', '.join(e.unsupported)} not found in its cited clauses",
+                                            e.file, e.option_line("unsupported")))
+    return problems

@@ -1,0 +1,252 @@
+"""Read, append to and edit FAQ pages without disturbing a byte a human wrote.
+
+A FAQ page is MyST Markdown: a title, then one ``{faq}`` directive per entry::
+
+    ```{faq} 返利什么时候结算？
+    :id: sales-faq-12
+    :clauses: SALES 4.2, SALES 4.3
+    :status: approved
+    :asked: 37
+    :reviewed-by: 张敏
+    :reviewed-on: 2026-11-20
+    返利按季度结算，见 {clause}`SALES 4.2`……
+    ```
+
+Entries are located with the shared markdown-it parser (:mod:`tooling.markdown`); edits touch only
+the option lines of the entry being changed and keep the file's own line endings, so every other
+entry, comment and blank line stays exactly as its author left it. Appends go at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..catalog import Catalog
+from ..errors import Code, PolicyToolError, problem
+from ..markdown import directive_body, parse
+from ..models import Policy
+
+Status = Literal["draft", "approved", "retired"]
+STATUSES = ("draft", "approved", "retired")
+_OPTION_RE = re.compile(r"^(\s*):([\w-]+):(.*?)(\r?\n|\r)?$")
+_SPLIT = re.compile(r"\s*[,;，；]\s*")
+# Options in the order they are written; unknown options are kept as the author wrote them.
+OPTION_ORDER = ("id", "clauses", "status", "asked", "askers", "clusters", "drafter", "unsupported",
+                "reviewed-by", "reviewed-on", "clause-hashes")
+
+
+class FaqEntry(BaseModel):
+    """One ``{faq}`` entry. ``line`` is the fence's first line (1-based), ``end_line`` its last."""
+
+    id: str
+    question: str
+    clauses: list[str] = Field(default_factory=list)
+    status: str = "draft"
+    asked: int | None = None
+    askers: int | None = None
+    clusters: list[str] = Field(default_factory=list)
+    drafter: str | None = None
+    unsupported: list[str] = Field(default_factory=list)   # figures grounding could not find
+    reviewed_by: str | None = None
+    reviewed_on: str | None = None
+    clause_hashes: str | None = None
+    answer: str = ""
+    file: str = ""
+    line: int = 0
+    end_line: int = 0
+    options: dict[str, str] = Field(default_factory=dict)   # every option as written
+    option_lines: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def live(self) -> bool:
+        return self.status != "retired"
+
+    def option_line(self, name: str) -> int:
+        return self.option_lines.get(name, self.line)
+
+    def render(self) -> str:
+        """The directive text of a new entry (``\\n`` line endings; appenders convert)."""
+        question = " ".join(self.question.replace("`", "'").split())
+        values = {"id": self.id, "clauses": ", ".join(self.clauses), "status": self.status,
+                  "asked": "" if self.asked is None else str(self.asked),
+                  "askers": "" if self.askers is None else str(self.askers),
+                  "clusters": ", ".join(self.clusters), "drafter": self.drafter or "",
+                  "unsupported": ", ".join(self.unsupported), "reviewed-by": self.reviewed_by or "",
+                  "reviewed-on": self.reviewed_on or "", "clause-hashes": self.clause_hashes or ""}
+        keep = {"id", "clauses", "status", "reviewed-by", "reviewed-on"}
+        lines = [f"```{{faq}} {question}"]
+        lines += [f":{k}: {v}".rstrip() for k, v in values.items() if v or k in keep]
+        lines += [self.answer.strip().replace("```", "ˋˋˋ"), "```"]
+        return "\n".join(lines) + "\n"
+
+
+class FaqPage(BaseModel):
+    """A FAQ page: its path (relative to the root), title, entries and exact source text."""
+
+    path: str
+    title: str | None = None
+    source: str = ""
+    entries: list[FaqEntry] = Field(default_factory=list)
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+    @property
+    def live(self) -> list[FaqEntry]:
+        return [e for e in self.entries if e.live]
+
+
+def split_list(value: str) -> list[str]:
+    return [v for v in _SPLIT.split(value.strip()) if v]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def parse_page(source: str, path: str = "") -> FaqPage:
+    """Every ``{faq}`` entry of a page (in order) with its options, answer and source lines."""
+    page = FaqPage(path=path, source=source)
+    tokens = parse(source)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag == "h1" and page.title is None:
+            page.title = tokens[i + 1].content.strip()
+        if tok.type != "fence" or not tok.info.strip().startswith("{faq}") or not tok.map:
+            continue
+        line = tok.map[0] + 1
+        options: dict[str, str] = {}
+        option_lines: dict[str, int] = {}
+        for k, text in enumerate(tok.content.splitlines()):
+            match = _OPTION_RE.match(text)
+            if not match:
+                break
+            options[match[2]] = match[3].strip()
+            option_lines[match[2]] = line + 1 + k
+        body, _ = directive_body(tok.content)
+        page.entries.append(FaqEntry(
+            id=options.get("id", ""), question=tok.info.strip()[len("{faq}"):].strip(),
+            clauses=split_list(options.get("clauses", "")), status=options.get("status", "draft").strip().lower(),
+            asked=_int(options.get("asked")), askers=_int(options.get("askers")),
+            clusters=split_list(options.get("clusters", "")), drafter=options.get("drafter") or None,
+            unsupported=split_list(options.get("unsupported", "")),
+            reviewed_by=options.get("reviewed-by") or None, reviewed_on=options.get("reviewed-on") or None,
+            clause_hashes=options.get("clause-hashes") or None, answer=body.strip(), file=path,
+            line=line, end_line=tok.map[1], options=options, option_lines=option_lines))
+    return page
+
+
+def read_text(path: Path) -> str:
+    """The file exactly as stored (line endings kept), or a PL501 problem."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyToolError(problem(Code.INPUT_UNREADABLE, f"cannot read FAQ page: {exc}", path, 1)) from exc
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write atomically (a crash never leaves half a page)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    tmp.replace(path)
+
+
+def read_page(path: Path, root: Path) -> FaqPage:
+    return parse_page(read_text(path), path.relative_to(root).as_posix())
+
+
+def faq_paths(root: Path, catalog: Catalog) -> list[Path]:
+    folder = Path(root) / catalog.settings.faq_dir
+    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+
+
+def read_all(root: Path, catalog: Catalog) -> list[FaqPage]:
+    return [read_page(p, Path(root)) for p in faq_paths(root, catalog)]
+
+
+def page_path(root: Path, catalog: Catalog, policy: Policy) -> Path:
+    """``faq/<policy file stem>.md``."""
+    return Path(root) / catalog.settings.faq_dir / f"{Path(policy.path).stem}.md"
+
+
+def page_title(policy: Policy) -> str:
+    if policy.language == "zh":
+        return f"{policy.meta.title}50问"
+    return f"{policy.meta.title} — Frequently Asked Questions"
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def new_page_text(policy: Policy) -> str:
+    intro = (f"本页汇总关于《{policy.meta.title}》最常被问到的问题，每个回答都注明所依据的条款。"
+             if policy.language == "zh" else
+             f"The questions people ask most about the {policy.meta.title}; every answer cites the clauses it rests on.")
+    return f"# {page_title(policy)}\n\n{intro}\n"
+
+
+def append_entries(path: Path, policy: Policy, entries: list[FaqEntry]) -> str:
+    """Append rendered entries to the page (created with a title if missing); returns the new text.
+
+    Existing text is kept byte for byte: new entries are added after it, in the file's line ending."""
+    old = read_text(path) if path.exists() else new_page_text(policy)
+    if not entries:
+        return old
+    nl = _newline(old)
+    text = old if old.endswith(("\n", "\r")) else old + nl
+    for entry in entries:
+        text += nl + entry.render().replace("\n", nl)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, text)
+    return text
+
+
+def set_options(source: str, entry: FaqEntry, updates: dict[str, str | None]) -> str:
+    """Change, add (value) or remove (None) option lines of one entry; nothing else moves."""
+    lines = source.splitlines(keepends=True)
+    nl = _newline(source)
+    first = entry.line  # index of the first option line (0-based) is entry.line
+    end = first
+    while end < len(lines) and _OPTION_RE.match(lines[end]):
+        end += 1
+    block = lines[first:end]
+    indent = ""
+    for name, value in updates.items():
+        index = next((k for k, ln in enumerate(block) if _OPTION_RE.match(ln)[2] == name), None)
+        if index is not None:
+            match = _OPTION_RE.match(block[index])
+            indent = match[1]
+            if value is None:
+                del block[index]
+            else:
+                block[index] = f"{indent}:{name}: {value}".rstrip() + (match[4] or nl)
+        elif value is not None:
+            # keep the conventional order: insert before the first option that comes later
+            order = {k: n for n, k in enumerate(OPTION_ORDER)}
+            rank = order.get(name, len(order))
+            pos = next((k for k, ln in enumerate(block) if order.get(_OPTION_RE.match(ln)[2], len(order)) > rank),
+                       len(block))
+            block.insert(pos, f"{indent}:{name}: {value}".rstrip() + nl)
+    return "".join(lines[:first] + block + lines[end:])
+
+
+def find_entry(root: Path, catalog: Catalog, entry_id: str) -> tuple[Path, FaqPage, FaqEntry]:
+    """The page and entry with ``entry_id``, or a PL404 problem."""
+    for path in faq_paths(root, catalog):
+        page = read_page(path, Path(root))
+        entry = page.get(entry_id)
+        if entry is not None:
+            return path, page, entry
+    raise PolicyToolError(problem(Code.FAQ_BAD_FIELD, f"no FAQ entry with id {entry_id!r} under "
+                                  f"{catalog.settings.faq_dir}/", Path(root) / catalog.settings.faq_dir, 1))
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
