@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
 from .citations import KeySyntaxError, ParsedKey, parse_key
 from .clauses import parse_policy_file
 from .config import Settings, load_settings
@@ -34,8 +36,9 @@ class Catalog:
         root = Path(root)
         settings = settings or load_settings(root)
         catalog = cls(root=root, settings=settings)
+        cache = ParseCache(root, settings)
         for path in policy_files(root, settings):
-            policy, problems = parse_policy_file(path, root, settings.language)
+            policy, problems = cache.parse(path)
             catalog.problems += problems
             if policy is None:
                 continue
@@ -45,6 +48,7 @@ class Catalog:
                     Code.POLICY_ID_DUPLICATE, f"policy id {policy.id} is also used by {other.path}", path, 2))
                 continue
             catalog.add(policy)
+        cache.save()
         return catalog
 
     def add(self, policy: Policy) -> None:
@@ -103,6 +107,54 @@ class Catalog:
                 if prob:
                     problems.append(prob)
         return problems
+
+
+class ParseCache:
+    """Parsed policies kept on disk (``.policy-cache/policies.pickle``), keyed by file size and
+    mtime, so commands that only read clauses do not re-parse unchanged Markdown."""
+
+    VERSION = 1
+
+    def __init__(self, root: Path, settings: Settings):
+        self.root, self.settings = root, settings
+        self.path = root / ".policy-cache" / "policies.pickle"
+        self.key = (self.VERSION, __version__, settings.language)
+        self.entries: dict[str, tuple] = {}
+        self.dirty = False
+        try:
+            with self.path.open("rb") as fh:
+                key, entries = pickle.load(fh)
+            if key == self.key:
+                self.entries = entries
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+            pass  # no cache or an old one: parse everything
+
+    def parse(self, path: Path) -> tuple[Policy | None, list[Problem]]:
+        try:
+            stat = path.stat()
+        except OSError:
+            return parse_policy_file(path, self.root, self.settings.language)
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        name = str(path)
+        hit = self.entries.get(name)
+        if hit and hit[0] == stamp:
+            return hit[1], hit[2]
+        policy, problems = parse_policy_file(path, self.root, self.settings.language)
+        self.entries[name] = (stamp, policy, problems)
+        self.dirty = True
+        return policy, problems
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump((self.key, self.entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a read-only checkout still works, just without the cache
 
 
 def policy_files(root: Path, settings: Settings) -> list[Path]:

@@ -42,7 +42,10 @@ def to_jsonable(value: Any) -> Any:
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2))
+    """JSON on stdout; large outputs compact (the C encoder is several times faster)."""
+    data = to_jsonable(value)
+    indent = 2 if not isinstance(data, list) or len(data) < 200 else None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def echo_jsonl(value: Any) -> None:
