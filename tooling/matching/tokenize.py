@@ -134,7 +134,12 @@ def tokenize(text: str, *, filler: bool = True, pinyin: bool = True) -> list[str
                     tokens.append(word)
                     if pinyin and len(word) > 1:
                         tokens.extend(pinyin_tokens(word))
-            tokens.extend(run[i:i + 2] for i in range(len(run) - 1) if run[i:i + 2] not in ZH_STOP)
+            for i in range(len(run) - 1):
+                bigram = run[i:i + 2]
+                if bigram not in ZH_STOP:
+                    tokens.append(bigram)
+                    if pinyin:  # words jieba does not know (窜货) still meet their pinyin
+                        tokens.extend(pinyin_tokens(bigram)[:1])
         elif run[0].isdigit():
             tokens.append(run)
         else:

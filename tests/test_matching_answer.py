@@ -1,0 +1,98 @@
+"""``answer``/``Matcher`` on the dev policies: ranking, replies, not covered, FAQ entries, cache, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tooling.cli import cli
+from tooling.matching.answer import Matcher, answer
+from tooling.matching.index import load_index
+
+
+def _lexical(root: Path) -> Matcher:
+    return Matcher.open(root, semantic="off")
+
+
+def test_clear_questions_find_their_clause_with_a_citing_reply(dev_repo: Path):
+    m = _lexical(dev_repo)
+    zh = m.answer("窜货第二次怎么处罚？")
+    assert zh.covered and zh.matches[0].key == "SALES 3.3"
+    assert zh.reply.startswith("请参见《2026年度产品销售政策》第3.3条（") and zh.reply.endswith("#sales-3-3")
+    en = m.answer("What is the deadline for submitting travel expense claims?")
+    assert en.language == "en" and "TRAVEL 7.3" in en.keys[:3]
+    assert en.reply.startswith("Please see Business Travel and Expense Policy")
+    assert [x.score for x in en.matches] and all(x.kind == "clause" for x in en.matches)
+
+
+def test_pinyin_and_greeting_heavy_questions(dev_repo: Path):
+    m = _lexical(dev_repo)
+    assert m.answer("cuanhuo chufa").keys[0].startswith("SALES 3.")
+    noisy = m.answer("王经理您好，打扰一下，想问下，窜货罚款是多少？谢谢您！")
+    assert noisy.keys[0] == "SALES 3.3"
+
+
+def test_off_topic_question_is_not_covered_and_names_the_owner(dev_repo: Path):
+    result = _lexical(dev_repo).answer("今年年终奖还发吗")
+    assert not result.covered
+    assert "未对此问题作出规定" in result.reply and "请咨询" in result.reply
+
+
+def test_approved_faq_entries_are_searched_drafts_are_not(dev_repo: Path):
+    faq = dev_repo / "faq" / "sales-policy.md"
+    body = ("# FAQ\n\n```{faq} 经销商的保证金可以用来抵扣货款吗？\n:id: sales-faq-{n}\n:clauses: SALES 3.3\n"
+            ":status: {status}\n\n保证金不得抵扣货款，只用于扣罚不足时补扣。\n```\n")
+    faq.write_text(body.replace("{n}", "1").replace("{status}", "draft"), encoding="utf-8")
+    assert all(x.kind == "clause" for x in _lexical(dev_repo).answer("保证金能抵扣货款吗", top=5).matches)
+    faq.write_text(body.replace("{n}", "1").replace("{status}", "approved"), encoding="utf-8")
+    top = _lexical(dev_repo).answer("保证金能抵扣货款吗").matches[0]
+    assert (top.kind, top.key, top.clauses) == ("faq", "sales-faq-1", ["SALES 3.3"])
+    assert top.url == "faq/sales-policy.html#sales-faq-1"
+
+
+def test_index_is_cached_and_rebuilt_when_a_policy_changes(dev_repo: Path):
+    load_index(dev_repo, encoder=None)
+    cached = sorted((dev_repo / ".policy-cache").glob("match-index-lexical-*.pkl"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    load_index(dev_repo, encoder=None)
+    assert cached[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
+    path = dev_repo / "policies" / "sales-policy.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n### 11.9 新增条款\n\n经销商可以申请无人机配送补贴。\n",
+                    encoding="utf-8")
+    assert _lexical(dev_repo).answer("无人机配送补贴").keys[0] == "SALES 11.9"
+    assert len(list((dev_repo / ".policy-cache").glob("match-index-lexical-*.pkl"))) == 1
+
+
+def test_answer_function_accepts_root_or_catalog(dev_repo: Path, monkeypatch):
+    monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
+    from tooling.catalog import Catalog
+
+    assert answer(dev_repo, "酒店住宿标准").model_dump() == answer(Catalog.load(dev_repo), "酒店住宿标准").model_dump()
+
+
+def test_cli_single_and_batch(dev_repo: Path, tmp_path: Path):
+    runner = CliRunner()
+    env = {"POLICY_MATCHING_SEMANTIC": "off"}
+    single = runner.invoke(cli, ["answer", "窜货怎么罚", "--root", str(dev_repo), "--json"], env=env)
+    assert single.exit_code == 0, single.output
+    assert json.loads(single.output)["matches"][0]["key"] == "SALES 3.3"
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "a", "text": "窜货怎么罚"}\n{"id": "b", "text": "hotel cap per night"}\n'
+                     '{"id": "c", "text": "今年年终奖还发吗"}\n', encoding="utf-8")
+    out = runner.invoke(cli, ["answer", "--file", str(batch), "--root", str(dev_repo), "--json"], env=env)
+    assert out.exit_code == 0, out.output
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert rows[1]["matches"][0]["key"].startswith("TRAVEL 5") and rows[2]["covered"] is False
+
+
+def test_cli_bad_batch_line_names_file_and_line(dev_repo: Path, tmp_path: Path):
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"id": "a", "text": "窜货怎么罚"}\n{"id": "b", "text": \n', encoding="utf-8")
+    out = CliRunner().invoke(cli, ["answer", "--file", str(batch), "--root", str(dev_repo)],
+                             env={"POLICY_MATCHING_SEMANTIC": "off"})
+    assert out.exit_code == 1
+    assert f"{batch}:2: error PL502" in out.output

@@ -1,0 +1,49 @@
+"""The tokenizer: filler removal, Chinese words + bigrams, pinyin, English stems, normalisation."""
+
+from __future__ import annotations
+
+from tooling.matching.tokenize import language_of, latin_pinyin, pinyin_tokens, strip_filler, tokenize
+
+
+def test_greetings_and_filler_do_not_drown_the_question():
+    text = "王经理您好，打扰一下，想问下返利什么时候到账？谢谢"
+    assert "返利" in strip_filler(text) and "您好" not in strip_filler(text)
+    toks = tokenize(text)
+    assert "返利" in toks and "到账" in toks
+    assert not {"您好", "打扰", "谢谢", "经理"} & set(toks)
+
+
+def test_filler_only_text_is_kept_rather_than_emptied():
+    assert tokenize("您好") != []
+
+
+def test_chinese_bigrams_survive_typos_and_traditional_characters():
+    simplified = set(tokenize("窜货怎么处罚"))
+    traditional = set(tokenize("竄貨怎麼處罰"))
+    assert simplified == traditional
+    typo = set(tokenize("串货处罚"))   # 错别字: 串 for 窜 still shares 货 and 处罚
+    assert {"处罚", "货", "py:chufa"} <= typo & simplified
+
+
+def test_pinyin_full_and_initials_meet_the_chinese_word():
+    assert pinyin_tokens("返利") == ("py:fanli", "pi:fl")
+    assert latin_pinyin("fl") == ("pi:fl",)
+    assert latin_pinyin("cuanhuo") == ("py:cuanhuo",)
+    assert latin_pinyin("hotel") == ()
+    assert "py:cuanhuo" in tokenize("cuanhuo chufa") and "py:cuanhuo" in tokenize("窜货的认定")
+
+
+def test_english_is_stemmed_and_stopwords_dropped_in_mixed_text():
+    toks = tokenize("Q1 rebate什么时候到账? How are claims submitted")
+    assert {"rebat", "claim", "submit", "q1", "到账"} <= set(toks)
+    assert "how" not in toks and "are" not in toks
+
+
+def test_full_width_is_folded():
+    assert tokenize("ＱＵＡＲＴＥＲＬＹ") == tokenize("quarterly")
+
+
+def test_language_of():
+    assert language_of("返利什么时候发?") == "zh"
+    assert language_of("When is the rebate paid?") == "en"
+    assert language_of("Q1 rebate什么时候到账") == "zh"
