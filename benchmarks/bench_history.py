@@ -39,7 +39,7 @@ def make_history(root: Path, releases: int) -> None:
         if n:  # edit one clause, insert one at the top of section 9 (renumbering the rest)
             text = text.replace("。", f"（第{n}次修订）。", 1)
             text = re.sub(r"### 9\.(\d+) ", lambda m: f"### 9.{int(m[1]) + 1} ", text)
-            text = text.replace("## 9 ", f"## 9 ", 1).replace("\n### 9.2 ", f"\n### 9.1 新增条款{n}\n\n第{n}版新增。\n\n### 9.2 ", 1)
+            text = text.replace("\n### 9.2 ", f"\n### 9.1 新增条款{n}\n\n第{n}版新增。\n\n### 9.2 ", 1)
         for k, body in enumerate((text, text + f"\n<!-- amendment {n} -->\n")):
             path.write_text(body, encoding="utf-8")
             repo.index.add([str(path)])

@@ -156,6 +156,8 @@ def test_places_citing_renumbered_clauses_and_versioned_keys(tmp_path: Path):
     places = [(p.file, p.line, p.cited, p.now) for p in renumbered_citations(pr.root, d)]
     # the versioned role keeps its meaning; SALES 1 was not renumbered
     assert sorted(places) == [("faq/sales.md", 5, "SALES 4", "SALES 5"), ("faq/sales.md", 8, "SALES 3", "SALES 4")]
+    first = renumbered_citations(pr.root, d)[0].as_problem()
+    assert (first.code.value, first.file) == ("PL906", "faq/sales.md") and first.hint
     assert resolve_versioned(pr.root, "sales@1.0 §4").title == "返利结算"
     assert resolve_versioned(pr.root, "SALES@2.0 4").title == "季度返利"
     out = CliRunner().invoke(cli, ["diff", "SALES", "1.0", "2.0", "--root", str(pr.root)]).output

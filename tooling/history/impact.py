@@ -32,7 +32,7 @@ class CitationUpdate(BaseModel):
     cited: str          # the key as written, normalised ("SALES 4.2")
     now: str            # the same clause's key in the new version ("SALES 4.3")
 
-    def problem(self) -> Problem:
+    def as_problem(self) -> Problem:
         return problem(Code.CITATION_RENUMBERED, f"{self.cited} is cited here; that clause is now {self.now}",
                        self.file, self.line)
 
