@@ -193,3 +193,15 @@ def test_cli_history(sales_repo: PolicyRepo):
     assert "takes effect 2099-01-01" in text.output
     bad = runner.invoke(cli, ["diff", "SALES", "7.0", "2.0", "--root", str(sales_repo.root)])
     assert bad.exit_code == 1 and "PL902" in bad.output and "policies/sales.md" in bad.output
+
+
+def test_policy_root_inside_a_larger_git_repository(tmp_path: Path):
+    top = tmp_path / "top"
+    pr = PolicyRepo(top)
+    pr.commit({"site/policies/s.md": policy_md("1.0", "2024-01-01", V1)}, "1.0")
+    pr.commit({"site/policies/s.md": policy_md("2.0", "2025-01-01", V2)}, "2.0", day="2024-12-01")
+    site = top / "site"
+    releases = list_releases(site, "SALES")
+    assert [(r.version, r.path) for r in releases] == [("1.0", "policies/s.md"), ("2.0", "policies/s.md")]
+    assert policy_at(site, "SALES", "1.0").doc == "policies/s"
+    assert [c.title for c in clauses_at(site, dt.date(2024, 6, 1))][:3] == ["目的", "适用范围", "季度返利"]
