@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -35,6 +34,8 @@ class _Recorder:
 
     def __init__(self, settings: Settings, batch: str, channel: str | None, policy: str | None, keep_all: bool):
         self.key = settings.asker_key
+        # Record ids are keyed hashes (BLAKE2b's keyed mode, a MAC like HMAC but one call).
+        self.id_key = hashlib.sha256(settings.asker_key.encode()).digest()
         self.extra = settings.scrub_patterns
         self.batch, self.channel, self.policy, self.keep_all = batch, channel, policy, keep_all
 
@@ -58,11 +59,11 @@ class _Recorder:
         else:
             when = "" if item.metadata.get("time_source") == "file" else asked_at.astimezone(dt.timezone.utc).isoformat()
             parts = ["content", asker or "", when, plain]
-        digest = hmac.new(self.key.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+        digest = hashlib.blake2b("\x1f".join(parts).encode(), key=self.id_key, digest_size=10).hexdigest()
         scrubbed = scrub(text, self.extra)
         source = f"{path}:{item.line}" + (f"#{item.source_id}" if item.source_id else "")
         return QuestionRecord(
-            id="q" + digest[:20], source_id=item.source_id, source=source,
+            id="q" + digest, source_id=item.source_id, source=source,
             channel=self.channel or item.channel or DEFAULT_CHANNEL[fmt], asker=asker, asked_at=asked_at,
             text=scrubbed, normalized=normalize(scrubbed) if scrubbed != text else plain, policy_hint=hint,
             batch=self.batch, metadata=scrub_value(item.metadata, self.extra))  # type: ignore[arg-type]

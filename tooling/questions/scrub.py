@@ -33,6 +33,9 @@ _RULES: list[tuple[str, str, str, str]] = [
     ("phone", "[电话]", "[phone]", r"(?<![\d\-])(?:[48]00[ \-]?\d{3}[ \-]?\d{4}|\(\d{3}\) ?\d{3}-\d{4}|\d{3}-\d{3}-\d{4})(?![\d\-])"),
 ]
 
+# Every built-in pattern needs an "@" or a run of at least seven digits and separators.
+_MAYBE = re.compile(r"@|\d[\d \-().]{5,}\d")
+
 
 @lru_cache(maxsize=64)
 def _compiled(extra: tuple[tuple[str, str], ...]) -> list[tuple[re.Pattern[str], str, str]]:
@@ -49,7 +52,12 @@ def _compiled(extra: tuple[tuple[str, str], ...]) -> list[tuple[re.Pattern[str],
 def scrub(text: str, extra_patterns: dict[str, str] | None = None) -> str:
     """Replace phones, e-mails, ID and bank card numbers (and the site's extra patterns, e.g.
     ``{"order": r"SO\\d{10}"}`` -> ``[order]``) with typed placeholders."""
-    rules = _compiled(tuple(sorted((extra_patterns or {}).items())))
+    extra = tuple(sorted((extra_patterns or {}).items()))
+    rules = _compiled(extra)
+    if not _MAYBE.search(text):  # most questions hold no long number and no address: skip the built-ins
+        rules = rules[: len(extra)]
+        if not rules:
+            return text
     zh = is_chinese(text)
     for pattern, zh_tag, en_tag in rules:
         text = pattern.sub(zh_tag if zh else en_tag, text)

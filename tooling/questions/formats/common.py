@@ -116,8 +116,12 @@ def open_text(path: Path, opts: ReadOptions) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
 
 
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
 def undecodable(text: str) -> bool:
-    return any("\udc80" <= c <= "\udcff" for c in text)
+    """True when the text holds bytes that were not valid in its encoding (surrogate escapes)."""
+    return _ESCAPED.search(text) is not None
 
 
 def parse_time(value: object, tz: dt.tzinfo) -> dt.datetime:

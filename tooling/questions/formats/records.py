@@ -22,6 +22,7 @@ _FIELDS = {
     "channel": ("channel",),
     "policy": ("policy_hint", "policy"),
 }
+_BY_NAME = {name: (field, order) for field, names in _FIELDS.items() for order, name in enumerate(names)}
 # Askers already written as pseudonymous ids (``sales-east-017``) are kept; anything that looks
 # like a name or an address is hashed.
 _PSEUDONYM = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
@@ -33,13 +34,18 @@ def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback:
         return Rejection(file=str(path), line=line, reason=f"expected a JSON object, got {type(obj).__name__}",
                          code=Code.INPUT_RECORD)
     found: dict[str, object] = {}
+    rank: dict[str, int] = {}
     used: set[str] = set()
-    for field, names in _FIELDS.items():
-        for name in names:
-            if obj.get(name) not in (None, ""):
-                found[field] = obj[name]
-                used.add(name)
-                break
+    for name, value in obj.items():
+        known = _BY_NAME.get(name)
+        if known is None or value is None or value == "":
+            continue
+        field, order = known
+        if order < rank.get(field, 99):
+            if field in found:
+                used.discard(_FIELDS[field][rank[field]])
+            found[field], rank[field] = value, order
+            used.add(name)
     text = found.get("text")
     if not isinstance(text, str) or not text.strip():
         return Rejection(file=str(path), line=line, reason="no question text (key 'text')", code=Code.QUESTION_EMPTY)
