@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from ..errors import PolicyToolError
 from .options import fail
 
 
+# Command name -> the modules that define it (imported only when the command runs, so a cold
+# `policy answer` does not pay for Sphinx, scipy or git imports).
+LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
+    "build": ("site",), "check": ("site",), "clauses": ("site",),
+    "questions": ("questions", "answer"), "answer": ("answer",), "eval": ("answer",),
+    "history": ("history",), "diff": ("history",),
+}
+
+
 class _Group(click.Group):
-    """Turns a PolicyToolError anywhere into ``file:line: …`` lines and exit code 1."""
+    """Loads command modules lazily; turns a PolicyToolError into ``file:line: …`` and exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        for module in LAZY_COMMANDS.get(name, ()):
+            importlib.import_module(f"{__name__}.{module}")
+        return self.commands.get(name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -24,10 +43,6 @@ def cli() -> None:
     """Publish policies with citable clauses, collect questions, draft and review the FAQ."""
 
 
-from . import site as _site  # noqa: E402,F401  (registers commands)
-from . import answer as _answer  # noqa: E402,F401
-from . import questions as _questions  # noqa: E402,F401
-from . import history as _history  # noqa: E402,F401
 
 
 def main() -> None:
