@@ -101,4 +101,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_clause_index)
     app.add_css_file("policy.css")
     app.add_js_file("policy.js")
+    from . import search_index  # clause-level search (issue 7)
+    app.add_config_value("policy_search", True, "html", types=[bool])  # clause-level search page
+    app.connect("config-inited", search_index.add_search_templates)
+    app.connect("build-finished", search_index.on_build_finished)
+    app.add_css_file("policy-search.css")
+    app.add_css_file("policy-print.css", media="print")
+    app.add_js_file("policy-reader.js")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -1,0 +1,238 @@
+"""The clause-level search index the site's search page reads, written at build time.
+
+Sphinx's own index is page-level and needs every query word to match; staff type whole
+questions and need the clause. So we write ``_static/policy-search-index.js``: one record per
+clause and per approved FAQ entry (citation label, title, policy, version, URL with anchor,
+language) and BM25 postings over tokens from :func:`tooling.matching.tokenize.tokenize`, the
+matcher's own tokeniser. What the browser needs to tokenise a query the same way ships with it:
+the tokeniser's regular expressions and stop words, the indexed vocabulary (forward maximum
+matching stands in for jieba: a word no clause contains cannot score anyway), the pinyin of
+indexed words, and a traditional -> simplified map of the characters the site uses. It is a
+``.js`` file (not JSON) so the site also searches offline from ``file://``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..catalog import Catalog, policy_files
+from ..matching.faq_source import approved_faq_entries, faq_files
+from ..matching.index import clause_docs, faq_docs
+from ..matching import tokenize as tk
+from ..models import Clause, ClauseKind
+
+FORMAT = 1  # bump when records, tokens or the file layout change
+INDEX_FILE = "policy-search-index.js"
+STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
+K1, B = 1.2, 0.75
+SNIPPET = 90
+_CJK_WORD = re.compile(rf"^[{tk._CJK}]+$")
+
+
+class SearchRecord(BaseModel):
+    """One search hit: a clause or an approved FAQ entry."""
+
+    kind: str                 # clause | faq
+    key: str                  # "SALES 4.2" or the FAQ id
+    label: str                # "4.2", "第十二条", "Article 7" (FAQ: its id)
+    title: str
+    policy: str | None = None
+    policy_title: str = ""
+    version: str = ""
+    number: str = ""
+    clause_kind: str = ""     # section | article | item (a 第…条 query prefers articles)
+    url: str                  # relative to the site root, with the anchor
+    language: str = "zh"
+    snippet: str = ""
+
+
+class PolicyEntry(BaseModel):
+    """What a no-result message and a citation jump need to know about a policy."""
+
+    id: str
+    title: str
+    owner: str
+    version: str
+    language: str
+    url: str
+
+
+class SearchIndex(BaseModel):
+    """The whole index as shipped to the browser (see ``policy-search.js``)."""
+
+    format: int = FORMAT
+    fingerprint: str = ""
+    k1: float = K1
+    b: float = B
+    avgdl: float = 0.0
+    docs: list[SearchRecord] = Field(default_factory=list)
+    lengths: list[int] = Field(default_factory=list)
+    terms: dict[str, list[int]] = Field(default_factory=dict)   # term -> [doc, tf, doc, tf, ...]
+    policies: list[PolicyEntry] = Field(default_factory=list)
+    faq_pages: list[str] = Field(default_factory=list)
+    collector_url: str = ""
+    tokenizer: dict[str, Any] = Field(default_factory=dict)
+
+    def to_js(self) -> str:
+        body = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+        return f"/* policy-search-index {self.fingerprint} */\nwindow.POLICY_SEARCH_INDEX={body};\n"
+
+
+def _snippet(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= SNIPPET else text[:SNIPPET].rstrip() + "…"
+
+
+def _fallback_tokens(clause: Clause, policy_title: str) -> list[str]:
+    """Clauses the matcher folds into others (items; headings over sub-clauses) are still findable
+    by title: an item by its own text, a heading by its title and its policy."""
+    own = clause.text if clause.kind == ClauseKind.item else ""
+    return (tk.tokenize(clause.title or "", filler=False) * 2 + tk.tokenize(policy_title, filler=False)
+            + tk.tokenize(own, filler=False))
+
+
+def clause_record(clause: Clause, policy_title: str) -> SearchRecord:
+    return SearchRecord(kind="clause", key=clause.key, label=clause.label, title=clause.title or "",
+                        policy=clause.policy, policy_title=policy_title, version=clause.version,
+                        number=clause.number, clause_kind=clause.kind.value, url=clause.url,
+                        language=clause.language,
+                        snippet=_snippet(clause.text))
+
+
+def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
+                       collector_url: str = "", fingerprint: str = "") -> SearchIndex:
+    """Records and postings for every clause and approved FAQ entry of ``catalog``'s repository."""
+    matcher_tokens = {doc.key: tokens for doc, tokens in clause_docs(catalog)}
+    pairs: list[tuple[SearchRecord, list[str]]] = []
+    for policy in catalog.policies:
+        for clause in policy.clauses:
+            tokens = matcher_tokens.get(clause.key)
+            if tokens is None:
+                tokens = _fallback_tokens(clause, policy.meta.title)
+            pairs.append((clause_record(clause, policy.meta.title), tokens))
+    entries = approved_faq_entries(catalog.root, catalog.settings.faq_dir)
+    for doc, tokens in faq_docs(catalog, entries):
+        policy = catalog.policy(doc.policy) if doc.policy else None
+        entry = next(e for e in entries if e.id == doc.key)
+        pairs.append((SearchRecord(kind="faq", key=doc.key, label=doc.key, title=doc.title, policy=doc.policy,
+                                   policy_title=doc.policy_title, version=policy.meta.version if policy else "",
+                                   url=doc.url, language=doc.language, snippet=_snippet(entry.answer)),
+                      tokens))
+    index = SearchIndex(fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [])
+    pinyin: dict[str, str] = {}
+    for i, (record, tokens) in enumerate(pairs):
+        index.docs.append(record)
+        index.lengths.append(len(tokens))
+        counts: dict[str, int] = {}
+        for pos, token in enumerate(tokens):
+            counts[token] = counts.get(token, 0) + 1
+            if token.startswith("py:") and pos and _CJK_WORD.match(tokens[pos - 1]):
+                pinyin.setdefault(tokens[pos - 1], "")
+        for token, tf in counts.items():
+            index.terms.setdefault(token, []).extend((i, tf))
+    index.avgdl = sum(index.lengths) / max(len(index.lengths), 1)
+    index.policies = [PolicyEntry(id=p.id, title=p.meta.title, owner=p.meta.owner, version=p.meta.version,
+                                  language=p.language, url=f"{p.doc}.html") for p in catalog.policies]
+    index.tokenizer = tokenizer_spec(index.terms, pinyin)
+    return index
+
+
+def _syllables(word: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return "'".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+
+
+def _t2s_map(chars: set[str]) -> dict[str, str]:
+    """Traditional characters whose simplified form occurs in the index (all others cannot score)."""
+    from ..questions.normalize import _traditional_chars, to_simplified
+
+    out = {}
+    for ch in _traditional_chars():
+        simple = to_simplified(ch)
+        if simple != ch and len(simple) == 1 and simple in chars:
+            out[ch] = simple
+    return out
+
+
+def tokenizer_spec(terms: dict[str, list[int]], pinyin_words: dict[str, str]) -> dict[str, Any]:
+    """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged."""
+    cjk_terms = [t for t in terms if _CJK_WORD.match(t)]
+    chars = {ch for t in cjk_terms for ch in t}
+    return {
+        "run": tk._RUN_RE.pattern, "cjk": f"[{tk._CJK}]", "filler": tk._FILLER_RE.pattern,
+        "signoff": tk._SIGNOFF_RE.pattern, "initials": tk._INITIALS_RE.pattern, "pinyin": tk._PINYIN_RE.pattern,
+        "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk._en_stop()),
+        "max_word": max((len(t) for t in cjk_terms), default=1),
+        "pinyin_words": {w: _syllables(w) for w in sorted(pinyin_words) if len(w) in (2, 3, 4)},
+        "t2s": _t2s_map(chars),
+    }
+
+
+def fingerprint(root: Path, catalog: Catalog, collector_url: str) -> str:
+    """Hash of every policy and FAQ file and this format: unchanged sources keep the old index."""
+    digest = hashlib.sha256(f"{FORMAT}|{collector_url}|{catalog.settings.faq_dir}".encode())
+    for path in [*policy_files(root, catalog.settings), *faq_files(root, catalog.settings.faq_dir)]:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def write_stemmer(path: Path) -> None:
+    """Ship Sphinx's own Snowball JS stemmer, so queries stem like the index (snowballstemmer)."""
+    import sphinx.search
+
+    folder = Path(sphinx.search.__file__).parent / "minified-js"
+    code = "\n".join((folder / name).read_text(encoding="utf-8")
+                     for name in ("base-stemmer.js", "english-stemmer.js"))
+    if not path.is_file() or path.read_text(encoding="utf-8") != code:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code, encoding="utf-8")
+
+
+def write_search_index(catalog: Catalog, outdir: Path, faq_pages: list[str]) -> Path:
+    """Write ``_static/policy-search-index.js`` unless the sources it was built from are unchanged."""
+    target = Path(outdir) / "_static" / INDEX_FILE
+    write_stemmer(target.parent / STEMMER_FILE)
+    collector = catalog.settings.collector_url
+    stamp = fingerprint(catalog.root, catalog, collector)
+    if target.is_file():
+        with target.open(encoding="utf-8") as fh:
+            if fh.readline().strip() == f"/* policy-search-index {stamp} */":
+                return target
+    index = build_search_index(catalog, faq_pages, collector, stamp)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(index.to_js(), encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+# --- Sphinx hooks (registered in tooling/sphinx_ext/__init__.py) ------------------------------
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def add_search_templates(app, config) -> None:
+    """Our ``search.html`` replaces Sphinx's (``policy_search = False`` keeps Sphinx's own page).
+
+    Runs on ``config-inited``, before the environment compares configs, like the static path."""
+    if config.policy_search and str(TEMPLATES) not in config.templates_path:
+        config.templates_path.append(str(TEMPLATES))
+
+
+def on_build_finished(app, exception: Exception | None) -> None:
+    """Write the clause-level index next to Sphinx's own (which stays, for tools that use it)."""
+    if exception is not None or app.builder.format != "html" or not app.config.policy_search:
+        return
+    from .state import catalog_of
+
+    catalog = catalog_of(app.env)
+    faq_dir = catalog.settings.faq_dir.strip("/")
+    pages = sorted(f"{d}.html" for d in app.env.found_docs if d.startswith(f"{faq_dir}/"))
+    write_search_index(catalog, Path(app.outdir), pages)

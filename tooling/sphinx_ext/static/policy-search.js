@@ -1,0 +1,300 @@
+/* Clause-level search over _static/policy-search-index.js (written by search_index.py).
+ *
+ * Queries are tokenised like the index was (tooling/matching/tokenize.py): the same regular
+ * expressions, stop words and stemmer (Sphinx's Snowball English), forward maximum matching
+ * over the indexed vocabulary in place of jieba, character bigrams, pinyin. Ranking is BM25
+ * over whichever terms match, so a whole question is never empty because one word is missing.
+ * A query that is a citation (SALES 4.2, 销售政策 4.2, 第十二条, 12条, §3.1) jumps to the clause.
+ * Everything is built with textContent: queries and FAQ texts are shown, never executed.
+ */
+(function () {
+  "use strict";
+  var INDEX = window.POLICY_SEARCH_INDEX;
+  if (!INDEX) { return; }
+  var T = INDEX.tokenizer;
+  var TERMS = INDEX.terms;
+  var has = function (term) { return Object.prototype.hasOwnProperty.call(TERMS, term); };
+  var runRe = new RegExp(T.run, "g");
+  var cjkRe = new RegExp(T.cjk);
+  var fillerRe = new RegExp(T.filler, "gi");
+  var signoffRe = new RegExp(T.signoff, "g");
+  var initialsRe = new RegExp(T.initials);
+  var pinyinRe = new RegExp(T.pinyin);
+  var zhStop = new Set(T.zh_stop);
+  var enStop = new Set(T.en_stop);
+  var stemmer = typeof EnglishStemmer === "function" ? new EnglishStemmer() : null;
+  var stemCache = Object.create(null);
+
+  function normalize(text) {
+    var out = "";
+    for (var ch of String(text).normalize("NFKC")) { out += T.t2s[ch] || ch; }
+    return out.toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  function stripFiller(text) {
+    var body = text.trim().replace(signoffRe, " ").replace(fillerRe, " ");
+    return /[\p{L}\p{N}_]/u.test(body) ? body : text;
+  }
+
+  function stem(word) {
+    if (!stemmer) { return word; }
+    if (!(word in stemCache)) { stemCache[word] = stemmer.stemWord(word); }
+    return stemCache[word];
+  }
+
+  /* jieba (search mode) stand-in: longest indexed word at each position, plus its 2- and
+     3-character indexed sub-words. A word the index does not hold could not score anyway. */
+  function cjkWords(run) {
+    var words = [];
+    var i = 0;
+    while (i < run.length) {
+      var len = Math.min(T.max_word, run.length - i);
+      while (len > 1 && !has(run.substr(i, len))) { len--; }
+      var word = run.substr(i, len);
+      for (var n = 2; n <= 3 && n < len; n++) {
+        for (var k = 0; k + n <= len; k++) {
+          var sub = word.substr(k, n);
+          if (has(sub)) { words.push(sub); }
+        }
+      }
+      words.push(word);
+      i += len;
+    }
+    return words;
+  }
+
+  function pinyinOf(word) {
+    var syllables = T.pinyin_words[word];
+    if (!syllables) { return []; }
+    var parts = syllables.split("'");
+    return ["py:" + parts.join(""), "pi:" + parts.map(function (s) { return s.charAt(0); }).join("")];
+  }
+
+  function tokenize(text) {
+    var tokens = [];
+    var body = stripFiller(normalize(text));
+    var match;
+    runRe.lastIndex = 0;
+    while ((match = runRe.exec(body)) !== null) {
+      var run = match[0];
+      if (cjkRe.test(run.charAt(0))) {
+        cjkWords(run).forEach(function (word) {
+          if (zhStop.has(word)) { return; }
+          tokens.push(word);
+          if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word)); }
+        });
+        for (var i = 0; i + 2 <= run.length; i++) {
+          var bigram = run.substr(i, 2);
+          if (!zhStop.has(bigram)) { tokens.push(bigram); }
+        }
+      } else if (/[0-9]/.test(run.charAt(0))) {
+        tokens.push(run);
+      } else {
+        var word = run.replace(/\u2019/g, "'").split("'")[0];
+        if (enStop.has(word) || word.length < 2) { continue; }
+        tokens.push(stem(word));
+        if (initialsRe.test(word)) { tokens.push("pi:" + word); }
+        else if (word.length >= 4 && pinyinRe.test(word)) { tokens.push("py:" + word); }
+      }
+    }
+    return tokens;
+  }
+
+  /* BM25 over the distinct query terms the index knows (bm25s's idf and saturation). */
+  function rank(tokens, limit) {
+    var n = INDEX.docs.length;
+    var scores = new Float64Array(n);
+    var seen = new Set();
+    tokens.forEach(function (term) {
+      if (seen.has(term) || !has(term)) { return; }
+      seen.add(term);
+      var post = TERMS[term];
+      var df = post.length / 2;
+      var idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      for (var j = 0; j < post.length; j += 2) {
+        var d = post[j], tf = post[j + 1];
+        var norm = INDEX.k1 * (1 - INDEX.b + INDEX.b * INDEX.lengths[d] / INDEX.avgdl);
+        scores[d] += idf * tf * (INDEX.k1 + 1) / (tf + norm);
+      }
+    });
+    var hits = [];
+    for (var d = 0; d < n; d++) { if (scores[d] > 0) { hits.push(d); } }
+    hits.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
+    return hits.slice(0, limit || 20).map(function (d) { return { doc: INDEX.docs[d], score: scores[d] }; });
+  }
+
+  /* --- citations ---------------------------------------------------------------------- */
+  var DIGITS = { "零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
+                 "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
+                 "九": 9, "玖": 9 };
+  var UNITS = { "十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10000 };
+  var N = "[0-9" + Object.keys(DIGITS).join("") + Object.keys(UNITS).join("") + "]+";
+  var NUMBER = "(?:\\d+(?:\\.\\d+)*(?:-\\d+)?(?:\\(" + N + "\\))?" +
+    "|第?" + N + "条(?:之" + N + ")?(?:第" + N + "款)?(?:第?\\(" + N + "\\)项?)?)";
+  var citeRe = new RegExp("^(.*?)\\s*(?:§+|article|art\\.?|section|sec\\.|clause)?\\s*(" + NUMBER + ")$", "i");
+
+  function cnToInt(text) {  /* tooling/numerals.py cn_to_int */
+    if (/^\d+$/.test(text)) { return parseInt(text, 10); }
+    if (!/[十拾百佰千仟万]/.test(text)) {
+      return parseInt(Array.from(text).map(function (c) { return DIGITS[c]; }).join(""), 10);
+    }
+    var total = 0, section = 0, digit = null;
+    Array.from(text).forEach(function (c) {
+      if (c in DIGITS) { digit = DIGITS[c] || null; return; }
+      var unit = UNITS[c];
+      if (unit === 10000) { total += (section + (digit || 0)) * unit; section = 0; digit = null; return; }
+      section += (digit === null ? 1 : digit) * unit;
+      digit = null;
+    });
+    return total + section + (digit || 0);
+  }
+
+  function canonicalNumber(text) {  /* tooling/citations.py normalize_number */
+    var m = text.match(/^(\d+(?:\.\d+)*(?:-\d+)?)(?:\((.+)\))?$/);
+    if (m) { return m[1] + (m[2] ? "(" + cnToInt(m[2]) + ")" : ""); }
+    m = text.match(new RegExp("^第?(" + N + ")条(?:之(" + N + "))?(?:第(" + N + ")款)?(?:第?\\((" + N + ")\\)项?)?$"));
+    if (!m) { return null; }
+    var number = String(cnToInt(m[1]));
+    if (m[2]) { number += "-" + cnToInt(m[2]); }
+    if (m[4]) {
+      if (m[3] && cnToInt(m[3]) > 1) { number += "." + cnToInt(m[3]); }
+      number += "(" + cnToInt(m[4]) + ")";
+    }
+    return number;
+  }
+
+  function policiesNamed(prefix) {
+    var name = normalize(prefix).replace(/[《》"“”]/g, "").replace(/的$/, "").trim();
+    if (!name) { return INDEX.policies; }
+    return INDEX.policies.filter(function (p) {
+      var title = normalize(p.title);
+      return p.id.toLowerCase() === name || (name.length >= 2 && title.indexOf(name) >= 0) ||
+        (title.length >= 2 && name.indexOf(title) >= 0);
+    });
+  }
+
+  /* Clauses a citation-shaped query names (empty when it is not a citation). */
+  function citation(query) {
+    var text = String(query).normalize("NFKC").trim();
+    var m = text.match(citeRe);
+    if (!m) { return []; }
+    var number = canonicalNumber(m[2].replace(/\s+/g, ""));
+    if (number === null) { return []; }
+    var first = number.match(/^(\d+(?:-\d+)?)\.1\((\d+)\)$/);  /* 第十二条第一款第（一）项 = 12(1) */
+    var numbers = [number].concat(first ? [first[1] + "(" + first[2] + ")"] : []);
+    var ids = new Set(policiesNamed(m[1]).map(function (p) { return p.id; }));
+    var found = INDEX.docs.filter(function (d) {
+      return d.kind === "clause" && ids.has(d.policy) && numbers.indexOf(d.number) >= 0;
+    });
+    if (/条/.test(m[2])) {  /* 第十二条 / 12条 name an article where a policy has one */
+      var articles = found.filter(function (d) { return d.clause_kind !== "section"; });
+      if (articles.length) { return articles; }
+    }
+    return found;
+  }
+
+  /* --- the search page ------------------------------------------------------------------ */
+  var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+  var root = document.documentElement.dataset.content_root || "";
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function resultItem(doc) {
+    var li = el("li", "policy-result result-" + doc.kind);
+    var link = el("a");
+    link.href = root + doc.url;
+    link.appendChild(el("span", "result-key", doc.kind === "faq" ? (zh ? "常见问题" : "FAQ") : doc.key));
+    link.appendChild(document.createTextNode(" "));
+    link.appendChild(el("span", "result-title", doc.title || doc.label));
+    li.appendChild(link);
+    var meta = doc.policy_title ? (doc.language === "zh" ? "《" + doc.policy_title + "》" : doc.policy_title) : "";
+    if (doc.version) { meta += (meta ? " · " : "") + (zh ? "版本 " : "version ") + doc.version; }
+    if (meta) { li.appendChild(el("div", "result-meta", meta)); }
+    if (doc.snippet) { li.appendChild(el("p", "context", doc.snippet)); }
+    return li;
+  }
+
+  function report(query) {
+    if (!INDEX.collector_url || !window.fetch) { return false; }
+    var record = { text: query, channel: "search", asked_at: new Date().toISOString(),
+                   page: window.location.href, language: zh ? "zh" : "en" };
+    fetch(INDEX.collector_url, { method: "POST", mode: "no-cors", keepalive: true,
+                                 headers: { "Content-Type": "text/plain;charset=UTF-8" },
+                                 body: JSON.stringify(record) }).catch(function () {});
+    return true;
+  }
+
+  function noResult(container, query) {
+    var box = el("div", "policy-search-empty");
+    box.appendChild(el("p", "policy-search-none", zh ? "没有找到与“" + query + "”相关的条款。"
+                                                      : "No clause matches “" + query + "”."));
+    if (INDEX.faq_pages.length) {
+      var faq = el("p", "policy-search-faq", zh ? "可以先看看常见问题：" : "Try the FAQ: ");
+      INDEX.faq_pages.forEach(function (page, i) {
+        var a = el("a", null, page.replace(/\.html$/, "").split("/").pop());
+        a.href = root + page;
+        if (i) { faq.appendChild(document.createTextNode(zh ? "、" : ", ")); }
+        faq.appendChild(a);
+      });
+      box.appendChild(faq);
+    }
+    var owners = el("p", "policy-search-owners", zh ? "或联系制度负责部门：" : "Or ask the policy owner: ");
+    INDEX.policies.forEach(function (p, i) {
+      if (i) { owners.appendChild(document.createTextNode(zh ? "；" : "; ")); }
+      var a = el("a", null, zh ? "《" + p.title + "》" : p.title);
+      a.href = root + p.url;
+      owners.appendChild(a);
+      owners.appendChild(document.createTextNode(" — " + p.owner));
+    });
+    box.appendChild(owners);
+    if (report(query)) {
+      box.appendChild(el("p", "policy-search-reported", zh ? "您的问题已记录，制度负责人会补充解答。"
+                                                          : "Your question was passed on to the policy owners."));
+    }
+    container.appendChild(box);
+  }
+
+  function run(query, container, status) {
+    container.textContent = "";
+    var cited = citation(query);
+    if (cited.length === 1 && cited[0].url) {
+      status.textContent = (zh ? "正在打开 " : "Opening ") + cited[0].key + "…";
+      window.location.replace(root + cited[0].url);
+      return;
+    }
+    var seen = new Set(cited.map(function (d) { return d.key; }));
+    var docs = cited.concat(rank(tokenize(query), 20).map(function (h) { return h.doc; })
+      .filter(function (d) { return !seen.has(d.kind + d.key) && !seen.has(d.key); }));
+    if (!docs.length) {
+      status.textContent = "";
+      noResult(container, query);
+      return;
+    }
+    status.textContent = zh ? "找到 " + docs.length + " 条结果，按相关度排序。"
+                            : "Found " + docs.length + " result(s), best first.";
+    var list = el("ul", "search policy-search-results");
+    docs.forEach(function (d) { list.appendChild(resultItem(d)); });
+    container.appendChild(list);
+  }
+
+  window.PolicySearch = { tokenize: tokenize, rank: rank, citation: citation, normalize: normalize };
+
+  function start() {
+    var container = document.getElementById("search-results");
+    if (!container) { return; }
+    var query = new URLSearchParams(window.location.search).get("q") || "";
+    var input = document.querySelector("form.policy-search-form input[name=q]");
+    if (input) { input.value = query; }
+    document.querySelectorAll("input[name=q]").forEach(function (i) { i.value = query; });
+    if (query.trim()) {
+      run(query.trim(), container, document.getElementById("search-progress") || el("p"));
+    }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
+  else { start(); }
+})();
