@@ -18,6 +18,7 @@ import html2text
 from mailparser_reply import EmailReplyParser
 
 from ...errors import Code
+from ..asking import is_question
 from ..models import RawQuestion, Rejection
 from .common import Item, ReadOptions, file_time
 
@@ -27,6 +28,11 @@ _CUT = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded message|original message|原始邮件|转发邮件|邮件原件)\s*-{2,}.*"
     r"|_{10,}\s*|(?:发件人|from)\s*[:：].*|在\s.{0,80}写道[:：]?|on\s.{0,120}wrote:|(?:sent from my|发自我的).*"
     r"|--\s*)$", re.IGNORECASE | re.MULTILINE)
+
+_GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}|[^\n]{0,12}(?:您好|你好|好)"
+                       r"|各位[^\n]{0,10})[,，!！。:：]?$", re.IGNORECASE)
+_SIGN_OFF = re.compile(r"^(?:thanks|thank you|many thanks|cheers|best|regards|kind regards|br|谢谢|多谢|感谢|祝好|此致)\b",
+                       re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +59,26 @@ def new_text(body: str) -> str:
     if cut:
         text = text[: cut.start()]
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    return "\n".join(lines).strip()
+    return "\n".join(_trim_courtesy(_paragraphs("\n".join(lines))))
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _trim_courtesy(paragraphs: list[str]) -> list[str]:
+    """Drop a leading greeting (``Hi Finance,`` / ``您好，``) and trailing sign-offs and names
+    (``Thanks,\nLisa``) that the reply parser left, but never the only paragraph or a question."""
+    if len(paragraphs) > 1 and _GREETING.match(paragraphs[0]):
+        paragraphs = paragraphs[1:]
+    while len(paragraphs) > 1:
+        last = paragraphs[-1]
+        short = len(last) <= 60 and last.count("\n") <= 2 and not is_question(last)
+        if short and (_SIGN_OFF.match(last) or (len(last) <= 24 and "\n" not in last)):
+            paragraphs = paragraphs[:-1]
+        else:
+            break
+    return paragraphs
 
 
 def message_item(path: Path, line: int, data: bytes, opts: ReadOptions) -> Item:
