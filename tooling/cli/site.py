@@ -47,13 +47,21 @@ def check(root: Path, as_json: bool, strict: bool) -> None:
 @cli.command()
 @common
 @click.option("--policy", "policy_id", help="Only this policy (id, e.g. SALES).")
-def clauses(root: Path, as_json: bool, policy_id: str | None) -> None:
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d"]),
+              help="The clauses in force on this date (from the git history), e.g. 2025-06-01.")
+def clauses(root: Path, as_json: bool, policy_id: str | None, at) -> None:
     """List clause records (the same as the site's clauses.json) from the sources, no build."""
     catalog = Catalog.load(root)
     report(catalog.problems)
     if policy_id and not catalog.policy(policy_id):
         raise click.BadParameter(f"no policy with id {policy_id} under {root}", param_hint="--policy")
-    records = [c for c in catalog.clauses if policy_id is None or c.policy == policy_id.upper()]
+    if at is not None:
+        from ..history import clauses_at
+
+        source = clauses_at(root, at.date(), catalog.settings)
+    else:
+        source = list(catalog.clauses)
+    records = [c for c in source if policy_id is None or c.policy == policy_id.upper()]
     if as_json:
         echo_json([c.record() for c in records])
         return

@@ -1,0 +1,31 @@
+"""`policy clauses --at DATE` lists the clauses in force on that date, from a real git history."""
+
+import json
+import subprocess
+import sys
+
+import git
+
+from tests.test_clauses import FM
+
+
+def test_clauses_at_date_follows_releases(make_repo):
+    v1 = FM.format(pid="SALES", title="销售政策", extra="").replace("2026-01-01", "2025-01-01") + \
+        "# 销售政策\n\n## 1 总则\n\n旧文本。\n"
+    root = make_repo({"policies/sales.md": v1})
+    repo = git.Repo.init(root)
+    repo.index.add(["policies/sales.md"])
+    repo.index.commit("SALES 1.0")
+    v2 = v1.replace('"1.0"', '"2.0"').replace("2025-01-01", "2026-01-01") + "\n## 2 返利\n\n新条款。\n"
+    (root / "policies" / "sales.md").write_text(v2, encoding="utf-8")
+    repo.index.add(["policies/sales.md"])
+    repo.index.commit("SALES 2.0")
+
+    def at(day):
+        out = subprocess.run([sys.executable, "-m", "tooling", "clauses", "--json", "--at", day,
+                              "--root", str(root)], capture_output=True, text=True, check=True).stdout
+        return [(r["key"], r["version"]) for r in json.loads(out)]
+
+    assert at("2025-06-01") == [("SALES 1", "1.0")]
+    assert at("2026-06-01") == [("SALES 1", "2.0"), ("SALES 2", "2.0")]
+    assert at("2024-06-01") == []
