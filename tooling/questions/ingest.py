@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..errors import Code, PolicyToolError, problem
 from ..models import POLICY_ID_RE
 from .asking import is_question
 from .formats import FORMATS, FileError, ReadOptions, detect_format, read
+from .formats.slack import is_slack_export
 from .models import FileSummary, IngestSummary, QuestionRecord, RawQuestion, Rejection
 from .normalize import normalize
 from .scrub import pseudonym, scrub, scrub_value
@@ -76,17 +78,11 @@ def _sources(paths: Iterable[Path], summary: IngestSummary) -> list[Path]:
         if not path.exists():
             summary.errors.append(Rejection(file=str(path), line=1, reason="no such file or folder",
                                             code=Code.INPUT_UNREADABLE))
-        elif path.is_dir() and not _is_slack(path):
+        elif path.is_dir() and not is_slack_export(path):
             found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
         else:
             found.append(path)
     return found
-
-
-def _is_slack(path: Path) -> bool:
-    from .formats.slack import is_slack_export
-
-    return is_slack_export(path)
 
 
 def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, recorder: _Recorder,
@@ -166,6 +162,9 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
                     summary.errors.append(Rejection(file=str(path), line=1, reason=f"cannot read: {exc}",
                                                     code=Code.INPUT_UNREADABLE))
                     continue
+                except sqlite3.OperationalError as exc:  # e.g. another ingest holds the write lock
+                    raise PolicyToolError(problem(Code.QUESTION_STORE, f"cannot write the question store: {exc}",
+                                                  store.path, 1)) from exc
                 finally:
                     bar.done(path)
                 summary.add(part)

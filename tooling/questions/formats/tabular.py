@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...errors import Code
 from ..models import RawQuestion, Rejection
-from .common import FileError, Item, ReadOptions, file_error, open_text, parse_time, undecodable
+from .common import Item, ReadOptions, file_error, open_text, parse_time, undecodable
 
 # Header names per field, best first (compared after NFKC + casefold + stripping).
 COLUMNS: dict[str, list[str]] = {
@@ -136,7 +136,5 @@ def read_xlsx(path: Path, opts: ReadOptions) -> Iterator[Item]:
                 header, cols = row, map_columns(row, opts.text_column, path, number)
                 continue
             yield row_item(path, number, header, row, cols, opts, fallback)
-    except FileError:
-        raise
     finally:
         book.close()
