@@ -64,6 +64,8 @@ class Code(str, Enum):
     HISTORY_BAD_VERSION = "PL904"
     CLAUSE_HASHES_FORMAT = "PL905"
     CITATION_RENUMBERED = "PL906"
+    RELEASE_PAGE_FAILED = "PL907"
+    CITATION_UNKNOWN_VERSION = "PL908"
     # FAQ drafting, review and approval
     FAQ_UNGROUNDED = "PL801"
     FAQ_LLM_FALLBACK = "PL802"
@@ -111,6 +113,8 @@ HINTS: dict[Code, str] = {
     Code.HISTORY_BAD_VERSION: "this committed version of the file has bad front matter; it was skipped (fix it in a new commit if it matters)",
     Code.CLAUSE_HASHES_FORMAT: "write :clause-hashes: as 'POLICY@VERSION NUMBER=HASH, …' (re-approve the entry to regenerate it)",
     Code.CITATION_RENUMBERED: "the clause was renumbered: cite its new number (see 'policy diff POLICY OLD NEW')",
+    Code.RELEASE_PAGE_FAILED: "the site was built without this old version's page; run 'policy build' again, or delete .policy-cache/releases if the error persists",
+    Code.CITATION_UNKNOWN_VERSION: "cite a committed release ('policy history POLICY' lists them) as POLICY@VERSION NUMBER, or drop '@VERSION' to cite the current text",
     Code.FAQ_UNGROUNDED: "make every number, amount, percentage, date and duration match a cited clause (or cite the clause that states it), then remove :unsupported:",
     Code.FAQ_LLM_FALLBACK: "the offline draft was written instead; check the LLM endpoint ([tool.policy.llm]) and re-run to redraft",
     Code.FAQ_NO_QUESTIONS: "ingest questions first: policy questions ingest FILES (then policy faq draft --policy ID)",
@@ -122,7 +126,8 @@ HINTS: dict[Code, str] = {
 }
 
 SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
-                                   Code.FAQ_LLM_FALLBACK: Severity.warning}
+                                   Code.FAQ_LLM_FALLBACK: Severity.warning,
+                                   Code.RELEASE_PAGE_FAILED: Severity.warning}
 
 
 class Problem(BaseModel):
