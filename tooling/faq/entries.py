@@ -81,7 +81,10 @@ class FaqEntry(BaseModel):
         keep = {"id", "clauses", "status", "reviewed-by", "reviewed-on"}
         lines = [f"```{{faq}} {question}"]
         lines += [f":{k}: {v}".rstrip() for k, v in values.items() if v or k in keep]
-        lines += [self.answer.strip().replace("```", "ˋˋˋ"), "```"]
+        answer = self.answer.strip().replace("```", "ˋˋˋ")
+        if _OPTION_RE.match(answer.split("\n", 1)[0]) or answer.startswith("---"):
+            answer = "\\" + answer  # the first body line must not read as an option
+        lines += [answer, "```"]
         return "\n".join(lines) + "\n"
 
 

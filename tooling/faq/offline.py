@@ -1,0 +1,134 @@
+"""The offline drafter: deterministic, no network. Same input, same draft, on every machine.
+
+The question is the cluster's clearest phrasing with greetings, sign-offs and personal-data
+placeholders removed; the answer states what the cited clause says (its opening sentences) and
+cites it with the ``{clause}`` role, so grounding holds by construction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..matching.tokenize import strip_filler
+from ..questions.normalize import is_chinese, to_simplified
+from .models import ClauseText, Draft, DraftRequest
+
+_PLACEHOLDER = re.compile(r"\[[^\[\]\s]{1,16}\]")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?|[^.\n]+(?:\.(?!\d)|$)")
+_ASKS = re.compile(r"[?？]|吗|么|如何|怎么|多少|几|哪|是否|能否|可否|\b(?:how|what|when|where|who|which|can|do|does|is|are)\b",
+                   re.I)
+MAX_SUMMARY = 160
+
+
+def canonical_question(text: str) -> str:
+    """A clean question from a raw (scrubbed) one: no greetings, no placeholders, one sentence."""
+    text = _EMOJI.sub("", _PLACEHOLDER.sub("", text))
+    text = re.sub(r"[（(]\s*[)）]", "", text)
+    if is_chinese(text):
+        text = to_simplified(text)
+    text = strip_filler(text)
+    parts = [p.strip(" ，,、~～…") for p in re.split(r"(?<=[?？。!！\n])", text) if p.strip(" ，,、~～…")]
+    asking = [p for p in parts if _ASKS.search(p)]
+    best = (asking or parts or [text])[0]
+    best = re.sub(r"\s+", " ", best).strip(" ，,、.。~～…:：;；-—")
+    best = re.sub(r"^(?:[A-Z]\w*\s+)?(?:team|all|everyone|folks)\s*[,，]\s*", "", best, flags=re.I)
+    best = best[:1].upper() + best[1:] if best[:1].isascii() else best
+    zh = is_chinese(best)
+    if not best.endswith(("?", "？")):
+        best += "？" if zh else "?"
+    return best
+
+
+def _pieces(text: str) -> list[str]:
+    """Sentences of prose and rows of tables (``a | b | c`` → ``a：b，c``), in document order."""
+    out: list[str] = []
+    header: list[str] | None = None
+    for line in (ln.strip() for ln in text.splitlines()):
+        if not line:
+            continue
+        if " | " in line:
+            cells = [c.strip() for c in line.split(" | ")]
+            if header is None:
+                header = cells
+                continue
+            zh = is_chinese(line)
+            pairs = [f"{h}{'' if zh else ' '}{c}" if h else c for h, c in zip(header[1:], cells[1:])]
+            out.append(f"{cells[0]}：{'，'.join(pairs)}；" if zh else f"{cells[0]}: {', '.join(pairs)};")
+            continue
+        header = None
+        out += [s.strip() for s in _SENTENCE.findall(line) if s.strip()]
+    return out
+
+
+def summary(clause: ClauseText) -> str:
+    """What the clause says, in its own words: its first sentences (and table rows)."""
+    out = ""
+    for piece in _pieces(clause.text):
+        if out and len(out) + len(piece) > MAX_SUMMARY:
+            break
+        out += piece + ("" if is_chinese(piece) else " ")
+    out = out.strip().rstrip("；;:：")
+    return escape_html(out)
+
+
+def _phrasing_score(text: str, language: str) -> tuple[float, str]:
+    """Prefer complete questions of a sensible length in the policy's language."""
+    zh = is_chinese(text)
+    n = len(text)
+    good = (8 <= n <= 36) if zh else (20 <= n <= 100)
+    score = (2.0 if good else 0.5) + (1.0 if zh == (language == "zh") else 0.0)
+    score += 1.0 if _ASKS.search(text[:-1]) else 0.0
+    score -= 1.5 if re.search(r"\b[a-z]{2,}\b", text) and zh else 0.0   # pinyin and shorthand
+    score -= 0.5 * text.count(" ") if zh else 0.0
+    return score, text
+
+
+def best_question(request: DraftRequest) -> str:
+    """The clearest canonical question among the cluster's phrasings that is about the cited
+    clause (shares its words), so question and answer agree even in a mixed cluster."""
+    from ..matching.tokenize import tokenize
+
+    clause = request.clauses[0]
+    words = set(tokenize(f"{clause.title or ''} {clause.text}", pinyin=False))
+    candidates = {canonical_question(t) for t in [request.representative, *request.samples] if t.strip()}
+
+    def score(text: str) -> float:
+        toks = set(tokenize(text, pinyin=False))
+        overlap = len(toks & words) / len(toks) if toks else 0.0
+        return _phrasing_score(text, request.language)[0] + 3.0 * overlap
+
+    return max(sorted(candidates), key=score)
+
+
+_ROLE_SPAN = re.compile(r"\{clause\}`[^`]*`")
+
+
+def escape_html(text: str) -> str:
+    """Escape ``<``/``>`` outside ``{clause}`` roles: MyST would pass raw HTML through to the page."""
+    out, last = [], 0
+    for match in _ROLE_SPAN.finditer(text):
+        out.append(text[last:match.start()].replace("<", "&lt;").replace(">", "&gt;"))
+        out.append(match.group())
+        last = match.end()
+    out.append(text[last:].replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(out)
+
+
+def draft_offline(request: DraftRequest, note: str | None = None) -> Draft:
+    """The deterministic draft of one cluster, citing its first candidate clause."""
+    clause = request.clauses[0]
+    said = summary(clause)
+    if request.language == "zh":
+        title = f"（{clause.title}）" if clause.title else ""
+        answer = f"根据{{clause}}`{clause.key}`{title}：{said}"
+        if not answer.endswith(("。", "……", "！", "？")):
+            answer += "。"
+    else:
+        title = f" ({clause.title})" if clause.title else ""
+        answer = f"Under {{clause}}`{clause.key}`{title}: {said}"
+        if not answer.endswith((".", "!", "?")):
+            answer += "."
+    drafter = "offline" if note is None else "offline (LLM fallback)"
+    return Draft(question=best_question(request), answer=answer, clauses=[clause.key],
+                 drafter=drafter, note=note)
