@@ -75,6 +75,7 @@ class Code(str, Enum):
     FAQ_PUSH = "PL806"
     FAQ_TRANSITION = "PL807"
     FAQ_LLM_CONFIG = "PL808"
+    FAQ_NOTHING_TO_PROPOSE = "PL809"
 
 
 HINTS: dict[Code, str] = {
@@ -123,6 +124,7 @@ HINTS: dict[Code, str] = {
     Code.FAQ_PUSH: "check the remote name (--remote), its URL and your credentials, then push the branch by hand",
     Code.FAQ_TRANSITION: "approve draft entries, retire approved or draft ones; fix a flagged answer before approving (or pass --force)",
     Code.FAQ_LLM_CONFIG: "set [tool.policy.llm] base_url/model and export the API key variable (llm.api_key_env)",
+    Code.FAQ_NOTHING_TO_PROPOSE: "run 'policy faq draft --policy ID' first (or edit the FAQ page), then propose",
 }
 
 SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
