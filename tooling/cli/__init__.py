@@ -16,6 +16,7 @@ LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
     "build": ("site",), "check": ("site",), "clauses": ("site",),
     "questions": ("questions", "answer"), "answer": ("answer",), "eval": ("answer",),
     "history": ("history",), "diff": ("history",),
+    "faq": ("faq",),
 }
 
 

@@ -1,0 +1,67 @@
+"""``policy faq approve`` / ``retire``: status changes edited in place, for reviewers who prefer
+a command to editing Markdown. Only the entry's option lines change.
+
+Approval re-runs grounding on the answer as it stands (the reviewer may have edited it), records
+the reviewer and date, and stamps each cited clause's version and text hash (the
+``:clause-hashes:`` format of :mod:`tooling.history.stale`) so a later clause change shows the
+answer as stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..catalog import Catalog
+from ..errors import Code, PolicyToolError, problem
+from ..history.stale import HASH_OPTION, format_stamps
+from .entries import FaqEntry, find_entry, read_page, read_text, set_options, write_text
+from .grounding import unsupported_figures
+
+
+def approve(root: Path, entry_id: str, by: str, on: dt.date | None = None, force: bool = False,
+            catalog: Catalog | None = None) -> FaqEntry:
+    """Mark an entry approved by ``by``; refuses retired entries and ungrounded answers (unless forced)."""
+    root = Path(root)
+    catalog = catalog or Catalog.load(root)
+    path, page, entry = find_entry(root, catalog, entry_id)
+    if not by.strip():
+        raise PolicyToolError(problem(Code.FAQ_NO_REVIEWER, f"approving {entry_id} needs a reviewer name (--by)",
+                                      page.path, entry.line))
+    if entry.status == "retired":
+        raise PolicyToolError(problem(Code.FAQ_TRANSITION, f"{entry_id} is retired; retired ids are never reused — "
+                                      "draft a new entry instead", page.path, entry.option_line("status")))
+    clauses = []
+    for key in entry.clauses:
+        clause, prob = catalog.resolve(key, page.path, entry.option_line("clauses"))
+        if prob is not None:
+            raise PolicyToolError(problem(Code.FAQ_UNKNOWN_CLAUSE, f"{entry_id}: {prob.message}", page.path,
+                                          entry.option_line("clauses")))
+        clauses.append(clause)
+    if not clauses:
+        raise PolicyToolError(problem(Code.FAQ_UNKNOWN_CLAUSE, f"{entry_id} cites no clause", page.path,
+                                      entry.option_line("clauses")))
+    missing = unsupported_figures(entry.answer, [f"{c.title or ''}\n{c.text}" for c in clauses])
+    if missing and not force:
+        raise PolicyToolError(problem(Code.FAQ_UNGROUNDED, f"{entry_id}: {', '.join(missing)} not found in "
+                                      f"{', '.join(c.key for c in clauses)}", page.path, entry.line))
+    updates: dict[str, str | None] = {
+        "status": "approved", "reviewed-by": " ".join(by.split()), "reviewed-on": (on or dt.date.today()).isoformat(),
+        HASH_OPTION: format_stamps(clauses), "unsupported": None}
+    return _apply(path, root, entry, updates)
+
+
+def retire(root: Path, entry_id: str, catalog: Catalog | None = None) -> FaqEntry:
+    """Mark an entry retired: it leaves the site, its id stays taken."""
+    root = Path(root)
+    catalog = catalog or Catalog.load(root)
+    path, _, entry = find_entry(root, catalog, entry_id)
+    return _apply(path, root, entry, {"status": "retired"})
+
+
+def _apply(path: Path, root: Path, entry: FaqEntry, updates: dict[str, str | None]) -> FaqEntry:
+    source = read_text(path)
+    write_text(path, set_options(source, entry, updates))
+    changed = read_page(path, root).get(entry.id)
+    assert changed is not None
+    return changed

@@ -1,0 +1,147 @@
+"""``policy faq propose``: put the FAQ change up for review as a git branch and a PR description.
+
+gitpython on the policy repository: refuses when other files have uncommitted changes (the
+commit must hold the FAQ page only) or when the branch exists; creates ``faq/<policy>-<date>``
+from HEAD, commits the page there and writes a Markdown description — new entries, their
+clauses, how many asked, a few scrubbed sample questions each, and the gap report. ``push``
+pushes the branch to the configured remote. The working tree stays on the new branch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from ..catalog import Catalog
+from ..errors import Code, PolicyToolError, problem
+from .draft import load_clusters, require_policy
+from .entries import FaqEntry, page_path, page_title, parse_page, read_page
+from .gaps import Gap, find_gaps, gaps_markdown, samples
+
+
+class Proposal(BaseModel):
+    policy: str
+    branch: str
+    commit: str
+    page: str
+    new: list[FaqEntry] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
+    description: str = ""
+    pushed: bool = False
+
+
+def _repo(root: Path):
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise PolicyToolError(problem(Code.HISTORY_NO_GIT, f"{root} is not inside a git repository", root, 1)) from exc
+
+
+def _ignorable(rel: str, catalog: Catalog, prefix: str) -> bool:
+    """Local state that is never part of a proposal: the question store and the LLM cache."""
+    db = (prefix + catalog.settings.questions_db).lstrip("/")
+    return rel.startswith((db, prefix + ".policy-cache/", prefix + "_build/"))
+
+
+def propose(root: Path, policy_id: str, push: bool = False, remote: str = "origin", branch: str | None = None,
+            today: dt.date | None = None, catalog: Catalog | None = None) -> Proposal:
+    """Commit the policy's FAQ page on a new branch and describe the change for review."""
+    root = Path(root).resolve()
+    catalog = catalog or Catalog.load(root)
+    policy = require_policy(catalog, policy_id)
+    repo = _repo(root)
+    work = Path(repo.working_tree_dir).resolve()
+    prefix = root.relative_to(work).as_posix() + "/" if root != work else ""
+    path = page_path(root, catalog, policy)
+    rel = path.relative_to(work).as_posix()
+    head_ok = repo.head.is_valid()
+    changed = {d.a_path for d in repo.index.diff(None)}
+    if head_ok:
+        changed |= {d.a_path for d in repo.index.diff("HEAD")}
+    untracked = set(repo.untracked_files)
+    others = sorted(p for p in (changed | untracked) - {rel} if not _ignorable(p, catalog, prefix))
+    if others:
+        shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+        raise PolicyToolError(problem(Code.FAQ_DIRTY_TREE, f"uncommitted changes besides {rel}: {shown}", path, 1))
+    if rel not in changed | untracked:
+        raise PolicyToolError(problem(Code.FAQ_NOTHING_TO_PROPOSE, f"{rel} has no uncommitted changes", path, 1))
+    name = branch or f"faq/{policy.id.lower()}-{(today or dt.date.today()).isoformat()}"
+    if name in [h.name for h in repo.heads]:
+        raise PolicyToolError(problem(Code.FAQ_BRANCH_EXISTS, f"branch {name!r} already exists", path, 1))
+    before = _committed_ids(repo, rel) if head_ok else set()
+    page = read_page(path, root)
+    new = [e for e in page.entries if e.id not in before]
+    gaps, sample_map = _questions(root, catalog, policy.id, new)
+    new_branch = repo.create_head(name)
+    new_branch.checkout()
+    repo.index.add([rel])
+    message = _message(policy.id, new, page_title(policy))
+    commit = repo.index.commit(message)
+    proposal = Proposal(policy=policy.id, branch=name, commit=commit.hexsha, page=rel, new=new, gaps=gaps)
+    proposal.description = describe(proposal, policy.language, sample_map)
+    if push:
+        try:
+            repo.remote(remote).push(f"{name}:{name}")
+        except Exception as exc:  # gitpython raises ValueError (no remote) or GitCommandError
+            raise PolicyToolError(problem(Code.FAQ_PUSH, f"push of {name} to {remote!r} failed: {exc}", path, 1)) from exc
+        proposal.pushed = True
+    return proposal
+
+
+def _committed_ids(repo, rel: str) -> set[str]:
+    try:
+        blob = repo.head.commit.tree / rel
+    except KeyError:
+        return set()
+    return {e.id for e in parse_page(blob.data_stream.read().decode("utf-8")).entries}
+
+
+def _questions(root: Path, catalog: Catalog, policy: str, new: list[FaqEntry]
+               ) -> tuple[list[Gap], dict[str, list[str]]]:
+    """The gap report and sample questions per new entry (empty when no questions are stored)."""
+    try:
+        clusters, records, matcher = load_clusters(root, catalog)
+    except PolicyToolError:
+        return [], {}
+    by_id = {c.id: c for c in clusters}
+    sample_map = {e.id: [s for cid in e.clusters if cid in by_id for s in samples(by_id[cid], records)][:3]
+                  for e in new}
+    return find_gaps(clusters, records, policy, matcher), sample_map
+
+
+def _message(policy: str, new: list[FaqEntry], title: str) -> str:
+    lines = [f"faq({policy}): {len(new)} new entr{'y' if len(new) == 1 else 'ies'} for review", "",
+             f"{title}:"]
+    lines += [f"- {e.id} [{', '.join(e.clauses)}] {e.question}" for e in new]
+    return "\n".join(lines) + "\n"
+
+
+def describe(p: Proposal, language: str, sample_map: dict[str, list[str]]) -> str:
+    """The pull-request description (Markdown)."""
+    zh = language == "zh"
+    out = [f"# {'FAQ 更新' if zh else 'FAQ update'}: {p.policy} ({len(p.new)} {'条新条目' if zh else 'new entries'})", "",
+           (f"分支 `{p.branch}`，文件 `{p.page}`。请审核每条回答及其引用条款，通过后运行 "
+            f"`policy faq approve ID --by 姓名`。" if zh else
+            f"Branch `{p.branch}`, file `{p.page}`. Review each answer against its clauses, then run "
+            f"`policy faq approve ID --by NAME`."), "", f"## {'新条目' if zh else 'New entries'}", ""]
+    for e in p.new:
+        asked = (f"{e.asked or 0} 次提问，{e.askers or 0} 人" if zh else f"asked {e.asked or 0} times by {e.askers or 0} people")
+        out.append(f"### `{e.id}` {e.question}")
+        out.append("")
+        out.append(f"- {'依据条款' if zh else 'Clauses'}: {', '.join(e.clauses)}")
+        out.append(f"- {asked}")
+        if e.drafter:
+            out.append(f"- {'起草' if zh else 'Drafted by'}: {e.drafter}")
+        if e.unsupported:
+            out.append(f"- ⚠ {'条款中找不到的数字' if zh else 'figures not found in the cited clauses'}: "
+                       f"{', '.join(e.unsupported)}")
+        for s in sample_map.get(e.id, []):
+            out.append(f"  > {' '.join(s.split())[:200]}")
+        out.append("")
+    out += [f"## {'未覆盖的问题（制度未作规定）' if zh else 'Gaps: asked, but the policy does not say'}", "",
+            gaps_markdown(p.gaps, language)]
+    return "\n".join(out).rstrip() + "\n"
