@@ -6,8 +6,8 @@ clause and per approved FAQ entry (citation label, title, policy, version, URL w
 language) and BM25 postings over tokens from :func:`tooling.matching.tokenize.tokenize`, the
 matcher's own tokeniser. What the browser needs to tokenise a query the same way ships with it:
 the tokeniser's regular expressions and stop words, the indexed vocabulary (forward maximum
-matching stands in for jieba: a word no clause contains cannot score anyway), the pinyin of
-indexed words, and a traditional -> simplified map of the characters the site uses. It is a
+matching stands in for jieba: a word no clause contains cannot score anyway), per-character
+pinyin, and a traditional -> simplified map of the characters the site uses. It is a
 ``.js`` file (not JSON) so the site also searches offline from ``file://``.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -125,28 +126,32 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
                                    url=doc.url, language=doc.language, snippet=_snippet(entry.answer)),
                       tokens))
     index = SearchIndex(fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [])
-    pinyin: dict[str, str] = {}
     for i, (record, tokens) in enumerate(pairs):
         index.docs.append(record)
         index.lengths.append(len(tokens))
         counts: dict[str, int] = {}
-        for pos, token in enumerate(tokens):
+        for token in tokens:
             counts[token] = counts.get(token, 0) + 1
-            if token.startswith("py:") and pos and _CJK_WORD.match(tokens[pos - 1]):
-                pinyin.setdefault(tokens[pos - 1], "")
         for token, tf in counts.items():
             index.terms.setdefault(token, []).extend((i, tf))
     index.avgdl = sum(index.lengths) / max(len(index.lengths), 1)
     index.policies = [PolicyEntry(id=p.id, title=p.meta.title, owner=p.meta.owner, version=p.meta.version,
                                   language=p.language, url=f"{p.doc}.html") for p in catalog.policies]
-    index.tokenizer = tokenizer_spec(index.terms, pinyin)
+    index.tokenizer = tokenizer_spec(index.terms)
     return index
 
 
-def _syllables(word: str) -> str:
+def _char_pinyin(chars: set[str]) -> dict[str, str]:
+    """Per-character readings, as the tokeniser reads words (pypinyin without phrases)."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
     from pypinyin import Style, lazy_pinyin
 
-    return "'".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+    out = {}
+    for ch in sorted(chars):
+        syllables = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
+        if len(syllables) == 1 and syllables[0]:
+            out[ch] = syllables[0]
+    return out
 
 
 def _t2s_map(chars: set[str]) -> dict[str, str]:
@@ -161,16 +166,17 @@ def _t2s_map(chars: set[str]) -> dict[str, str]:
     return out
 
 
-def tokenizer_spec(terms: dict[str, list[int]], pinyin_words: dict[str, str]) -> dict[str, Any]:
+def tokenizer_spec(terms: dict[str, list[int]]) -> dict[str, Any]:
     """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged."""
     cjk_terms = [t for t in terms if _CJK_WORD.match(t)]
     chars = {ch for t in cjk_terms for ch in t}
     return {
         "run": tk._RUN_RE.pattern, "cjk": f"[{tk._CJK}]", "filler": tk._FILLER_RE.pattern,
-        "signoff": tk._SIGNOFF_RE.pattern, "initials": tk._INITIALS_RE.pattern, "pinyin": tk._PINYIN_RE.pattern,
-        "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk._en_stop()),
+        "signoff": tk._SIGNOFF_RE.pattern, "initials": tk._INITIALS_RE.pattern, "pinyin_re": tk._PINYIN_RE.pattern,
+        "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),
         "max_word": max((len(t) for t in cjk_terms), default=1),
-        "pinyin_words": {w: _syllables(w) for w in sorted(pinyin_words) if len(w) in (2, 3, 4)},
+        "pinyin": bool([t for t in terms if t.startswith("py:")]),
+        "pinyin_chars": _char_pinyin(chars),
         "t2s": _t2s_map(chars),
     }
 

@@ -19,7 +19,7 @@
   var fillerRe = new RegExp(T.filler, "gi");
   var signoffRe = new RegExp(T.signoff, "g");
   var initialsRe = new RegExp(T.initials);
-  var pinyinRe = new RegExp(T.pinyin);
+  var pinyinRe = new RegExp(T.pinyin_re);
   var zhStop = new Set(T.zh_stop);
   var enStop = new Set(T.en_stop);
   var stemmer = typeof EnglishStemmer === "function" ? new EnglishStemmer() : null;
@@ -63,11 +63,18 @@
     return words;
   }
 
-  function pinyinOf(word) {
-    var syllables = T.pinyin_words[word];
-    if (!syllables) { return []; }
-    var parts = syllables.split("'");
-    return ["py:" + parts.join(""), "pi:" + parts.map(function (s) { return s.charAt(0); }).join("")];
+  /* tokenize.pinyin_tokens: per-character readings of a 2-4 character word. */
+  function pinyinOf(word, full) {
+    if (!T.pinyin || word.length < 2 || word.length > 4) { return []; }
+    var parts = [];
+    for (var ch of word) {
+      var syllable = T.pinyin_chars[ch];
+      if (!syllable) { return []; }
+      parts.push(syllable);
+    }
+    var out = ["py:" + parts.join("")];
+    if (full) { out.push("pi:" + parts.map(function (s) { return s.charAt(0); }).join("")); }
+    return out;
   }
 
   function tokenize(text) {
@@ -81,11 +88,11 @@
         cjkWords(run).forEach(function (word) {
           if (zhStop.has(word)) { return; }
           tokens.push(word);
-          if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word)); }
+          if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word, true)); }
         });
         for (var i = 0; i + 2 <= run.length; i++) {
           var bigram = run.substr(i, 2);
-          if (!zhStop.has(bigram)) { tokens.push(bigram); }
+          if (!zhStop.has(bigram)) { tokens.push(bigram); tokens.push.apply(tokens, pinyinOf(bigram, false)); }
         }
       } else if (/[0-9]/.test(run.charAt(0))) {
         tokens.push(run);
@@ -93,6 +100,7 @@
         var word = run.replace(/\u2019/g, "'").split("'")[0];
         if (enStop.has(word) || word.length < 2) { continue; }
         tokens.push(stem(word));
+        if (!T.pinyin) { continue; }
         if (initialsRe.test(word)) { tokens.push("pi:" + word); }
         else if (word.length >= 4 && pinyinRe.test(word)) { tokens.push("py:" + word); }
       }
