@@ -108,4 +108,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("policy-search.css")
     app.add_css_file("policy-print.css", media="print")
     app.add_js_file("policy-reader.js")
+    from . import versions  # release pages, history pages, versioned citations (issue 6)
+    versions.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

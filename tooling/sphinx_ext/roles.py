@@ -23,6 +23,12 @@ class ClauseRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         text, target = role_parts(self.text)
         explicit = text != target
+        if "@" in target:  # SALES@2.0 4.2: the clause as that release worded it, on its own page
+            from .versions import versioned_reference
+
+            versioned = versioned_reference(self, text, target, explicit)
+            if versioned is not None:
+                return [versioned], []
         catalog = catalog_of(self.env)
         clause, prob = catalog.resolve(target, self.env.doc2path(self.env.docname), self.lineno)
         if clause is None:
