@@ -110,4 +110,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_js_file("policy-reader.js")
     from . import versions  # release pages, history pages, versioned citations (issue 6)
     versions.setup(app)
+    from . import faq  # the {faq} directive and clause back-links (issue 5)
+    faq.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
