@@ -51,7 +51,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # Citation labels and keys carry numbers that are not figures: 第4.2条, §3.1, SALES 4.2, 第十二条.
 _NOT_FIGURES = re.compile(
-    rf"\{{clause\}}`[^`]*`|第\s*[\d{_CN}.]+\s*[条章款项节]|§\s*[\d.]+|\b[A-Z][A-Z0-9]+\s+\d+(?:\.\d+)*(?:\(\d+\))?"
+    rf"\{{clause\}}`[^`]*`|第\s*[\d{_CN}.]+\s*[条章款项节]|§\s*[\d.]+|\b(?!(?:RMB|CNY|USD|EUR|HKD|JPY)\b)[A-Z][A-Z0-9]+\s+\d+(?:\.\d+)*(?:\(\d+\))?"
     rf"|(?:Article|Section|Clause)\s+\d+(?:\.\d+)*|[（(][一二三四五六七八九十\d]+[)）]")
 
 

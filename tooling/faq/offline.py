@@ -120,13 +120,11 @@ def draft_offline(request: DraftRequest, note: str | None = None) -> Draft:
     clause = request.clauses[0]
     said = summary(clause)
     if request.language == "zh":
-        title = f"（{clause.title}）" if clause.title else ""
-        answer = f"根据{{clause}}`{clause.key}`{title}：{said}"
+        answer = f"根据{{clause}}`{clause.key}`：{said}"  # the role shows the clause title
         if not answer.endswith(("。", "……", "！", "？")):
             answer += "。"
     else:
-        title = f" ({clause.title})" if clause.title else ""
-        answer = f"Under {{clause}}`{clause.key}`{title}: {said}"
+        answer = f"Under {{clause}}`{clause.key}`: {said}"
         if not answer.endswith((".", "!", "?")):
             answer += "."
     drafter = "offline" if note is None else "offline (LLM fallback)"
