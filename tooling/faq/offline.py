@@ -28,7 +28,7 @@ def canonical_question(text: str) -> str:
     if is_chinese(text):
         text = to_simplified(text)
     text = strip_filler(text)
-    parts = [p.strip(" ，,、~～…") for p in re.split(r"(?<=[?？。!！\n])", text) if p.strip(" ，,、~～…")]
+    parts = [p.strip(" ，,、~～…") for p in re.split(r"(?<=[?？。!！\n])|(?<=[.;])\s+", text) if p.strip(" ，,、~～…")]
     asking = [p for p in parts if _ASKS.search(p)]
     best = (asking or parts or [text])[0]
     best = re.sub(r"\s+", " ", best).strip(" ，,、.。~～…:：;；-—")
