@@ -1,0 +1,83 @@
+"""``policy faq propose`` on real git repositories in temp folders (and a bare remote)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import git
+import pytest
+from click.testing import CliRunner
+
+from tooling.cli import cli
+from tooling.errors import Code, PolicyToolError
+from tooling.faq.draft import draft_faq
+from tooling.faq.propose import propose
+from tooling.questions.ingest import ingest_paths
+
+DAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _lexical(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
+
+
+@pytest.fixture
+def repo(dev_repo: Path, dev_dir: Path) -> git.Repo:
+    (dev_repo / ".gitignore").write_text("questions.db*\n.policy-cache/\n", encoding="utf-8")
+    r = git.Repo.init(dev_repo, initial_branch="main")
+    with r.config_writer() as cw:
+        cw.set_value("user", "name", "Policy Bot")
+        cw.set_value("user", "email", "bot@example.com")
+    r.index.add([".gitignore", "policies/sales-policy.md", "policies/travel-policy.md"])
+    r.index.commit("policies")
+    ingest_paths(dev_repo, [dev_dir / "questions.jsonl"])
+    draft_faq(dev_repo, "SALES", top=3)
+    return r
+
+
+def test_propose_commits_only_the_page_on_a_new_branch(repo: git.Repo) -> None:
+    root = Path(repo.working_tree_dir)
+    proposal = propose(root, "SALES", today=DAY)
+    assert proposal.branch == "faq/sales-2026-11-20" and repo.active_branch.name == proposal.branch
+    commit = repo.head.commit
+    assert commit.hexsha == proposal.commit and list(commit.stats.files) == ["faq/sales-policy.md"]
+    assert commit.message.startswith("faq(SALES): 3 new entries for review")
+    assert repo.heads.main.commit != commit and not repo.is_dirty(untracked_files=True)
+    text = proposal.description
+    for entry in proposal.new:
+        assert f"`{entry.id}` {entry.question}" in text and ", ".join(entry.clauses) in text
+    assert text.count("  > ") >= 3                                      # scrubbed sample questions
+    assert "未覆盖的问题" in text and proposal.gaps and proposal.gaps[0].question[:20] in text
+    assert "@" not in text                                              # e-mail addresses were scrubbed
+
+
+def test_refuses_dirty_tree_and_existing_branch(repo: git.Repo) -> None:
+    root = Path(repo.working_tree_dir)
+    policy = root / "policies" / "sales-policy.md"
+    policy.write_text(policy.read_text("utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(PolicyToolError) as err:
+        propose(root, "SALES", today=DAY)
+    assert err.value.problems[0].code == Code.FAQ_DIRTY_TREE and "policies/sales-policy.md" in str(err.value)
+    repo.git.checkout("--", "policies/sales-policy.md")
+    repo.create_head("faq/sales-2026-11-20")
+    result = CliRunner().invoke(cli, ["faq", "propose", "--policy", "SALES", "--root", str(root),
+                                      "--branch", "faq/sales-2026-11-20"])
+    assert result.exit_code == 1 and "PL805" in result.output
+    assert repo.active_branch.name == "main"
+
+
+def test_push_to_remote_and_description_file(repo: git.Repo, tmp_path: Path) -> None:
+    root = Path(repo.working_tree_dir)
+    bare = git.Repo.init(tmp_path / "remote.git", bare=True)
+    repo.create_remote("origin", str(bare.working_dir if bare.working_tree_dir else tmp_path / "remote.git"))
+    out = tmp_path / "pr.md"
+    result = CliRunner().invoke(cli, ["faq", "propose", "--policy", "SALES", "--push", "--out", str(out),
+                                      "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    branch = repo.active_branch.name
+    assert branch in [h.name for h in bare.heads] and "pushed to origin" in result.output
+    assert out.read_text("utf-8").startswith("# FAQ 更新: SALES (3 条新条目)")
+    again = CliRunner().invoke(cli, ["faq", "propose", "--policy", "SALES", "--root", str(root)])
+    assert again.exit_code == 1 and "PL809" in again.output
