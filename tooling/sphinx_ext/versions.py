@@ -21,6 +21,7 @@ import datetime as dt
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class VersionState:
     releases: dict[str, list[Release]] = field(default_factory=dict)
     docs: dict[str, str] = field(default_factory=dict)          # policy id -> canonical docname
     languages: dict[str, str] = field(default_factory=dict)
+    target_uri: Callable[[str], str] = lambda doc: f"{doc}.html"   # the builder's, set at builder-inited
     _texts: dict[tuple[str, str], Policy] = field(default_factory=dict)
 
     def release(self, policy_id: str, version: str) -> Release | None:
@@ -176,6 +178,7 @@ def on_builder_inited(app: Sphinx) -> None:
     root = Path(app.config.policy_root or app.srcdir)
     today = dt.date.fromisoformat(app.config.policy_today) if app.config.policy_today else None
     state = load_state(root, catalog, today)
+    state.target_uri = app.builder.get_target_uri
     _STATES[app.env] = state
     job = app.config.policy_release
     if job:
@@ -278,8 +281,7 @@ def versioned_reference(role, text: str, target: str, explicit: bool) -> nodes.N
     page = state.page(parsed.policy, release.version) if current else None
     if page is None:
         return nodes.inline(role.rawtext, text, classes=["clause-ref"])
-    builder = env.app.builder
-    uri = relative_uri(builder.get_target_uri(env.docname), builder.get_target_uri(page)) + "#" + clause.anchor
+    uri = relative_uri(state.target_uri(env.docname), state.target_uri(page)) + "#" + clause.anchor
     ref = nodes.reference(role.rawtext, "", refuri=uri, classes=["reference", "internal", "clause-ref",
                                                                  "clause-ref-versioned"],
                           reftitle=f"{parsed.policy}@{release.version} {clause.number}")
