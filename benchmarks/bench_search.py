@@ -175,7 +175,7 @@ def scale(tmp: Path) -> None:
             return (performance.now() - t) / 5; })""", QUERIES)
         t0 = time.perf_counter()
         page.goto(builtin_base + "search.html")
-        page.wait_for_function("window.Search && Search.hasIndex()")
+        page.wait_for_function("typeof Search !== 'undefined' && Search.hasIndex()")
         load_builtin = time.perf_counter() - t0
         builtin_ms = page.evaluate("""qs => qs.map(q => { const t = performance.now();
             for (let i = 0; i < 5; i++) { const p = Search._parseQuery(q); Search._performSearch(...p); }

@@ -23,16 +23,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog, policy_files
+from ..matching.answer import DEFAULT_THRESHOLD
 from ..matching.faq_source import approved_faq_entries, faq_files
 from ..matching.index import clause_docs, faq_docs
 from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
+from ..questions.normalize import normalize
 
 FORMAT = 1  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
 STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
 K1, B = 1.2, 0.75
 SNIPPET = 90
+LOW_CONFIDENCE = DEFAULT_THRESHOLD[None]   # the matcher's calibrated lexical "not covered" threshold
 _CJK_WORD = re.compile(rf"^[{tk._CJK}]+$")
 
 
@@ -78,6 +81,7 @@ class SearchIndex(BaseModel):
     policies: list[PolicyEntry] = Field(default_factory=list)
     faq_pages: list[str] = Field(default_factory=list)
     collector_url: str = ""
+    low_confidence: float = LOW_CONFIDENCE   # below: "no clause answers this" + report it
     tokenizer: dict[str, Any] = Field(default_factory=dict)
 
     def to_js(self) -> str:
@@ -137,7 +141,9 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
     index.avgdl = sum(index.lengths) / max(len(index.lengths), 1)
     index.policies = [PolicyEntry(id=p.id, title=p.meta.title, owner=p.meta.owner, version=p.meta.version,
                                   language=p.language, url=f"{p.doc}.html") for p in catalog.policies]
-    index.tokenizer = tokenizer_spec(index.terms)
+    texts = [f"{r.title} {r.policy_title} {r.snippet}" for r in index.docs]
+    texts += [c.text for c in catalog.clauses] + [e.answer for e in entries]
+    index.tokenizer = tokenizer_spec(index.terms, texts)
     return index
 
 
@@ -166,15 +172,43 @@ def _t2s_map(chars: set[str]) -> dict[str, str]:
     return out
 
 
-def tokenizer_spec(terms: dict[str, list[int]]) -> dict[str, Any]:
+def _gloss_map(terms: dict[str, list[int]], chars: set[str]) -> dict[str, str]:
+    """CC-CEDICT glosses (``tooling.matching.glossary``) of Chinese words written with the site's
+    characters, cut to the English tokens the index holds (no other gloss token can score)."""
+    from ..matching.glossary import _db
+
+    db = _db()
+    if db is None:
+        return {}
+    out = {}
+    for word, tokens in db.execute("SELECT word, tokens FROM gloss"):
+        if all(ch in chars for ch in word):
+            keep = [t for t in tokens.split() if t in terms]
+            if keep:
+                out[word] = " ".join(keep)
+    return out
+
+
+def _stem_map(texts: list[str]) -> dict[str, str]:
+    """Python's Snowball stems of the site's English words: Sphinx ships a newer Snowball in JS
+    that stems a few words differently ("international"), so known words use the Python stem."""
+    stem = tk._stemmer().stemWord
+    words = {w for text in texts for w in re.findall(r"[a-z][a-z0-9]*", normalize(text))}
+    return {w: stem(w) for w in sorted(words) if len(w) > 1 and w not in tk.EN_STOP}
+
+
+def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, Any]:
     """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged."""
     cjk_terms = [t for t in terms if _CJK_WORD.match(t)]
     chars = {ch for t in cjk_terms for ch in t}
+    glosses = _gloss_map(terms, chars)
     return {
+        "stems": _stem_map(texts),
+        "glosses": glosses, "no_gloss": sorted(getattr(tk, "NO_GLOSS", ())),
         "run": tk._RUN_RE.pattern, "cjk": f"[{tk._CJK}]", "filler": tk._FILLER_RE.pattern,
         "signoff": tk._SIGNOFF_RE.pattern, "initials": tk._INITIALS_RE.pattern, "pinyin_re": tk._PINYIN_RE.pattern,
         "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),
-        "max_word": max((len(t) for t in cjk_terms), default=1),
+        "max_word": max((len(t) for t in [*cjk_terms, *glosses]), default=1),
         "pinyin": bool([t for t in terms if t.startswith("py:")]),
         "pinyin_chars": _char_pinyin(chars),
         "t2s": _t2s_map(chars),

@@ -2,7 +2,7 @@
  *
  * Queries are tokenised like the index was (tooling/matching/tokenize.py): the same regular
  * expressions, stop words and stemmer (Sphinx's Snowball English), forward maximum matching
- * over the indexed vocabulary in place of jieba, character bigrams, pinyin. Ranking is BM25
+ * over the indexed vocabulary in place of jieba, character bigrams, pinyin, CC-CEDICT glosses. Ranking is BM25
  * over whichever terms match, so a whole question is never empty because one word is missing.
  * A query that is a citation (SALES 4.2, 销售政策 4.2, 第十二条, 12条, §3.1) jumps to the clause.
  * Everything is built with textContent: queries and FAQ texts are shown, never executed.
@@ -13,7 +13,11 @@
   if (!INDEX) { return; }
   var T = INDEX.tokenizer;
   var TERMS = INDEX.terms;
-  var has = function (term) { return Object.prototype.hasOwnProperty.call(TERMS, term); };
+  var own = function (obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); };
+  var has = function (term) { return own(TERMS, term); };
+  var GLOSS = T.glosses || {};
+  var noGloss = new Set(T.no_gloss || []);
+  var isWord = function (word) { return has(word) || own(GLOSS, word); };
   var runRe = new RegExp(T.run, "g");
   var cjkRe = new RegExp(T.cjk);
   var fillerRe = new RegExp(T.filler, "gi");
@@ -37,6 +41,7 @@
   }
 
   function stem(word) {
+    if (own(T.stems, word)) { return T.stems[word]; }  /* Python's stem of a word the site uses */
     if (!stemmer) { return word; }
     if (!(word in stemCache)) { stemCache[word] = stemmer.stemWord(word); }
     return stemCache[word];
@@ -49,12 +54,12 @@
     var i = 0;
     while (i < run.length) {
       var len = Math.min(T.max_word, run.length - i);
-      while (len > 1 && !has(run.substr(i, len))) { len--; }
+      while (len > 1 && !isWord(run.substr(i, len))) { len--; }
       var word = run.substr(i, len);
       for (var n = 2; n <= 3 && n < len; n++) {
         for (var k = 0; k + n <= len; k++) {
           var sub = word.substr(k, n);
-          if (has(sub)) { words.push(sub); }
+          if (isWord(sub)) { words.push(sub); }
         }
       }
       words.push(word);
@@ -89,6 +94,7 @@
           if (zhStop.has(word)) { return; }
           tokens.push(word);
           if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word, true)); }
+          if (own(GLOSS, word) && !noGloss.has(word)) { tokens.push.apply(tokens, GLOSS[word].split(" ")); }
         });
         for (var i = 0; i + 2 <= run.length; i++) {
           var bigram = run.substr(i, 2);
@@ -129,6 +135,21 @@
     for (var d = 0; d < n; d++) { if (scores[d] > 0) { hits.push(d); } }
     hits.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
     return hits.slice(0, limit || 20).map(function (d) { return { doc: INDEX.docs[d], score: scores[d] }; });
+  }
+
+  /* The matcher's coverage (answer.py): best score over the best any document could reach,
+     counting terms the index never saw at half the largest idf. */
+  function confidence(tokens, best) {
+    var n = INDEX.docs.length, ceiling = 0, seen = new Set();
+    var maxIdf = Math.log(1 + (n - 1 + 0.5) / 1.5);
+    tokens.forEach(function (term) {
+      if (seen.has(term)) { return; }
+      seen.add(term);
+      var df = has(term) ? TERMS[term].length / 2 : 0;
+      ceiling += df ? Math.log(1 + (n - df + 0.5) / (df + 0.5)) : 0.5 * maxIdf;
+    });
+    ceiling *= INDEX.k1 + 1;
+    return ceiling > 0 ? best / ceiling : 0;
   }
 
   /* --- citations ---------------------------------------------------------------------- */
@@ -204,6 +225,7 @@
   /* --- the search page ------------------------------------------------------------------ */
   var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
   var root = document.documentElement.dataset.content_root || "";
+  if (root === "./") { root = ""; }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -276,21 +298,26 @@
       return;
     }
     var seen = new Set(cited.map(function (d) { return d.key; }));
-    var docs = cited.concat(rank(tokenize(query), 20).map(function (h) { return h.doc; })
-      .filter(function (d) { return !seen.has(d.kind + d.key) && !seen.has(d.key); }));
-    if (!docs.length) {
-      status.textContent = "";
-      noResult(container, query);
-      return;
+    var tokens = tokenize(query);
+    var hits = rank(tokens, 20);
+    var weak = !cited.length && (!hits.length || confidence(tokens, hits[0].score) < INDEX.low_confidence);
+    var docs = cited.concat(hits.map(function (h) { return h.doc; })
+      .filter(function (d) { return !seen.has(d.key); }));
+    status.textContent = "";
+    if (weak) { noResult(container, query); }
+    if (!docs.length) { return; }
+    if (weak) { container.appendChild(el("p", "policy-search-weak", zh ? "可能相关的条款：" : "Possibly related:")); }
+    else {
+      status.textContent = zh ? "找到 " + docs.length + " 条结果，按相关度排序。"
+                              : "Found " + docs.length + " result(s), best first.";
     }
-    status.textContent = zh ? "找到 " + docs.length + " 条结果，按相关度排序。"
-                            : "Found " + docs.length + " result(s), best first.";
     var list = el("ul", "search policy-search-results");
     docs.forEach(function (d) { list.appendChild(resultItem(d)); });
     container.appendChild(list);
   }
 
-  window.PolicySearch = { tokenize: tokenize, rank: rank, citation: citation, normalize: normalize };
+  window.PolicySearch = { tokenize: tokenize, rank: rank, confidence: confidence, citation: citation,
+                          normalize: normalize };
 
   function start() {
     var container = document.getElementById("search-results");

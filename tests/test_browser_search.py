@@ -1,0 +1,245 @@
+"""Clause-level search in a real browser (Debian Chromium via Playwright) on real site builds.
+
+The example site (this repository's policies/) is built once into a temp folder per module and
+served on 127.0.0.1; screenshots of failing tests land in test-artifacts/ (see conftest.page).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import http.server
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tooling.catalog import Catalog
+from tooling.matching.tokenize import tokenize
+from tooling.site import build_site
+from tooling.sphinx_ext.search_index import INDEX_FILE, build_search_index, write_search_index
+
+ROOT = Path(__file__).resolve().parents[1]
+HIGHLIGHT = "rgb(255, 247, 214)"  # policy.css :target background
+
+FAQ_PAGE = """# 销售政策常见问题
+
+```{faq} 返利什么时候结算？<b>加粗</b><script>window.__faq_xss = 1</script>
+:id: sales-faq-1
+:clauses: SALES 4.2
+:status: approved
+:reviewed-by: 张敏
+:reviewed-on: 2026-11-20
+
+季度返利于季度结束后次月25日前核算，见 {clause}`SALES 4.2`。
+```
+
+```{faq} 草稿问题：样机可以打折吗？
+:id: sales-faq-2
+:clauses: SALES 1.1
+:status: draft
+
+草稿答案，尚未审核。
+```
+"""
+
+
+def _copy_example(dest: Path, faq: bool = False, settings: str = "") -> Path:
+    dest.mkdir(parents=True)
+    shutil.copytree(ROOT / "policies", dest / "policies")
+    (dest / "faq").mkdir()
+    if faq:
+        (dest / "faq" / "sales-faq.md").write_text(FAQ_PAGE, encoding="utf-8")
+    shutil.copy(ROOT / "index.md", dest / "index.md")
+    (dest / "pyproject.toml").write_text(
+        '[tool.policy]\nproject = "公司制度与政策"\nlanguage = "zh"\n'
+        f'html_baseurl = "https://policies.example.com/"\n{settings}', encoding="utf-8")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The example site with an FAQ page (one approved entry, one draft), built once."""
+    root = _copy_example(tmp_path_factory.mktemp("search") / "repo", faq=True)
+    assert build_site(root, root / "out", quiet=True) == 0
+    return root / "out"
+
+
+def search(page, base: str, query: str) -> list[str]:
+    """Run a query on search.html; the result hrefs (relative), best first."""
+    page.goto(f"{base}search.html?q={quote(query)}")
+    page.wait_for_selector("#search-results ul li a, .policy-search-empty", timeout=15000)
+    return page.eval_on_selector_all("#search-results ul > li > a", "as => as.map(a => a.getAttribute('href'))")
+
+
+# --- the index itself ---------------------------------------------------------------------
+def test_index_has_one_record_per_clause_with_matcher_tokens(tmp_path):
+    root = _copy_example(tmp_path / "repo", faq=True)
+    catalog = Catalog.load(root)
+    index = build_search_index(catalog)
+    clauses = list(catalog.clauses)
+    records = [d for d in index.docs if d.kind == "clause"]
+    assert [r.key for r in records] == [c.key for c in clauses]
+    rec = next(r for r in records if r.key == "SALES 4.2")
+    assert (rec.label, rec.title, rec.policy, rec.url) == ("4.2", "返利结算时间", "SALES",
+                                                          "policies/sales-policy.html#sales-4-2")
+    assert rec.version == catalog.policy("SALES").meta.version and rec.language == "zh"
+    doc = [d.key for d in index.docs].index("SALES 4.2")
+    for token in tokenize("返利结算时间", filler=False):  # the matcher's tokens, title included
+        assert doc in index.terms[token][0::2], token
+    # Approved FAQ entries are records; drafts never are.
+    faq = [d for d in index.docs if d.kind == "faq"]
+    assert [d.key for d in faq] == ["sales-faq-1"] and faq[0].url == "faq/sales-faq.html#sales-faq-1"
+    assert "草稿" not in json.dumps([d.title for d in index.docs], ensure_ascii=False)
+
+
+def test_index_is_rewritten_only_when_sources_change(tmp_path):
+    root = _copy_example(tmp_path / "repo")
+    out = tmp_path / "out"
+    path = write_search_index(Catalog.load(root), out, [])
+    first, stamp = path.read_text(encoding="utf-8"), path.stat().st_mtime_ns
+    assert write_search_index(Catalog.load(root), out, []).stat().st_mtime_ns == stamp
+    policy = root / "policies" / "sales-policy.md"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("返利结算时间", "返利核算时间"), encoding="utf-8")
+    second = write_search_index(Catalog.load(root), out, []).read_text(encoding="utf-8")
+    assert second != first and "返利核算时间" in second and "返利结算时间" not in second
+
+
+# --- searching in the browser -------------------------------------------------------------
+def test_chinese_question_finds_and_opens_the_clause(site, serve, page):
+    base = serve(site)
+    hrefs = search(page, base, "窜货处罚标准是什么？")
+    assert hrefs[0] == "policies/sales-policy.html#sales-3-3"
+    page.click("#search-results ul > li:first-child > a")
+    page.wait_for_url("**/sales-policy.html#sales-3-3")
+    target = page.locator("#sales-3-3 > h3")
+    assert target.evaluate("e => getComputedStyle(e).backgroundColor") == HIGHLIGHT
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("can I expense a taxi?", "policies/travel-policy.html#travel-4-3"),       # English, stemmed
+    ("返利結算時間", "policies/sales-policy.html#sales-4-2"),                   # traditional characters
+    ("返利什么时候能用？", "policies/rebate-rules.html#rebate-16"),              # a whole question
+    ("fanli 结算 deadline", "policies/sales-policy.html#sales-4-2"),             # mixed, pinyin
+])
+def test_whole_questions_rank_by_relevance(site, serve, page, query, expected):
+    hrefs = search(page, serve(site), query)
+    assert hrefs, query
+    assert all("#" in h for h in hrefs)  # every result opens at a clause or an FAQ entry
+    if expected:
+        assert expected in hrefs[:3], hrefs[:5]
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("query, anchor", [
+    ("SALES 4.2", "policies/sales-policy.html#sales-4-2"),
+    ("sales §4.2", "policies/sales-policy.html#sales-4-2"),
+    ("销售政策 4.2", "policies/sales-policy.html#sales-4-2"),
+    ("第十二条", "policies/rebate-rules.html#rebate-12"),
+    ("12条", "policies/rebate-rules.html#rebate-12"),
+    ("返利管理办法第十二条之一", "policies/rebate-rules.html#rebate-12_1"),
+    ("REBATE 第十二条第二款第（一）项", "policies/rebate-rules.html#rebate-12-2-1"),
+    ("TRAVEL §3.1", "policies/travel-policy.html#travel-3-1"),
+])
+def test_citation_jumps_to_the_clause(site, serve, page, query, anchor):
+    base = serve(site)
+    page.goto(f"{base}search.html?q={quote(query)}")
+    page.wait_for_url(base + anchor)
+    assert page.js_errors == []
+
+
+def test_ambiguous_citation_lists_every_clause_first(site, serve, page):
+    hrefs = search(page, serve(site), "§3.1")
+    assert set(hrefs[:2]) == {"policies/sales-policy.html#sales-3-1", "policies/travel-policy.html#travel-3-1"}
+
+
+def test_no_result_says_so_and_points_to_faq_and_owner(site, serve, page):
+    assert search(page, serve(site), "火星移民") == []
+    empty = page.locator(".policy-search-empty")
+    text = empty.inner_text()
+    assert "没有找到" in text and "火星移民" in text and "市场部" in text and "Finance" in text
+    assert empty.locator("a[href='faq/sales-faq.html']").count() == 1
+    assert page.locator(".policy-search-reported").count() == 0  # no collector configured
+
+
+class _Collector(http.server.BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append(json.loads(body))
+        self.send_response(204)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_unanswered_query_is_reported_to_the_collector(tmp_path, serve, page):
+    collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{collector.server_address[1]}/questions"
+        root = _copy_example(tmp_path / "repo", settings=f'collector_url = "{url}"\n')
+        assert build_site(root, root / "out", quiet=True) == 0
+        search(page, serve(root / "out"), "火星移民")
+        page.wait_for_selector(".policy-search-reported")
+        for _ in range(50):
+            if _Collector.received:
+                break
+            page.wait_for_timeout(100)
+        record = _Collector.received[-1]
+        assert record["text"] == "火星移民" and record["channel"] == "search"
+        assert record["page"].endswith("search.html?q=" + quote("火星移民"))
+    finally:
+        collector.shutdown()
+        collector.server_close()
+
+
+def test_html_in_query_and_faq_text_is_shown_as_text(site, serve, page):
+    base = serve(site)
+    query = '<img src=x onerror="window.__xss=1">返利'
+    search(page, base, query)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#search-results img").count() == 0
+    # The approved FAQ entry's question holds markup and a script: listed, as text.
+    search(page, base, "返利什么时候结算 加粗")
+    item = page.locator("#search-results li.result-faq").first
+    assert "<script>window.__faq_xss = 1</script>" in item.inner_text()
+    assert page.locator("#search-results script, #search-results b").count() == 0
+    assert page.evaluate("window.__faq_xss") is None
+    assert page.js_errors == []
+
+
+def test_search_works_offline_from_file_urls(site, page):
+    page.goto((site / "search.html").as_uri() + "?q=" + quote("返利结算时间"))
+    page.wait_for_selector("#search-results ul li a")
+    first = page.locator("#search-results ul > li > a").first.get_attribute("href")
+    assert first == "policies/sales-policy.html#sales-4-2"
+
+
+def test_query_tokens_match_the_matcher(site, serve, page, dev_dir):
+    """The browser tokenises like tooling.matching.tokenize on the terms the index knows."""
+    questions = [json.loads(line)["text"] for line in
+                 (dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    page.goto(serve(site) + "search.html")
+    browser_tokens = page.evaluate("qs => qs.map(q => PolicySearch.tokenize(q))", questions)
+    vocab = set(page.evaluate("Object.keys(POLICY_SEARCH_INDEX.terms)"))
+    overlaps, english_same, english = [], 0, 0
+    for text, js in zip(questions, browser_tokens):
+        py, got = set(tokenize(text)) & vocab, set(js) & vocab
+        overlaps.append(len(py & got) / max(len(py | got), 1))
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            english += 1
+            english_same += py == got
+    assert english > 50 and english_same / english >= 0.95
+    assert sum(overlaps) / len(overlaps) >= 0.75
+
+
+def test_search_index_file_is_shipped(site):
+    text = (site / "_static" / INDEX_FILE).read_text(encoding="utf-8")
+    assert text.startswith("/* policy-search-index ") and "window.POLICY_SEARCH_INDEX=" in text
+    assert (site / "searchindex.js").is_file()  # Sphinx's own index stays for tools that read it
