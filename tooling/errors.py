@@ -79,6 +79,7 @@ class Code(str, Enum):
     # FAQ booklet (print to PDF)
     BOOKLET_NO_FAQ = "PL850"
     BOOKLET_BROWSER = "PL851"
+    BOOKLET_NO_CJK_FONT = "PL852"
 
 
 HINTS: dict[Code, str] = {
@@ -130,11 +131,13 @@ HINTS: dict[Code, str] = {
     Code.FAQ_NOTHING_TO_PROPOSE: "run 'policy faq draft --policy ID' first (or edit the FAQ page), then propose",
     Code.BOOKLET_NO_FAQ: "check the policy id ('policy clauses' lists them); its FAQ page is faq/<policy file name>.md ('policy faq draft' starts one)",
     Code.BOOKLET_BROWSER: "install Debian's chromium (apt-get install chromium) or point POLICY_CHROMIUM at a Chromium binary",
+    Code.BOOKLET_NO_CJK_FONT: "install a Chinese font (apt-get install fonts-noto-cjk) or Chinese text prints as empty boxes",
 }
 
 SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
                                    Code.FAQ_LLM_FALLBACK: Severity.warning,
-                                   Code.RELEASE_PAGE_FAILED: Severity.warning}
+                                   Code.RELEASE_PAGE_FAILED: Severity.warning,
+                                   Code.BOOKLET_NO_CJK_FONT: Severity.warning}
 
 
 class Problem(BaseModel):
