@@ -50,7 +50,7 @@ def _copy_example(dest: Path, faq: bool = False, settings: str = "") -> Path:
     shutil.copytree(ROOT / "policies", dest / "policies")
     (dest / "faq").mkdir()
     if faq:
-        (dest / "faq" / "sales-faq.md").write_text(FAQ_PAGE, encoding="utf-8")
+        (dest / "faq" / "sales-policy.md").write_text(FAQ_PAGE, encoding="utf-8")
     shutil.copy(ROOT / "index.md", dest / "index.md")
     (dest / "pyproject.toml").write_text(
         '[tool.policy]\nproject = "公司制度与政策"\nlanguage = "zh"\n'
@@ -90,7 +90,7 @@ def test_index_has_one_record_per_clause_with_matcher_tokens(tmp_path):
         assert doc in index.terms[token][0::2], token
     # Approved FAQ entries are records; drafts never are.
     faq = [d for d in index.docs if d.kind == "faq"]
-    assert [d.key for d in faq] == ["sales-faq-1"] and faq[0].url == "faq/sales-faq.html#sales-faq-1"
+    assert [d.key for d in faq] == ["sales-faq-1"] and faq[0].url == "faq/sales-policy.html#sales-faq-1"
     assert "草稿" not in json.dumps([d.title for d in index.docs], ensure_ascii=False)
 
 
@@ -160,7 +160,7 @@ def test_no_result_says_so_and_points_to_faq_and_owner(site, serve, page):
     empty = page.locator(".policy-search-empty")
     text = empty.inner_text()
     assert "没有找到" in text and "火星移民" in text and "市场部" in text and "Finance" in text
-    assert empty.locator("a[href='faq/sales-faq.html']").count() == 1
+    assert empty.locator("a[href='faq/sales-policy.html']").count() == 1
     assert page.locator(".policy-search-reported").count() == 0  # no collector configured
 
 

@@ -89,7 +89,11 @@ class SearchIndex(BaseModel):
         return f"/* policy-search-index {self.fingerprint} */\nwindow.POLICY_SEARCH_INDEX={body};\n"
 
 
+_ROLE = re.compile(r"\{[\w:-]+\}`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
+
+
 def _snippet(text: str) -> str:
+    text = _ROLE.sub(lambda m: m.group(1) or m.group(2), text)  # {clause}`SALES 4.2` -> SALES 4.2
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= SNIPPET else text[:SNIPPET].rstrip() + "…"
 
