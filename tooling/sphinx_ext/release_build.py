@@ -36,10 +36,12 @@ CACHE_FORMAT = 1
 PAGE_FILE = "page.html"
 LOG_FILE = "last-build.json"
 _PACKAGE = Path(__file__).resolve().parents[1]
-#: What a release page's HTML depends on besides its text: hashed into every cache key.
-_CODE = [*sorted((_PACKAGE / "sphinx_ext").glob("*.py")), *sorted((_PACKAGE / "sphinx_ext" / "static").glob("*")),
-         *(_PACKAGE / name for name in ("clauses.py", "citations.py", "markdown.py", "models.py", "site.py",
-                                        "numerals.py", "frontmatter.py"))]
+#: What a release page's HTML depends on besides its text, hashed into every cache key (not the
+#: extension's other modules: editing the search page must not rebuild every old version).
+_CODE = [_PACKAGE / "sphinx_ext" / name for name in ("__init__.py", "anchors.py", "roles.py", "state.py",
+                                                     "versions.py", "release_build.py")] + \
+        [_PACKAGE / name for name in ("clauses.py", "citations.py", "markdown.py", "models.py", "site.py",
+                                      "numerals.py", "frontmatter.py")]
 
 
 class ReleaseJob(BaseModel):
