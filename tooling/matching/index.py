@@ -28,7 +28,7 @@ from .faq_source import FaqDoc, approved_faq_entries, faq_files
 from .semantic import Encoder, get_encoder
 from .tokenize import plain_tokens, tokenize
 
-FORMAT = 6  # bump when documents, tokens or the pickle layout change
+FORMAT = 7  # bump when documents, tokens or the pickle layout change
 
 
 class MatchDoc(BaseModel):

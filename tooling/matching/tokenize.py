@@ -44,6 +44,11 @@ ZH_STOP = frozenset(
     "吗? 啥 咋 嗯 哈 呗 啦 咯 得 着 过 又 再 才 还是 已经 应该 需要 ， 。".split())
 
 
+# Question and time words whose dictionary senses ("time, length, moment, period") only add noise.
+NO_GLOSS = frozenset("时候 什么时候 多少 多久 几号 几月 哪天 怎么样 可不可以 能不能 是不是 一般 大概 还是 已经 时间 问题 "
+                     "情况 知道 这边 那边 一直 现在 今年 去年 明年 上个月 下个月 本月".split())
+
+
 def cache_dir() -> Path:
     """Where on-disk caches live when no repository is given (jieba's dictionary cache)."""
     base = os.environ.get("POLICY_CACHE_DIR") or os.path.join(
@@ -138,7 +143,7 @@ def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool
                     tokens.append(word)
                     if pinyin and len(word) > 1:
                         tokens.extend(pinyin_tokens(word))
-                    if gloss:
+                    if gloss and word not in NO_GLOSS:
                         tokens.extend(glosses(word))
             for i in range(len(run) - 1):
                 bigram = run[i:i + 2]
