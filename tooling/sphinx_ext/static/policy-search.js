@@ -132,7 +132,9 @@
       }
     });
     var hits = [];
-    for (var d = 0; d < n; d++) { if (scores[d] > 0) { hits.push(d); } }
+    for (var d = 0; d < n; d++) {
+      if (scores[d] > 0) { scores[d] *= INDEX.docs[d].weight || 1; hits.push(d); }
+    }
     hits.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
     return hits.slice(0, limit || 20).map(function (d) { return { doc: INDEX.docs[d], score: scores[d] }; });
   }
@@ -242,7 +244,7 @@
     link.appendChild(document.createTextNode(" "));
     link.appendChild(el("span", "result-title", doc.title || doc.label));
     li.appendChild(link);
-    var meta = doc.policy_title ? (doc.language === "zh" ? "《" + doc.policy_title + "》" : doc.policy_title) : "";
+    var meta = doc.policy_title ? (doc.language !== "en" ? "《" + doc.policy_title + "》" : doc.policy_title) : "";
     if (doc.version) { meta += (meta ? " · " : "") + (zh ? "版本 " : "version ") + doc.version; }
     if (meta) { li.appendChild(el("div", "result-meta", meta)); }
     if (doc.snippet) { li.appendChild(el("p", "context", doc.snippet)); }
