@@ -26,6 +26,14 @@ def drafts(session: nox.Session) -> None:
 
 
 @nox.session
+def demo(session: nox.Session) -> None:
+    """The whole FAQ loop offline on a temp copy: ingest, cluster, draft, propose, approve, build.
+    ``nox -s demo -- --update`` also refreshes faq/*.md in this repository."""
+    session.install("-e", ".")
+    session.run("bash", "examples/run_pipeline.sh", *session.posargs, external=True)
+
+
+@nox.session
 def serve(session: nox.Session) -> None:
     """Live preview for authors: rebuilds on save, serves on http://127.0.0.1:8000."""
     session.install("-e", ".[serve]")

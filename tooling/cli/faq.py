@@ -24,11 +24,12 @@ def faq() -> None:
 @click.option("--top", default=50, show_default=True, help="Fill the page up to this many live entries.")
 @click.option("--drafter", type=click.Choice(["offline", "openai"]), default="offline", show_default=True,
               help="offline: deterministic, no network; openai: the configured OpenAI-compatible endpoint.")
-def draft(root: Path, as_json: bool, policy_id: str, top: int, drafter: str) -> None:
+@click.option("--min-askers", default=2, show_default=True, help="Only draft groups asked by at least this many people.")
+def draft(root: Path, as_json: bool, policy_id: str, top: int, drafter: str, min_askers: int) -> None:
     """Add draft entries for the most-asked question groups no entry answers yet."""
     from ..faq.draft import draft_faq
 
-    result = draft_faq(root, policy_id, top=top, drafter=drafter)
+    result = draft_faq(root, policy_id, top=top, drafter=drafter, min_askers=min_askers)
     report(result.problems)
     if as_json:
         echo_json(result)

@@ -99,9 +99,10 @@ def request_for(cluster: Cluster, policy: Policy, catalog: Catalog, records: dic
                         clauses=[ClauseText(key=c.key, title=c.title, text=c.text) for c in clauses if c])
 
 
-def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline",
+def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline", min_askers: int = 2,
               catalog: Catalog | None = None, store: QuestionStore | None = None) -> DraftReport:
-    """Append drafts for the top unanswered clusters of ``policy_id``; returns what was done."""
+    """Append drafts for the top unanswered clusters of ``policy_id`` asked by at least
+    ``min_askers`` people (one person's question is not yet a FAQ); returns what was done."""
     root = Path(root)
     catalog = catalog or Catalog.load(root)
     policy = require_policy(catalog, policy_id)
@@ -115,7 +116,8 @@ def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline
     clusters, records, matcher = load_clusters(root, catalog, store)
     report.gaps = find_gaps(clusters, records, policy.id, matcher)
     need = top - len(page.live)
-    todo = [c for c in clusters if c.covered and c.policy == policy.id and not answered(c, all_entries)][:max(need, 0)]
+    todo = [c for c in clusters if c.covered and c.policy == policy.id and c.askers >= min_askers
+            and not answered(c, all_entries)][:max(need, 0)]
     if not todo:
         return report
     near = nearest_many(matcher, todo)

@@ -58,9 +58,9 @@ def samples(cluster: Cluster, records: dict[str, object], n: int = 3) -> list[st
     """A few distinct scrubbed phrasings, newest first."""
     out: list[str] = []
     for qid in reversed(cluster.question_ids):
-        text = " ".join(str(getattr(records.get(qid), "text", "")).split())
+        text = str(getattr(records.get(qid), "text", "")).strip()   # line breaks kept: subject / body
         if text and text not in out:
-            out.append(text[:200])
+            out.append(text[:300])
         if len(out) >= n:
             break
     return out

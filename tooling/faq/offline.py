@@ -33,6 +33,11 @@ def canonical_question(text: str) -> str:
     best = (asking or parts or [text])[0]
     best = re.sub(r"\s+", " ", best).strip(" ，,、.。~～…:：;；-—")
     best = re.sub(r"^(?:[A-Z]\w*\s+)?(?:team|all|everyone|folks)\s*[,，]\s*", "", best, flags=re.I)
+    best = re.sub(r"^[\u4e00-\u9fff]{1,3}(?:经理|总监|老师|总|姐|哥)好?[，,！!\s]+", "", best)
+    best = re.sub(r"[\s！!，,]+$", "", best)
+    # an e-mail subject glued before the question: "Per diem What happens if …"
+    best = re.sub(r"^[A-Z][\w-]*(?:\s+[\w-]+){0,2}\s+(?=(?:What|How|Who|Which|When|Where|Why|Can|Could|Is|Are|Do|Does|"
+                  r"Should|May|Will)\b)", "", best)
     best = best[:1].upper() + best[1:] if best[:1].isascii() else best
     zh = is_chinese(best)
     if not best.endswith(("?", "？")):
