@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 1
 PAGE_FILE = "page.html"
 LOG_FILE = "last-build.json"
+JOBS_PER_WORKER = 4
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: What a release page's HTML depends on besides its text, hashed into every cache key (not the
 #: extension's other modules: editing the search page must not rebuild every old version).
@@ -143,7 +144,8 @@ def publish_release_pages(state: "VersionState", outdir: Path, today: str = "") 
 def build_in_processes(jobs: list[ReleaseJob], cache: Path) -> dict[str, str]:
     """Build ``jobs`` in up to ``cpu_count`` worker processes; returns the errors by cache key."""
     cache.mkdir(parents=True, exist_ok=True)
-    workers = max(1, min(len(jobs), os.cpu_count() or 1, 4))
+    # a worker pays ~1-2 s of imports: one per JOBS_PER_WORKER pages, at most one per CPU (and 4)
+    workers = max(1, min(-(-len(jobs) // JOBS_PER_WORKER), os.cpu_count() or 1, 4))
     chunks = [jobs[i::workers] for i in range(workers)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE.parent),
                                                                       os.environ.get("PYTHONPATH")]))}
@@ -186,7 +188,7 @@ def build_release(job: ReleaseJob, cache: Path) -> Path:
     if not has_conf:
         overrides["templates_path"] = [str(root / t) for t in overrides["templates_path"]]
     overrides.update(root_doc="index", include_patterns=["index.md", f"{job.page}.md"], policy_release=job.model_dump(),
-                     policy_search=False, policy_today=job.today, policy_root=str(root))
+                     policy_search=False, policy_today=job.today, policy_root=str(root), html_use_index=False)
     warnings = io.StringIO()
     with patch_docutils(root), docutils_namespace():
         app = Sphinx(str(src), str(root) if has_conf else None, str(out), str(work / "doctrees"), "html",

@@ -183,6 +183,7 @@ def on_builder_inited(app: Sphinx) -> None:
     job = app.config.policy_release
     if job:
         set_catalog(app.env, release_catalog(catalog, job))
+        app.builder.search = False   # the site's search covers current texts; skip indexing (and jieba)
 
 
 def release_catalog(current: Catalog, job: dict) -> Catalog:
