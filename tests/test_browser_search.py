@@ -18,7 +18,8 @@ import pytest
 from tooling.catalog import Catalog
 from tooling.matching.tokenize import tokenize
 from tooling.site import build_site
-from tooling.sphinx_ext.search_index import INDEX_FILE, build_search_index, write_search_index
+from tooling.sphinx_ext.search_index import (INDEX_FILE, build_search_index, decode_postings, encode_postings,
+                                             write_search_index)
 
 ROOT = Path(__file__).resolve().parents[1]
 HIGHLIGHT = "rgb(255, 247, 214)"  # policy.css :target background
@@ -87,11 +88,18 @@ def test_index_has_one_record_per_clause_with_matcher_tokens(tmp_path):
     assert rec.version == catalog.policy("SALES").meta.version and rec.language == "zh"
     doc = [d.key for d in index.docs].index("SALES 4.2")
     for token in tokenize("返利结算时间", filler=False):  # the matcher's tokens, title included
-        assert doc in index.terms[token][0::2], token
+        assert doc in [d for d, _ in decode_postings(index.terms[token])], token
     # Approved FAQ entries are records; drafts never are.
     faq = [d for d in index.docs if d.kind == "faq"]
     assert [d.key for d in faq] == ["sales-faq-1"] and faq[0].url == "faq/sales-policy.html#sales-faq-1"
     assert "草稿" not in json.dumps([d.title for d in index.docs], ensure_ascii=False)
+
+
+def test_postings_round_trip():
+    pairs = [0, 1, 1, 3, 7, 4, 8, 1, 1000, 12]
+    codes = encode_postings(pairs)
+    assert decode_postings(codes) == list(zip(pairs[0::2], pairs[1::2]))
+    assert codes[:4] == [5, 7, 24, 4]  # gaps 1, 1, 6 (tf 4 spelled out), ...
 
 
 def test_index_is_rewritten_only_when_sources_change(tmp_path):

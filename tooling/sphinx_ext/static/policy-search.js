@@ -114,6 +114,21 @@
     return tokens;
   }
 
+  /* search_index.encode_postings, decoded on first use: [doc, tf, doc, tf, ...]. */
+  var decoded = Object.create(null);
+  function postings(term) {
+    if (decoded[term]) { return decoded[term]; }
+    var codes = TERMS[term], out = [], doc = -1;
+    for (var i = 0; i < codes.length; i++) {
+      doc += Math.floor(codes[i] / 4);
+      var tf = codes[i] % 4;
+      if (tf === 0) { tf = codes[++i]; }
+      out.push(doc, tf);
+    }
+    decoded[term] = out;
+    return out;
+  }
+
   /* BM25 over the distinct query terms the index knows (bm25s's idf and saturation). */
   function rank(tokens, limit) {
     var n = INDEX.docs.length;
@@ -122,7 +137,7 @@
     tokens.forEach(function (term) {
       if (seen.has(term) || !has(term)) { return; }
       seen.add(term);
-      var post = TERMS[term];
+      var post = postings(term);
       var df = post.length / 2;
       var idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
       for (var j = 0; j < post.length; j += 2) {
@@ -147,7 +162,7 @@
     tokens.forEach(function (term) {
       if (seen.has(term)) { return; }
       seen.add(term);
-      var df = has(term) ? TERMS[term].length / 2 : 0;
+      var df = has(term) ? postings(term).length / 2 : 0;
       ceiling += df ? Math.log(1 + (n - df + 0.5) / (df + 0.5)) : 0.5 * maxIdf;
     });
     ceiling *= INDEX.k1 + 1;
