@@ -108,3 +108,27 @@ def test_approve_refuses_ungrounded_answer(dev_repo: Path) -> None:
     assert result.exit_code == 1 and "PL801" in result.output and "90天" in result.output
     assert parse_page(read_text(path)).entries[0].status == "draft"
     assert approve(dev_repo, "sales-faq-12", "王芳", force=True).status == "approved"
+
+
+def test_stale_command_after_a_clause_changes(dev_repo: Path) -> None:
+    (dev_repo / "faq" / "sales-policy.md").write_text(PAGE, encoding="utf-8")
+    approve(dev_repo, "sales-faq-12", "王芳")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["faq", "stale", "--root", str(dev_repo)]).exit_code == 0
+    policy = dev_repo / "policies" / "sales-policy.md"
+    text = policy.read_text("utf-8")
+    head, rest = text.split("### 4.3", 1)
+    title, body = rest.split("\n", 1)
+    policy.write_text(f"{head}### 4.3{title}\n\n本条已修订。\n{body}", encoding="utf-8")
+    result = runner.invoke(cli, ["faq", "stale", "--root", str(dev_repo)])
+    assert result.exit_code == 1 and "sales-faq-12" in result.output and "SALES 4.3" in result.output
+
+
+def test_example_pages_of_this_repository_are_valid() -> None:
+    root = Path(__file__).resolve().parents[1]
+    catalog = Catalog.load(root)
+    assert check_faq(catalog) == []
+    pages = [parse_page(read_text(p)) for p in sorted((root / "faq").glob("*.md"))]
+    approved = [e for p in pages for e in p.entries if e.status == "approved"]
+    assert len(pages) == 3 and len(approved) >= 10
+    assert all(e.reviewed_by and e.clause_hashes and e.asked for e in approved)
