@@ -238,6 +238,7 @@ def test_second_build_reuses_release_pages_and_a_new_release_rebuilds_only_what_
     third = json.loads((cache / LOG_FILE).read_text())
     assert [k.split("-")[1] for k in sorted(third["built"])] == ["v2.0", "v3.0"]
     assert [k.split("-")[1] for k in third["cached"]] == ["v1.0"]
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == sorted(third["built"] + third["cached"])
     banner = soup(out / "policies" / "sales-policy" / "v2.0.html").select_one(".policy-version-banner strong")
     assert banner.get_text() == "第2.0版，施行期间 2021-01-01 至 2021-12-31，已被第3.0版取代"
 

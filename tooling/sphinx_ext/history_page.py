@@ -143,7 +143,7 @@ def history_body(state: "VersionState", policy_id: str, page: str, target_uri: C
 
 def history_context(state: "VersionState", policy_id: str, page: str,
                     target_uri: Callable[[str], str]) -> dict[str, Any]:
-    """Template context of the history page (``policy-history.html``)."""
+    """Template context of the history page (rendered with the theme's ``page.html``)."""
     language = state.languages.get(policy_id, "zh")
     w = WORDS["zh" if language == "zh" else "en"]
     body = history_body(state, policy_id, page, target_uri)

@@ -137,6 +137,10 @@ def publish_release_pages(state: "VersionState", outdir: Path, today: str = "") 
         report.pages.append(job.page)
         (report.cached if job not in missing else report.built).append(job.key)
     cache.mkdir(parents=True, exist_ok=True)
+    keys = {job.key for job in jobs}
+    for folder in cache.iterdir():   # pages no release needs any more (superseded banners, old code)
+        if folder.is_dir() and folder.name not in keys:
+            shutil.rmtree(folder, ignore_errors=True)
     (cache / LOG_FILE).write_text(report.model_dump_json(indent=1, exclude={"problems"}), encoding="utf-8")
     return report
 
