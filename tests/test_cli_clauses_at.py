@@ -29,3 +29,22 @@ def test_clauses_at_date_follows_releases(make_repo):
     assert at("2025-06-01") == [("SALES 1", "1.0")]
     assert at("2026-06-01") == [("SALES 1", "2.0"), ("SALES 2", "2.0")]
     assert at("2024-06-01") == []
+
+
+def test_check_resolves_versioned_citations_against_history(make_repo):
+    v1 = FM.format(pid="SALES", title="销售政策", extra="") + "# 销售政策\n\n## 1 总则\n\n文本。\n\n## 3 旧条款\n\n旧。\n"
+    root = make_repo({"policies/sales.md": v1})
+    repo = git.Repo.init(root)
+    repo.index.add(["policies/sales.md"])
+    repo.index.commit("SALES 1.0")
+    v2 = v1.replace('"1.0"', '"2.0"').replace("## 3 旧条款\n\n旧。\n", "") + \
+        "\n## 2 引用\n\n见 {clause}`SALES@1.0 3` 与 {clause}`SALES@1.0 9`。\n"
+    (root / "policies" / "sales.md").write_text(v2, encoding="utf-8")
+    repo.index.add(["policies/sales.md"])
+    repo.index.commit("SALES 2.0")
+    check = subprocess.run([sys.executable, "-m", "tooling", "check", "--root", str(root)],
+                           capture_output=True, text=True)
+    assert check.returncode == 1
+    errors = [line for line in check.stderr.splitlines() if " error " in line]
+    line = v2.splitlines().index("见 {clause}`SALES@1.0 3` 与 {clause}`SALES@1.0 9`。") + 1
+    assert len(errors) == 1 and "SALES@1.0 9" in errors[0] and f"sales.md:{line}: error PL301" in errors[0]

@@ -15,7 +15,7 @@ from . import __version__
 from .citations import KeySyntaxError, ParsedKey, parse_key
 from .clauses import parse_policy_file
 from .config import Settings, load_settings
-from .errors import Code, Problem, problem
+from .errors import Code, PolicyToolError, Problem, problem
 from .markdown import role_parts, roles
 from .models import Clause, Policy
 
@@ -84,11 +84,24 @@ class Catalog:
             parsed = parse_key(text)
         except KeySyntaxError as exc:
             return None, problem(Code.CITATION_SYNTAX, f"bad citation {text!r}: {exc}", file, line)
+        if parsed.version is not None:
+            return self._resolve_versioned(parsed, text, file, line)
         clause = self.get(parsed)
         if clause is None:
             known = "" if self.policy(parsed.policy) else f" (no policy with id {parsed.policy})"
             return None, problem(Code.CITATION_UNKNOWN, f"unknown clause {parsed.key!r}{known}", file, line)
         return clause, None
+
+    def _resolve_versioned(self, parsed: ParsedKey, text: str, file: str | Path,
+                           line: int) -> tuple[Clause | None, Problem | None]:
+        """``SALES@2.0 4.2`` names the clause as it read in release 2.0 (from the git history)."""
+        from .history import resolve_versioned  # git is only needed for versioned keys
+
+        try:
+            return resolve_versioned(self.root, text, self.settings), None
+        except PolicyToolError as exc:
+            first = exc.problems[0]
+            return None, problem(first.code, f"cannot resolve {text!r}: {first.message}", file, line)
 
     def check_citations(self) -> list[Problem]:
         """Every ``{clause}`` role in every page of the site must resolve."""
