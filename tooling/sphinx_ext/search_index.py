@@ -90,13 +90,24 @@ class SearchIndex(BaseModel):
 
     def to_js(self) -> str:
         data = self.model_dump(mode="json")
-        # Records leave out default values (weight 1, language zh…): 10,000 of them add up.
-        data["docs"] = [d.model_dump(mode="json", exclude_defaults=True) for d in self.docs]
+        # Records leave out default values (weight 1, language zh…) and what their policy entry
+        # already says (title, version; policy-search.js puts them back): 10,000 of them add up.
+        policies = {p.id: p for p in self.policies}
+        data["docs"] = [d.model_dump(mode="json", exclude_defaults=True, exclude=_shared(d, policies))
+                        for d in self.docs]
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         return f"/* policy-search-index {self.fingerprint} */\nwindow.POLICY_SEARCH_INDEX={body};\n"
 
 
 _ROLE = re.compile(r"\{[\w:-]+\}`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
+
+
+def _shared(record: SearchRecord, policies: dict[str, PolicyEntry]) -> set[str]:
+    policy = policies.get(record.policy or "")
+    if policy is None:
+        return set()
+    return {name for name, value in (("policy_title", policy.title), ("version", policy.version))
+            if getattr(record, name) == value}
 
 
 def encode_postings(pairs: list[int]) -> list[int]:
@@ -255,8 +266,11 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
 
 
 def fingerprint(root: Path, catalog: Catalog, collector_url: str) -> str:
-    """Hash of every policy and FAQ file and this format: unchanged sources keep the old index."""
+    """Hash of every policy and FAQ file, the tokeniser and this module: unchanged inputs keep the
+    old index (a no-op rebuild of a 10,000-clause site does not re-tokenise it)."""
     digest = hashlib.sha256(f"{FORMAT}|{collector_url}|{catalog.settings.faq_dir}".encode())
+    for module in (tk.__file__, __file__):  # a tokeniser change re-tokenises everything
+        digest.update(Path(module).read_bytes())
     for path in [*policy_files(root, catalog.settings), *faq_files(root, catalog.settings.faq_dir)]:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())

@@ -12,6 +12,14 @@
   var INDEX = window.POLICY_SEARCH_INDEX;
   if (!INDEX) { return; }
   var T = INDEX.tokenizer;
+  var POLICY = Object.create(null);
+  INDEX.policies.forEach(function (p) { POLICY[p.id] = p; });
+  INDEX.docs.forEach(function (d) {  /* search_index.to_js left out what the policy entry says */
+    var p = d.policy && POLICY[d.policy];
+    if (!p) { return; }
+    if (d.policy_title === undefined) { d.policy_title = p.title; }
+    if (d.version === undefined) { d.version = p.version; }
+  });
   var TERMS = INDEX.terms;
   var own = function (obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); };
   var has = function (term) { return own(TERMS, term); };
