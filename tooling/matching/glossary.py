@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import tempfile
 import threading
 from functools import lru_cache
 
@@ -54,7 +55,8 @@ def _build(path: str) -> None:
         tokens = _gloss_tokens(entry["definitions"])
         if tokens:
             rows[word] = " ".join(tokens)
-    tmp = f"{path}.tmp"
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")   # concurrent builders do not collide
+    os.close(fd)
     db = sqlite3.connect(tmp)
     db.execute("DROP TABLE IF EXISTS gloss")
     db.execute("CREATE TABLE gloss (word TEXT PRIMARY KEY, tokens TEXT) WITHOUT ROWID")
