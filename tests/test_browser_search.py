@@ -244,7 +244,7 @@ def test_query_tokens_match_the_matcher(site, serve, page, dev_dir):
             english += 1
             english_same += py == got
     assert english > 50 and english_same / english >= 0.95
-    assert sum(overlaps) / len(overlaps) >= 0.75
+    assert sum(overlaps) / len(overlaps) >= 0.88  # jieba segmentation over the shipped dictionary
 
 
 def test_search_index_file_is_shipped(site):

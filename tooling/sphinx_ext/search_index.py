@@ -5,9 +5,9 @@ questions and need the clause. So we write ``_static/policy-search-index.js``: o
 clause and per approved FAQ entry (citation label, title, policy, version, URL with anchor,
 language) and BM25 postings over tokens from :func:`tooling.matching.tokenize.tokenize`, the
 matcher's own tokeniser. What the browser needs to tokenise a query the same way ships with it:
-the tokeniser's regular expressions and stop words, the indexed vocabulary (forward maximum
-matching stands in for jieba: a word no clause contains cannot score anyway), per-character
-pinyin, and a traditional -> simplified map of the characters the site uses. It is a
+the tokeniser's regular expressions and stop words, jieba's frequencies of the words the index
+(or a gloss) knows so the browser runs jieba's own segmentation, per-character pinyin, CC-CEDICT
+glosses, Python's stems of the site's English words and a traditional -> simplified map. It is a
 ``.js`` file (not JSON) so the site also searches offline from ``file://``.
 """
 
@@ -30,7 +30,7 @@ from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
 from ..questions.normalize import normalize
 
-FORMAT = 3  # bump when records, tokens or the file layout change
+FORMAT = 4  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
 STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
 K1, B = 1.2, 0.75
@@ -239,6 +239,15 @@ def _gloss_map(terms: dict[str, list[int]], chars: set[str]) -> dict[str, str]:
     return out
 
 
+def _jieba_dictionary(words: list[str], chars: set[str]) -> dict[str, Any]:
+    """jieba's word frequencies for the words the index or the glosses know and the site's
+    characters, so the browser segments a query with jieba's own algorithm (most probable path
+    through the dictionary DAG, no HMM) instead of guessing word boundaries."""
+    dt = tk._jieba().dt
+    freq = {w: dt.FREQ[w] for w in sorted({*words, *chars}) if dt.FREQ.get(w)}
+    return {"jieba": freq, "jieba_total": dt.total}
+
+
 def _stem_map(texts: list[str]) -> dict[str, str]:
     """Python's Snowball stems of the site's English words: Sphinx ships a newer Snowball in JS
     that stems a few words differently ("international"), so known words use the Python stem."""
@@ -253,6 +262,7 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
     chars = {ch for t in cjk_terms for ch in t}
     glosses = _gloss_map(terms, chars)
     return {
+        **_jieba_dictionary([*cjk_terms, *glosses], chars),
         "stems": _stem_map(texts),
         "glosses": glosses, "no_gloss": sorted(getattr(tk, "NO_GLOSS", ())),
         "run": tk._RUN_RE.pattern, "cjk": f"[{tk._CJK}]", "filler": tk._FILLER_RE.pattern,

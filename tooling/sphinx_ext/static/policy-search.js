@@ -77,6 +77,43 @@
   }
 
   /* tokenize.pinyin_tokens: per-character readings of a 2-4 character word. */
+  /* jieba.lcut_for_search(run, HMM=False) over the shipped part of jieba's dictionary: the most
+     probable path through the DAG of dictionary words, then 2- and 3-character sub-words. */
+  var J = T.jieba;
+  var jiebaMax = J ? Object.keys(J).reduce(function (m, w) { return Math.max(m, w.length); }, 1) : 1;
+  var logTotal = J ? Math.log(T.jieba_total) : 0;
+  var freq = function (w) { return own(J, w) ? J[w] : 0; };
+
+  function jiebaWords(run) {
+    var n = run.length, route = new Array(n + 1), i, j;
+    route[n] = [0, 0];
+    for (i = n - 1; i >= 0; i--) {
+      var options = [];
+      for (j = i + 1; j < Math.min(n, i + jiebaMax); j++) {
+        if (freq(run.substring(i, j + 1))) { options.push(j); }
+      }
+      if (freq(run.charAt(i)) || !options.length) { options.unshift(i); }
+      var best = null;
+      options.forEach(function (x) {
+        var lp = Math.log(freq(run.substring(i, x + 1)) || 1) - logTotal + route[x + 1][0];
+        if (best === null || lp > best[0] || (lp === best[0] && x > best[1])) { best = [lp, x]; }
+      });
+      route[i] = best;
+    }
+    var words = [];
+    for (i = 0; i < n; i = route[i][1] + 1) {
+      var word = run.substring(i, route[i][1] + 1);
+      for (var size = 2; size <= 3; size++) {
+        if (word.length <= size) { continue; }
+        for (var k = 0; k + size <= word.length; k++) {
+          if (freq(word.substr(k, size))) { words.push(word.substr(k, size)); }
+        }
+      }
+      words.push(word);
+    }
+    return words;
+  }
+
   function pinyinOf(word, full) {
     if (!T.pinyin || word.length < 2 || word.length > 4) { return []; }
     var parts = [];
@@ -98,7 +135,7 @@
     while ((match = runRe.exec(body)) !== null) {
       var run = match[0];
       if (cjkRe.test(run.charAt(0))) {
-        cjkWords(run).forEach(function (word) {
+        (J ? jiebaWords(run) : cjkWords(run)).forEach(function (word) {
           if (zhStop.has(word)) { return; }
           tokens.push(word);
           if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word, true)); }
