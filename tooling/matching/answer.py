@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..citations import citation_text
+from ..errors import Code, PolicyToolError, problem
 from .guard import is_injection
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
@@ -83,6 +84,9 @@ class Matcher:
         settings = catalog.settings
         if semantic is not None:
             settings = settings.model_copy(update={"matching": settings.matching.model_copy(update={"semantic": semantic})})
+        if not list(catalog.clauses):
+            raise PolicyToolError(problem(Code.MATCH_EMPTY_INDEX, "no clauses to match questions against",
+                                          Path(catalog.root) / settings.policies_dir, 1))
         encoder = get_encoder(settings)
         index = load_index(catalog.root, catalog, encoder)
         return cls(index, encoder, settings.html_baseurl, threshold if threshold is not None else settings.matching.threshold)
