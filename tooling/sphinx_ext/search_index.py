@@ -268,7 +268,6 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
         "run": tk._RUN_RE.pattern, "cjk": f"[{tk._CJK}]", "filler": tk._FILLER_RE.pattern,
         "signoff": tk._SIGNOFF_RE.pattern, "initials": tk._INITIALS_RE.pattern, "pinyin_re": tk._PINYIN_RE.pattern,
         "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),
-        "max_word": max((len(t) for t in [*cjk_terms, *glosses]), default=1),
         "pinyin": bool([t for t in terms if t.startswith("py:")]),
         "pinyin_chars": _char_pinyin(chars),
         "t2s": _t2s_map(chars),

@@ -1,8 +1,8 @@
 /* Clause-level search over _static/policy-search-index.js (written by search_index.py).
  *
  * Queries are tokenised like the index was (tooling/matching/tokenize.py): the same regular
- * expressions, stop words and stemmer (Sphinx's Snowball English), forward maximum matching
- * over the indexed vocabulary in place of jieba, character bigrams, pinyin, CC-CEDICT glosses. Ranking is BM25
+ * expressions, stop words and stemmer (Sphinx's Snowball English), jieba's segmentation over
+ * the shipped part of its dictionary, character bigrams, pinyin, CC-CEDICT glosses. Ranking is BM25
  * over whichever terms match, so a whole question is never empty because one word is missing.
  * A query that is a citation (SALES 4.2, 销售政策 4.2, 第十二条, 12条, §3.1) jumps to the clause.
  * Everything is built with textContent: queries and FAQ texts are shown, never executed.
@@ -25,7 +25,6 @@
   var has = function (term) { return own(TERMS, term); };
   var GLOSS = T.glosses || {};
   var noGloss = new Set(T.no_gloss || []);
-  var isWord = function (word) { return has(word) || own(GLOSS, word); };
   var runRe = new RegExp(T.run, "g");
   var cjkRe = new RegExp(T.cjk);
   var fillerRe = new RegExp(T.filler, "gi");
@@ -55,33 +54,11 @@
     return stemCache[word];
   }
 
-  /* jieba (search mode) stand-in: longest indexed word at each position, plus its 2- and
-     3-character indexed sub-words. A word the index does not hold could not score anyway. */
-  function cjkWords(run) {
-    var words = [];
-    var i = 0;
-    while (i < run.length) {
-      var len = Math.min(T.max_word, run.length - i);
-      while (len > 1 && !isWord(run.substr(i, len))) { len--; }
-      var word = run.substr(i, len);
-      for (var n = 2; n <= 3 && n < len; n++) {
-        for (var k = 0; k + n <= len; k++) {
-          var sub = word.substr(k, n);
-          if (isWord(sub)) { words.push(sub); }
-        }
-      }
-      words.push(word);
-      i += len;
-    }
-    return words;
-  }
-
-  /* tokenize.pinyin_tokens: per-character readings of a 2-4 character word. */
   /* jieba.lcut_for_search(run, HMM=False) over the shipped part of jieba's dictionary: the most
      probable path through the DAG of dictionary words, then 2- and 3-character sub-words. */
   var J = T.jieba;
-  var jiebaMax = J ? Object.keys(J).reduce(function (m, w) { return Math.max(m, w.length); }, 1) : 1;
-  var logTotal = J ? Math.log(T.jieba_total) : 0;
+  var jiebaMax = Object.keys(J).reduce(function (m, w) { return Math.max(m, w.length); }, 1);
+  var logTotal = Math.log(T.jieba_total);
   var freq = function (w) { return own(J, w) ? J[w] : 0; };
 
   function jiebaWords(run) {
@@ -135,7 +112,7 @@
     while ((match = runRe.exec(body)) !== null) {
       var run = match[0];
       if (cjkRe.test(run.charAt(0))) {
-        (J ? jiebaWords(run) : cjkWords(run)).forEach(function (word) {
+        jiebaWords(run).forEach(function (word) {
           if (zhStop.has(word)) { return; }
           tokens.push(word);
           if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word, true)); }
