@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +100,6 @@ class SearchIndex(BaseModel):
         return f"/* policy-search-index {self.fingerprint} */\nwindow.POLICY_SEARCH_INDEX={body};\n"
 
 
-_ROLE = re.compile(r"\{[\w:-]+\}`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
-
-
 def _shared(record: SearchRecord, policies: dict[str, PolicyEntry]) -> set[str]:
     policy = policies.get(record.policy or "")
     if policy is None:
@@ -133,6 +131,9 @@ def decode_postings(codes: list[int]) -> list[tuple[int, int]]:
         out.append((doc, tf))
         i += 1
     return out
+
+
+_ROLE = re.compile(r"\{[\w:-]+\}`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
 
 
 def _snippet(text: str) -> str:
@@ -171,21 +172,18 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
                 record.weight = FOLDED_WEIGHT
             pairs.append((record, tokens))
     entries = approved_faq_entries(catalog.root, catalog.settings.faq_dir)
+    answers = {e.id: e.answer for e in entries}
     for doc, tokens in faq_docs(catalog, entries):
         policy = catalog.policy(doc.policy) if doc.policy else None
-        entry = next(e for e in entries if e.id == doc.key)
         pairs.append((SearchRecord(kind="faq", key=doc.key, label=doc.key, title=doc.title, policy=doc.policy,
                                    policy_title=doc.policy_title, version=policy.meta.version if policy else "",
-                                   url=doc.url, language=doc.language, snippet=_snippet(entry.answer)),
+                                   url=doc.url, language=doc.language, snippet=_snippet(answers[doc.key])),
                       tokens))
     index = SearchIndex(fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [])
     for i, (record, tokens) in enumerate(pairs):
         index.docs.append(record)
         index.lengths.append(len(tokens))
-        counts: dict[str, int] = {}
-        for token in tokens:
-            counts[token] = counts.get(token, 0) + 1
-        for token, tf in counts.items():
+        for token, tf in Counter(tokens).items():
             index.terms.setdefault(token, []).extend((i, tf))
     index.terms = {t: encode_postings(p) for t, p in index.terms.items()}
     index.avgdl = sum(index.lengths) / max(len(index.lengths), 1)
