@@ -112,3 +112,11 @@ def test_questions_cluster_cli_reads_the_store(dev_repo: Path, dev_dir: Path, tm
     travel = json.loads(runner.invoke(cli, ["questions", "cluster", "--root", str(dev_repo), "--json",
                                             "--policy", "TRAVEL"], env=env).stdout)
     assert travel and all(c["policy"] == "TRAVEL" for c in travel)
+
+
+def test_representative_is_a_plain_full_question():
+    from tooling.matching.cluster import _representative
+
+    texts = ["季度返利 入账", "季度返利什麼時候到賬？", "王经理您好，我想问一下，我们客户季度返利什么时候能到账呢，客户一直在催，谢谢",
+             "季度返利什么时候到账？", "季度返利啥时候到账🙏"]
+    assert _representative([(f"q{i}", t) for i, t in enumerate(texts)]) == "季度返利什么时候到账？"

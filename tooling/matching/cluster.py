@@ -70,12 +70,25 @@ def dedupe_key(text: str) -> str:
 
 
 def _clarity(text: str, centrality: float) -> float:
-    """How good a phrasing is as a cluster's title: central, a real question, not rambling."""
-    body = strip_filler(normalize(text))
+    """How good a phrasing is as a cluster's title: central, a full question, plain, not rambling.
+
+    Search-box fragments ("季度返利 入账"), traditional characters, emoji and pinyin shorthand are
+    all fine to ask with but worse to publish, so they lose to a plain full question.
+    """
+    from ..questions.normalize import to_simplified
+
+    body = strip_filler(text).strip()
     n = len(body)
-    length = 1.0 if 6 <= n <= 40 else (0.6 if n < 6 else max(0.1, 40 / n))
-    question = 1.1 if re.search(r"[?？吗么]$", body.strip()) else 1.0
-    return centrality * length * question
+    score = centrality * (1.0 if 6 <= n <= 40 else (0.6 if n < 6 else max(0.1, 40 / n)))
+    if re.search(r"[?？吗么呢]$|^(?:how|what|when|who|where|which|can|do|does|is|are)\b", body, re.I):
+        score *= 1.3
+    if to_simplified(body) != body:
+        score *= 0.8
+    if re.search(r"[\U0001F300-\U0001FAFF]|\b[bcdfghjklmnpqrstwxz]{2,3}\b", body, re.I):
+        score *= 0.8
+    if re.search(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", body):   # keywords typed into a search box
+        score *= 0.6
+    return score
 
 
 def _representative(texts: list[tuple[str, str]]) -> str:
