@@ -47,6 +47,9 @@ def synth(n: int, seed: int = 7) -> list[Rec]:
         if rng.random() < 0.5 and len(text) > 4:
             k = rng.randrange(len(text))
             text = text[:k] + (text[k] * 2 if rng.random() < 0.5 else "") + text[k + 1:]
+        if rng.random() < 0.6:  # amounts, order numbers and cities make most texts distinct
+            text += rng.choice([f"（约{rng.randrange(5, 900)}万）", f" ({rng.randrange(2, 90)}k)", f" 订单{rng.randrange(10**6)}",
+                                f"，{rng.choice(['苏州', '杭州', '成都', '武汉', '西安'])}的客户"])
         text = rng.choice(PREFIX) + text + rng.choice(SUFFIX)
         out.append(Rec(f"s{i:06d}", text, f"u{rng.randrange(max(n // 8, 1))}",
                        start + timedelta(minutes=rng.randrange(260000))))

@@ -34,6 +34,7 @@ GAP_SIMILARITY = 0.35   # cosine to join an uncovered group
 SMOOTH_MAX = 20_000     # distinct texts smoothed together (neighbour search is quadratic in this)
 SMOOTH_WEIGHT = 0.5     # weight of the neighbours' mean scores
 NEIGHBOURS = 5
+KEEP = 20               # best documents kept per text while smoothing
 GROUP_FACTOR = 0.5  # share of the not-covered threshold above which the best clause groups
 _KEY_STRIP = re.compile(r"[\W_]+", re.U)
 
@@ -140,57 +141,75 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
     Paraphrases asked by different people should land on one clause even when a few of them are
     worded too loosely to be matched alone, so each text's document scores are blended with the
     mean scores of its most similar texts (TF-IDF cosine, plus embedding cosine with an encoder)
-    before taking the best. Up to ``SMOOTH_MAX`` distinct texts; beyond that each text stands
-    alone (the neighbour search would be quadratic).
+    before taking the best. Texts are processed in blocks of ``SMOOTH_MAX`` (the neighbour search
+    is quadratic within a block) and only each text's ``KEEP`` best documents are kept, so memory
+    does not grow with the size of the corpus.
     """
     import numpy as np
+    from scipy import sparse
 
     from .guard import is_injection
 
     docs = matcher.index.docs
     out: list[tuple[str | None, float, bool, str | None]] = []
+    keep = min(KEEP, len(docs))
     for start in range(0, len(texts), SMOOTH_MAX):
         chunk = texts[start:start + SMOOTH_MAX]
-        pairs = matcher.score(chunk)
-        F = np.vstack([p[0] for p in pairs]) if pairs else np.zeros((0, len(docs)))
-        C = np.vstack([p[1] for p in pairs]) if pairs else F
-        F = F / np.maximum(F.max(axis=1, keepdims=True), 1e-9)
-        G = F + SMOOTH_WEIGHT * _neighbour_mean(F, chunk, matcher) if len(chunk) > 1 else F
-        best = G.argmax(axis=1) if len(docs) else np.zeros(len(chunk), dtype=int)
+        cols = np.zeros((len(chunk), keep), dtype=np.int64)
+        vals = np.zeros((len(chunk), keep), dtype=np.float32)
+        confs = np.zeros((len(chunk), keep), dtype=np.float32)
+        for i0 in range(0, len(chunk), 256):
+            for i, (rank, conf) in enumerate(matcher.score(chunk[i0:i0 + 256]), start=i0):
+                top = np.argpartition(-rank, keep - 1)[:keep]
+                cols[i], confs[i] = top, conf[top]
+                vals[i] = rank[top] / max(float(rank[top].max()), 1e-9)
+        rows = np.repeat(np.arange(len(chunk)), keep)
+        F = sparse.csr_matrix((vals.ravel(), (rows, cols.ravel())), shape=(len(chunk), len(docs)))
+        G = F + SMOOTH_WEIGHT * (_neighbours(chunk, matcher) @ F) if len(chunk) > 1 else F
+        best = np.asarray(G.argmax(axis=1)).ravel()
         for i, text in enumerate(chunk):
             if is_injection(text):
                 out.append((None, 0.0, False, "injection"))
                 continue
             j = int(best[i])
-            if not len(docs) or F[i].max() <= 0:
+            if vals[i].max() <= 0:
                 out.append((None, 0.0, False, None))
                 continue
+            own = np.flatnonzero(cols[i] == j)
+            # a clause picked through the neighbours is only as sure as the text's own weakest kept match
+            conf = float(confs[i][own[0]]) if len(own) else float(confs[i].min())
             key = (docs[j].clauses or [docs[j].key])[0]
-            conf = float(C[i, j])
             out.append((key, conf, conf >= matcher.threshold, None))
     return out
 
 
-def _neighbour_mean(F: Any, texts: list[str], matcher: Any) -> Any:
-    """Similarity-weighted mean of the score rows of each text's ``NEIGHBOURS`` nearest texts."""
+def _neighbours(texts: list[str], matcher: Any) -> Any:
+    """Sparse row-normalised weights of each text's ``NEIGHBOURS`` most similar texts."""
     import numpy as np
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    X = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True).fit_transform(
+    X = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True, dtype=np.float32).fit_transform(
         [matcher.index.tokens(t) or ["<empty>"] for t in texts])
     vectors = matcher.last_vectors if matcher.encoder is not None else None
+    if vectors is not None and len(vectors) != len(texts):
+        vectors = matcher.encoder.queries(texts)
     k = min(NEIGHBOURS, len(texts) - 1)
-    out = np.zeros_like(F)
+    rows, cols, weights = [], [], []
     for start in range(0, len(texts), 1024):
         sim = (X[start:start + 1024] @ X.T).toarray()
-        if vectors is not None and len(vectors) == len(texts):
+        if vectors is not None:
             sim = 0.5 * sim + 0.5 * np.clip((vectors[start:start + 1024] @ vectors.T - 0.8) / 0.2, 0, 1)
-        rows = np.arange(sim.shape[0])
-        sim[rows, rows + start] = 0
+        local = np.arange(sim.shape[0])
+        sim[local, local + start] = 0
         nn = np.argpartition(-sim, k - 1, axis=1)[:, :k]
         w = np.take_along_axis(sim, nn, axis=1)
-        out[start:start + len(rows)] = (w[:, :, None] * F[nn]).sum(axis=1) / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
-    return out
+        w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
+        rows.append(np.repeat(local + start, k))
+        cols.append(nn.ravel())
+        weights.append(w.ravel())
+    return sparse.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+                             shape=(len(texts), len(texts)))
 
 
 def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any = None,
