@@ -35,7 +35,7 @@ FORMAT = 4  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
 STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
 K1, B = 1.2, 0.75
-SNIPPET = 70
+SNIPPET = 50   # characters of clause text shown under a result (most of a record's bytes)
 # A heading over sub-clauses, or an item inside its article: the matcher answers with the
 # sub-clause / the article, so these rank lower (dev set recall@5 +1 point at 0.5-0.8).
 FOLDED_WEIGHT = 0.6
