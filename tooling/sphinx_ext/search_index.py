@@ -5,9 +5,9 @@ questions and need the clause. So we write ``_static/policy-search-index.js``: o
 clause and per approved FAQ entry (citation label, title, policy, version, URL with anchor,
 language) and BM25 postings over tokens from :func:`tooling.matching.tokenize.tokenize`, the
 matcher's own tokeniser. What the browser needs to tokenise a query the same way ships with it:
-the tokeniser's regular expressions and stop words, jieba's frequencies of the words the index
-(or a gloss) knows so the browser runs jieba's own segmentation, per-character pinyin, CC-CEDICT
-glosses, Python's stems of the site's English words and a traditional -> simplified map. It is a
+the tokeniser's regular expressions and stop words, the part of jieba's dictionary (with
+CC-CEDICT glosses) a query can need, so the browser runs jieba's own segmentation, per-character
+pinyin, Python's stems of the site's English words and a traditional -> simplified map. It is a
 ``.js`` file (not JSON) so the site also searches offline from ``file://``.
 """
 
@@ -31,7 +31,7 @@ from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
 from ..questions.normalize import normalize
 
-FORMAT = 4  # bump when records, tokens or the file layout change
+FORMAT = 5  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
 STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
 K1, B = 1.2, 0.75
@@ -220,30 +220,29 @@ def _t2s_map(chars: set[str]) -> dict[str, str]:
     return out
 
 
-def _gloss_map(terms: dict[str, list[int]], chars: set[str]) -> dict[str, str]:
-    """CC-CEDICT glosses (``tooling.matching.glossary``) of Chinese words written with the site's
-    characters, cut to the English tokens the index holds (no other gloss token can score)."""
+def _lexicon(terms: dict[str, list[int]], cjk_terms: list[str], chars: set[str]) -> dict[str, Any]:
+    """The part of jieba's dictionary a query on this site needs, with CC-CEDICT glosses.
+
+    ``word -> frequency`` or ``word -> [frequency, "gloss tokens"]`` for every jieba word that the
+    index holds or that is written with the site's characters and glosses to English tokens the
+    index holds (``tooling.matching.glossary``; no other gloss token could score), plus the
+    site's characters. With it the browser runs jieba's own segmentation (most probable path
+    through the word DAG, no HMM) instead of guessing word boundaries.
+    """
     from ..matching.glossary import _db
 
+    freq = tk._jieba().dt.FREQ
+    no_gloss = getattr(tk, "NO_GLOSS", frozenset())
+    lexicon: dict[str, Any] = {w: freq[w] for w in sorted({*cjk_terms, *chars}) if freq.get(w)}
     db = _db()
-    if db is None:
-        return {}
-    out = {}
-    for word, tokens in db.execute("SELECT word, tokens FROM gloss"):
-        if all(ch in chars for ch in word):
-            keep = [t for t in tokens.split() if t in terms]
-            if keep:
-                out[word] = " ".join(keep)
-    return out
-
-
-def _jieba_dictionary(words: list[str], chars: set[str]) -> dict[str, Any]:
-    """jieba's word frequencies for the words the index or the glosses know and the site's
-    characters, so the browser segments a query with jieba's own algorithm (most probable path
-    through the dictionary DAG, no HMM) instead of guessing word boundaries."""
-    dt = tk._jieba().dt
-    freq = {w: dt.FREQ[w] for w in sorted({*words, *chars}) if dt.FREQ.get(w)}
-    return {"jieba": freq, "jieba_total": dt.total}
+    rows = db.execute("SELECT word, tokens FROM gloss") if db is not None else []
+    for word, tokens in rows:
+        if not freq.get(word) or word in no_gloss or not all(ch in chars for ch in word):
+            continue  # jieba never emits it, the tokeniser never glosses it, or no clause has its characters
+        keep = [t for t in tokens.split() if t in terms]
+        if keep:
+            lexicon[word] = [freq[word], " ".join(keep)]
+    return {"lexicon": lexicon, "jieba_total": tk._jieba().dt.total}
 
 
 def _stem_map(texts: list[str]) -> dict[str, str]:
@@ -258,11 +257,9 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
     """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged."""
     cjk_terms = [t for t in terms if _CJK_WORD.match(t)]
     chars = {ch for t in cjk_terms for ch in t}
-    glosses = _gloss_map(terms, chars)
     return {
-        **_jieba_dictionary([*cjk_terms, *glosses], chars),
+        **_lexicon(terms, cjk_terms, chars),
         "stems": _stem_map(texts),
-        "glosses": glosses, "no_gloss": sorted(getattr(tk, "NO_GLOSS", ())),
         "run": tk._RUN_RE.pattern, "cjk": f"[{tk._CJK}]", "filler": tk._FILLER_RE.pattern,
         "signoff": tk._SIGNOFF_RE.pattern, "initials": tk._INITIALS_RE.pattern, "pinyin_re": tk._PINYIN_RE.pattern,
         "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),

@@ -23,8 +23,6 @@
   var TERMS = INDEX.terms;
   var own = function (obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); };
   var has = function (term) { return own(TERMS, term); };
-  var GLOSS = T.glosses || {};
-  var noGloss = new Set(T.no_gloss || []);
   var runRe = new RegExp(T.run, "g");
   var cjkRe = new RegExp(T.cjk);
   var fillerRe = new RegExp(T.filler, "gi");
@@ -56,10 +54,11 @@
 
   /* jieba.lcut_for_search(run, HMM=False) over the shipped part of jieba's dictionary: the most
      probable path through the DAG of dictionary words, then 2- and 3-character sub-words. */
-  var J = T.jieba;
-  var jiebaMax = Object.keys(J).reduce(function (m, w) { return Math.max(m, w.length); }, 1);
+  var LEX = T.lexicon;  /* word -> frequency, or [frequency, "gloss tokens"] */
+  var jiebaMax = Object.keys(LEX).reduce(function (m, w) { return Math.max(m, w.length); }, 1);
   var logTotal = Math.log(T.jieba_total);
-  var freq = function (w) { return own(J, w) ? J[w] : 0; };
+  var freq = function (w) { return !own(LEX, w) ? 0 : (typeof LEX[w] === "number" ? LEX[w] : LEX[w][0]); };
+  var glosses = function (w) { return own(LEX, w) && typeof LEX[w] !== "number" ? LEX[w][1].split(" ") : []; };
 
   function jiebaWords(run) {
     var n = run.length, route = new Array(n + 1), i, j;
@@ -116,7 +115,7 @@
           if (zhStop.has(word)) { return; }
           tokens.push(word);
           if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word, true)); }
-          if (own(GLOSS, word) && !noGloss.has(word)) { tokens.push.apply(tokens, GLOSS[word].split(" ")); }
+          tokens.push.apply(tokens, glosses(word));
         });
         for (var i = 0; i + 2 <= run.length; i++) {
           var bigram = run.substr(i, 2);
