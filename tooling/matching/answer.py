@@ -1,11 +1,13 @@
 """Answer a question with the place that answers it — or say honestly that nothing does.
 
-Ranking: BM25 over the question's tokens; with an encoder, its cosine ranking is fused with the
-BM25 ranking by reciprocal-rank fusion (RRF), which needs no score calibration between the two.
+Ranking: BM25 over the question's tokens; with an encoder, its cosine ranking (taken within each
+document language, since the encoder favours the question's own language) is fused with the BM25
+ranking by reciprocal-rank fusion (RRF), which needs no score calibration between the two.
 Coverage: a confidence in [0, 1] — the share of the question's information the best document
-covers (``bm25 / ceiling``), blended with the encoder's cosine when there is one — compared
-with a threshold calibrated on labeled questions (``policy eval --calibrate``; see
-docs/matching.md). Below it, ``covered`` is false and the reply names whom to ask.
+covers (``bm25 / ceiling``), blended with how far the encoder puts that document above the
+typical one — compared with a threshold calibrated on labeled questions (``policy eval`` reports
+the F1-optimal one; see docs/matching.md). Below it, ``covered`` is false and the reply names
+whom to ask. A match's ``score`` is that confidence for the matched document.
 """
 
 from __future__ import annotations
