@@ -162,7 +162,7 @@ def evaluate(root: Path, labeled: Path, semantic: str | None = None) -> EvalRepo
     if main.encoder is not None:
         systems.append(evaluate_matcher(f"fusion (BM25 + {main.encoder.name})", main, questions))
         main = Matcher.open(catalog.root, catalog, semantic="off")
-    systems.append(evaluate_matcher("lexical (BM25 + bigrams + pinyin)", main, questions))
+    systems.append(evaluate_matcher("lexical (BM25: words, bigrams, pinyin, glosses)", main, questions))
     baseline = Matcher(build_index(catalog, None, plain=True), None, catalog.settings.html_baseurl,
                        catalog.settings.matching.threshold)
     baseline.threshold = calibrate(_confidences(baseline, questions), np.array([not q.clauses for q in questions]))[0]
