@@ -28,9 +28,7 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..citations import KeySyntaxError, parse_key
-from ..config import Settings
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..markdown import directive_options, parse
 from ..models import Clause, Policy
 from .diff import ClauseDiff, diff_policies
 from .redline import RedlineOp, redline
@@ -90,7 +88,7 @@ def parse_stamps(value: str, file: str | Path | None = None, line: int | None = 
 
 
 class FaqRef(BaseModel):
-    """The parts of a ``{faq}`` entry that staleness needs (the FAQ module owns the rest)."""
+    """The parts of a ``{faq}`` entry that staleness needs: its id, place, status and stamps."""
 
     id: str
     file: str
@@ -101,30 +99,24 @@ class FaqRef(BaseModel):
     stamps_line: int | None = None
 
 
-def faq_refs(root: Path, settings: Settings) -> tuple[list[FaqRef], list[Problem]]:
-    """Every ``{faq}`` directive under ``faq_dir`` with its options and stamps."""
+def faq_refs(root: Path, catalog: Catalog) -> tuple[list[FaqRef], list[Problem]]:
+    """Every ``{faq}`` entry with its stamps, read by the FAQ module's own page parser."""
+    from ..faq.entries import faq_paths, read_page  # the one reader of FAQ pages
+
     refs: list[FaqRef] = []
     problems: list[Problem] = []
-    folder = root / settings.faq_dir
-    for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
-        rel = path.relative_to(root).as_posix()
+    for path in faq_paths(root, catalog):
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(problem(Code.INPUT_UNREADABLE, f"cannot read FAQ file: {exc}", rel, 1))
+            page = read_page(path, root)
+        except PolicyToolError as exc:
+            problems += exc.problems
             continue
-        for tok in parse(source):
-            if tok.type != "fence" or not tok.info.strip().startswith("{faq}") or not tok.map:
-                continue
-            line = tok.map[0] + 1
-            options = directive_options(tok.content)
-            names = [ln.strip().split(":")[1] for ln in tok.content.splitlines()[:len(options)]]
-            stamps_line = line + 1 + names.index(HASH_OPTION) if HASH_OPTION in names else None
-            ref = FaqRef(id=options.get("id", "?"), file=rel, line=line, status=options.get("status", "draft"),
-                         clauses=[c for c in _SPLIT.split(options.get("clauses", "")) if c],
-                         stamps_line=stamps_line)
+        for entry in page.entries:
+            stamps_line = entry.option_lines.get(HASH_OPTION)
+            ref = FaqRef(id=entry.id or "?", file=page.path, line=entry.line, status=entry.status,
+                         clauses=entry.clauses, stamps_line=stamps_line)
             try:
-                ref.stamps = parse_stamps(options.get(HASH_OPTION, ""), rel, stamps_line)
+                ref.stamps = parse_stamps(entry.clause_hashes or "", page.path, stamps_line)
             except PolicyToolError as exc:
                 problems += exc.problems
             refs.append(ref)
@@ -151,7 +143,7 @@ class StaleEntry(BaseModel):
 def find_stale(root: Path, catalog: Catalog | None = None) -> tuple[list[StaleEntry], list[Problem]]:
     """Approved FAQ entries whose cited clauses changed, vanished or were renumbered since approval."""
     catalog = catalog or Catalog.load(root)
-    refs, problems = faq_refs(root, catalog.settings)
+    refs, problems = faq_refs(root, catalog)
     diffs: dict[tuple[str, str], tuple[Policy, ClauseDiff] | None] = {}
     entries = []
     for ref in refs:
