@@ -7,7 +7,6 @@ may now hold another clause's text. Versioned citations are resolved against the
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -15,13 +14,12 @@ from pydantic import BaseModel
 from ..catalog import site_pages
 from ..citations import KeySyntaxError, parse_key
 from ..config import Settings, load_settings
+from ..faq.entries import parse_page
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..markdown import directive_options, parse, role_parts, roles
+from ..markdown import role_parts, roles
 from ..models import Clause
 from .diff import ClauseDiff
 from .releases import policy_at
-
-_SPLIT = re.compile(r"\s*[,;，；]\s*")
 
 
 class CitationUpdate(BaseModel):
@@ -47,13 +45,8 @@ def _citations(root: Path, settings: Settings) -> list[tuple[str, int, str]]:
         except (OSError, UnicodeDecodeError):
             continue  # unreadable pages are reported by `policy check`
         keys = [(use.line, role_parts(use.content)[1]) for use in roles(source) if use.name == "clause"]
-        for tok in parse(source):
-            if tok.type == "fence" and tok.info.strip().startswith("{faq}") and tok.map:
-                lines = tok.content.splitlines()
-                for offset, line in enumerate(lines[:len(directive_options(tok.content))]):
-                    if line.strip().startswith(":clauses:"):
-                        value = line.strip().removeprefix(":clauses:")
-                        keys += [(tok.map[0] + 2 + offset, k) for k in _SPLIT.split(value.strip()) if k]
+        for entry in parse_page(source, rel).entries:  # FAQ entries cite in :clauses: too
+            keys += [(entry.option_lines.get("clauses", entry.line), key) for key in entry.clauses]
         for line, text in keys:
             try:
                 parsed = parse_key(text)
