@@ -65,9 +65,8 @@ def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback:
         policy=str(found["policy"]) if "policy" in found else None, needs_question=chat, metadata=metadata)
 
 
-def _lines(path: Path, opts: ReadOptions, chat: bool) -> Iterator[Item]:
-    fallback = file_time(path, opts.timezone)
-    loads = json.loads
+def _numbered_lines(path: Path, opts: ReadOptions) -> Iterator[tuple[int, str] | Rejection]:
+    """Non-blank lines with their numbers; a line the encoding cannot decode is a Rejection."""
     with open_text(path, opts) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -76,13 +75,24 @@ def _lines(path: Path, opts: ReadOptions, chat: bool) -> Iterator[Item]:
                 yield Rejection(file=str(path), line=number, reason="bytes that are not valid in the file's encoding",
                                 code=Code.INPUT_ENCODING)
                 continue
-            try:
-                obj = loads(line)
-            except json.JSONDecodeError as exc:
-                yield Rejection(file=str(path), line=number, reason=f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                code=Code.INPUT_RECORD)
-                continue
-            yield record_item(path, number, obj, opts, fallback, chat)
+            yield number, line
+
+
+def _lines(path: Path, opts: ReadOptions, chat: bool) -> Iterator[Item]:
+    fallback = file_time(path, opts.timezone)
+    loads = json.loads
+    for item in _numbered_lines(path, opts):
+        if isinstance(item, Rejection):
+            yield item
+            continue
+        number, line = item
+        try:
+            obj = loads(line)
+        except json.JSONDecodeError as exc:
+            yield Rejection(file=str(path), line=number, reason=f"invalid JSON: {exc.msg} (column {exc.colno})",
+                            code=Code.INPUT_RECORD)
+            continue
+        yield record_item(path, number, obj, opts, fallback, chat)
 
 
 def read_jsonl(path: Path, opts: ReadOptions) -> Iterator[Item]:
@@ -108,12 +118,9 @@ def read_chat(path: Path, opts: ReadOptions) -> Iterator[Item]:
 def read_text(path: Path, opts: ReadOptions) -> Iterator[Item]:
     """Plain text: every non-blank line is one question (time: the file's modification time)."""
     fallback = file_time(path, opts.timezone)
-    with open_text(path, opts) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            if undecodable(line):
-                yield Rejection(file=str(path), line=number, reason="bytes that are not valid in the file's encoding",
-                                code=Code.INPUT_ENCODING)
-                continue
-            yield RawQuestion(text=line.strip(), line=number, asked_at=fallback, metadata={"time_source": "file"})
+    for item in _numbered_lines(path, opts):
+        if isinstance(item, Rejection):
+            yield item
+            continue
+        number, line = item
+        yield RawQuestion(text=line.strip(), line=number, asked_at=fallback, metadata={"time_source": "file"})
