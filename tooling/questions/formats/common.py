@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import charset_normalizer
 from dateutil import parser as dateparser
 
-from ...errors import Code, PolicyToolError, problem
+from ...errors import Code
 from ..models import RawQuestion, Rejection
 
 Item = Union[RawQuestion, Rejection]
