@@ -74,6 +74,33 @@ def test_openai_compatible_embeddings_are_fused_and_cached(dev_repo: Path, embed
     assert _Handler.calls == [1]                    # cached index: only the question is embedded
 
 
+def test_rebuild_after_an_edit_reencodes_only_changed_passages(dev_repo: Path, embeddings_server: str, monkeypatch):
+    monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "openai")
+    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server)
+    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_MODEL", "local-test")
+    _Handler.calls.clear()
+    first = Matcher.open(dev_repo)
+    full = sum(_Handler.calls)
+    assert full == len({d.text for d in first.index.docs}) + len(set(_sentences(first)))   # each text once
+    policy = dev_repo / "policies" / "sales-policy.md"
+    text = policy.read_text(encoding="utf-8")
+    assert "计入经销商返利账户" in text
+    policy.write_text(text.replace("计入经销商返利账户", "计入经销商的返利专用账户", 1), encoding="utf-8")
+    _Handler.calls.clear()
+    second = Matcher.open(dev_repo)
+    assert 0 < sum(_Handler.calls) <= 4              # the edited clause and its edited sentence
+    edited = next(d for d in second.index.docs if "返利专用账户" in d.text)
+    k = second.index.docs.index(edited)
+    assert np.allclose(second.index.embeddings[k], _embed(edited.text), atol=1e-6)
+    assert len(list((dev_repo / ".policy-cache").glob("match-index-openai_local-test-*.pkl"))) == 1
+
+
+def _sentences(matcher: Matcher) -> list[str]:
+    from tooling.matching.index import sentence_passages
+
+    return [p for d in matcher.index.docs for p in sentence_passages(d)]
+
+
 ZH = """---
 policy: REBATE
 title: 经销商返利办法

