@@ -107,7 +107,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", search_index.on_build_finished)
     app.add_css_file("policy-search.css")
     app.add_css_file("policy-print.css", media="print")
-    app.add_js_file("policy-reader.js")
     from . import versions  # release pages, history pages, versioned citations (issue 6)
     versions.setup(app)
     from . import faq  # the {faq} directive and clause back-links (issue 5)
