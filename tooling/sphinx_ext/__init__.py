@@ -18,6 +18,7 @@ from sphinx.util import logging
 
 from ..catalog import Catalog
 from ..config import load_settings
+from . import faq, search_index, versions
 from .anchors import apply_anchors, clause_tools, skip_node, visit_clause_tools_html
 from .home import PolicyIndex
 from .roles import ClauseRole
@@ -101,14 +102,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_clause_index)
     app.add_css_file("policy.css")
     app.add_js_file("policy.js")
-    from . import search_index  # clause-level search (issue 7)
-    app.add_config_value("policy_search", True, "html", types=[bool])  # clause-level search page
-    app.connect("config-inited", search_index.add_search_templates)
-    app.connect("build-finished", search_index.on_build_finished)
-    app.add_css_file("policy-search.css")
-    app.add_css_file("policy-print.css", media="print")
-    from . import versions  # release pages, history pages, versioned citations (issue 6)
-    versions.setup(app)
-    from . import faq  # the {faq} directive and clause back-links (issue 5)
-    faq.setup(app)
+    search_index.setup(app)   # clause-level search page and index, print styles
+    versions.setup(app)       # release pages, history pages, versioned citations
+    faq.setup(app)            # the {faq} directive and "questions about this clause" links
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

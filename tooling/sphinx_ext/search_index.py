@@ -333,3 +333,12 @@ def on_build_finished(app, exception: Exception | None) -> None:
     faq_dir = catalog.settings.faq_dir.strip("/")
     pages = sorted(f"{d}.html" for d in app.env.found_docs if d.startswith(f"{faq_dir}/"))
     write_search_index(catalog, Path(app.outdir), pages)
+
+
+def setup(app) -> None:
+    """Called from the extension's ``setup()``."""
+    app.add_config_value("policy_search", True, "html", types=[bool])  # False: Sphinx's own search page
+    app.connect("config-inited", add_search_templates)
+    app.connect("build-finished", on_build_finished)
+    app.add_css_file("policy-search.css")
+    app.add_css_file("policy-print.css", media="print")
