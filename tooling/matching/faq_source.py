@@ -1,8 +1,7 @@
 """Approved FAQ entries as matching documents — the one place that reads ``faq/*.md`` for matching.
 
-A full FAQ parser lives with the FAQ tooling (``tooling/faq/entries.py``); matching only needs
-the id, question, answer, cited clauses and status of each ``{faq}`` directive, so this small
-reader can be swapped for that parser without touching the index.
+Pages are parsed by the FAQ tooling (``tooling/faq/entries.py``); matching keeps only the id,
+question, answer, cited clauses and status of each entry.
 """
 
 from __future__ import annotations
@@ -11,7 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..markdown import directive_body, directive_options, parse
+from ..errors import PolicyToolError
+from ..faq.entries import read_page
 
 
 class FaqDoc(BaseModel):
@@ -28,31 +28,18 @@ class FaqDoc(BaseModel):
 
 
 def read_faq_entries(root: Path, faq_dir: str = "faq") -> list[FaqDoc]:
-    """Every ``{faq}`` directive of ``ROOT/faq/*.md`` (all statuses; callers filter)."""
+    """Every ``{faq}`` entry of ``ROOT/faq/*.md`` (all statuses; callers filter), read with the
+    FAQ module's page parser."""
     entries: list[FaqDoc] = []
-    folder = Path(root) / faq_dir
-    if not folder.is_dir():
-        return entries
-    for path in sorted(folder.rglob("*.md")):
+    for path in faq_files(root, faq_dir):
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            page = read_page(path, Path(root))
+        except PolicyToolError:
             continue  # `policy check` reports unreadable pages; matching just skips them
-        rel = path.relative_to(root).with_suffix("")
-        for tok in parse(source):
-            if tok.type != "fence" or not tok.info.startswith("{faq}"):
-                continue
-            options = directive_options(tok.content)
-            body, _ = directive_body(tok.content)
-            entry_id = options.get("id", "").strip()
-            if not entry_id:
-                continue
-            clauses = [c.strip() for c in options.get("clauses", "").split(",") if c.strip()]
-            entries.append(FaqDoc(
-                id=entry_id, question=tok.info[len("{faq}"):].strip(), answer=body.strip(),
-                clauses=clauses, status=options.get("status", "draft").strip().lower(),
-                file=str(path.relative_to(root)), line=(tok.map[0] + 1) if tok.map else 1,
-                url=f"{rel.as_posix()}.html#{entry_id}"))
+        doc = Path(page.path).with_suffix("").as_posix()
+        entries += [FaqDoc(id=e.id, question=e.question, answer=e.answer, clauses=e.clauses, status=e.status,
+                           file=page.path, line=e.line, url=f"{doc}.html#{e.id}")
+                    for e in page.entries if e.id]
     return entries
 
 
