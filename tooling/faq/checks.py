@@ -10,23 +10,17 @@ import re
 from pathlib import Path
 
 from ..catalog import Catalog
-from ..errors import Code, PolicyToolError, Problem, problem
-from .entries import STATUSES, faq_paths, read_page
+from ..errors import Code, Problem, problem
+from .entries import STATUSES, read_pages
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def check_faq(catalog: Catalog) -> list[Problem]:
     """Every problem in every FAQ page of the catalogue's repository."""
-    problems: list[Problem] = []
     seen: dict[str, str] = {}
-    root = Path(catalog.root)
-    for path in faq_paths(root, catalog):
-        try:
-            page = read_page(path, root)
-        except PolicyToolError as exc:
-            problems += exc.problems
-            continue
+    pages, problems = read_pages(Path(catalog.root), catalog)
+    for page in pages:
         for e in page.entries:
             where = f"{e.file}:{e.line}"
             if not e.id:

@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
-from ..errors import Code, PolicyToolError, problem
+from ..errors import Code, PolicyToolError, Problem, problem
 from ..markdown import directive_body, parse
 from ..models import Policy
 
@@ -171,6 +171,18 @@ def faq_paths(root: Path, catalog: Catalog) -> list[Path]:
 
 def read_all(root: Path, catalog: Catalog) -> list[FaqPage]:
     return [read_page(p, Path(root)) for p in faq_paths(root, catalog)]
+
+
+def read_pages(root: Path, catalog: Catalog) -> tuple[list[FaqPage], list[Problem]]:
+    """Every readable FAQ page, and a problem for each page that cannot be read (checks go on)."""
+    pages: list[FaqPage] = []
+    problems: list[Problem] = []
+    for path in faq_paths(root, catalog):
+        try:
+            pages.append(read_page(path, Path(root)))
+        except PolicyToolError as exc:
+            problems += exc.problems
+    return pages, problems
 
 
 def page_path(root: Path, catalog: Catalog, policy: Policy) -> Path:

@@ -101,16 +101,11 @@ class FaqRef(BaseModel):
 
 def faq_refs(root: Path, catalog: Catalog) -> tuple[list[FaqRef], list[Problem]]:
     """Every ``{faq}`` entry with its stamps, read by the FAQ module's own page parser."""
-    from ..faq.entries import faq_paths, read_page  # the one reader of FAQ pages
+    from ..faq.entries import read_pages  # the one reader of FAQ pages
 
     refs: list[FaqRef] = []
-    problems: list[Problem] = []
-    for path in faq_paths(root, catalog):
-        try:
-            page = read_page(path, root)
-        except PolicyToolError as exc:
-            problems += exc.problems
-            continue
+    pages, problems = read_pages(root, catalog)
+    for page in pages:
         for entry in page.entries:
             stamps_line = entry.option_lines.get(HASH_OPTION)
             ref = FaqRef(id=entry.id or "?", file=page.path, line=entry.line, status=entry.status,
