@@ -12,8 +12,10 @@ nox.options.reuse_venv = "yes"
 
 @nox.session
 def site(session: nox.Session) -> None:
-    """Build the example site to _build/html (offline, embedded defaults)."""
+    """Run the whole FAQ loop on the example question log (ingest, cluster, draft, propose,
+    approve) in a temporary copy, then build the example site to _build/html. Offline."""
     session.install("-e", ".")
+    session.run("bash", "examples/run_pipeline.sh", "--check", external=True)
     args = ["-W"] if os.environ.get("CI") else []
     session.run("policy", "build", "--out", "_build/html", *args, *session.posargs)
 

@@ -5,6 +5,7 @@
 #
 #   examples/run_pipeline.sh            # run in a temp folder, print where everything is
 #   examples/run_pipeline.sh --update   # also copy the resulting faq/*.md back into this repository
+#   examples/run_pipeline.sh --check    # say whether the committed faq/*.md are what the loop makes now
 #
 # Deterministic: lexical matching (no embedding model), fixed review date, offline drafter.
 set -euo pipefail
@@ -79,4 +80,12 @@ echo "PR descriptions: $DEMO/pr-*.md; gap reports: $DEMO/gaps-*.md"
 if [ "${1:-}" = "--update" ]; then
   cp "$WORK"/faq/*.md "$HERE/faq/"
   echo "updated: $(cd "$HERE" && ls faq/*.md | tr '\n' ' ')"
+fi
+
+if [ "${1:-}" = "--check" ]; then
+  if diff -q -r -x .gitkeep "$WORK/faq" "$HERE/faq" > /dev/null; then
+    echo "faq/*.md in this repository are exactly what the loop produced."
+  else
+    echo "note: faq/*.md in this repository differ from this run (run examples/run_pipeline.sh --update to refresh them)."
+  fi
 fi
