@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from .check import check_repository
-from .cli.options import report
 from .config import Settings, load_settings
 from .errors import Severity
 
@@ -60,7 +59,8 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     settings = load_settings(root)
     out = Path(out or root / "_build" / "html").resolve()
     problems = check_repository(root)
-    report(problems)
+    for prob in problems:  # file:line: error CODE message — hint: …
+        print(prob, file=sys.stderr)
     if not (root / "index.md").exists():
         (root / "index.md").write_text(DEFAULT_INDEX.format(project=settings.project), encoding="utf-8")
         print(f"{root / 'index.md'}: created a default home page (commit it or edit it)", file=sys.stderr)
