@@ -232,7 +232,6 @@ def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any 
     keys = sorted(by_key)
     texts = [by_key[k][0].text for k in keys]
     group_of: dict[str, str] = {}
-    clauses_of: dict[str, list[str]] = {}
     gaps: list[tuple[str, list[str]]] = []
     covered_keys: dict[str, bool] = {}
     if matcher is not None:
