@@ -14,7 +14,7 @@ from ..questions.ingest import ingest_paths
 from ..questions.models import IngestSummary, Rejection
 from ..questions.store import QuestionStore
 from . import cli
-from .options import common, echo_json, report, root_option
+from .options import common, echo_json, report
 
 
 @cli.group()
@@ -92,8 +92,7 @@ def stats(root: Path, as_json: bool) -> None:
 
 
 @questions.command()
-@root_option
-@click.option("--json", "as_json", is_flag=True, help="Accepted for symmetry: the output is always JSON Lines.")
+@common  # --json is accepted for symmetry: the output is always JSON Lines
 @click.option("--policy", "policy_id", help="Only records hinted for this policy.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
 def export(root: Path, as_json: bool, policy_id: str | None, out: Path | None) -> None:
