@@ -335,10 +335,30 @@ def on_build_finished(app, exception: Exception | None) -> None:
     write_search_index(catalog, Path(app.outdir), pages)
 
 
+def skip_sphinx_index(app) -> None:
+    """Our search page replaces Sphinx's, so do not build Sphinx's page-level index (with jieba
+    over every page, it is a third of a large site's build time). ``search.html`` is still
+    written, from our template."""
+    builder = app.builder
+    if not app.config.policy_search or builder.format != "html" or not getattr(builder, "search", False):
+        return
+    prepare = builder.prepare_writing
+
+    def prepare_writing(docnames):
+        builder.search = False  # prepare_writing creates the indexer only when search is on
+        try:
+            prepare(docnames)
+        finally:
+            builder.search = True
+
+    builder.prepare_writing = prepare_writing
+
+
 def setup(app) -> None:
     """Called from the extension's ``setup()``."""
     app.add_config_value("policy_search", True, "html", types=[bool])  # False: Sphinx's own search page
     app.connect("config-inited", add_search_templates)
+    app.connect("builder-inited", skip_sphinx_index)
     app.connect("build-finished", on_build_finished)
     app.add_css_file("policy-search.css")
     app.add_css_file("policy-print.css", media="print")
