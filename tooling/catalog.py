@@ -106,17 +106,20 @@ class Catalog:
     def check_citations(self) -> list[Problem]:
         """Every ``{clause}`` role in every page of the site must resolve."""
         problems: list[Problem] = []
+        by_path = {Path(p.path).resolve(): p for p in self.policies}
         for path in site_pages(self.root, self.settings):
-            try:
-                source = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(problem(Code.INPUT_UNREADABLE, f"cannot read: {exc}", path, 1))
-                continue
-            for use in roles(source):
-                if use.name != "clause":
+            policy = by_path.get(path.resolve())
+            if policy is not None:  # citations were collected when the policy was parsed
+                found = [(c.target, c.line) for c in policy.citations]
+            else:
+                try:
+                    source = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    problems.append(problem(Code.INPUT_UNREADABLE, f"cannot read: {exc}", path, 1))
                     continue
-                _, target = role_parts(use.content)
-                _, prob = self.resolve(target, path, use.line)
+                found = [(role_parts(u.content)[1], u.line) for u in roles(source) if u.name == "clause"]
+            for target, line in found:
+                _, prob = self.resolve(target, path, line)
                 if prob:
                     problems.append(prob)
         return problems
@@ -126,7 +129,7 @@ class ParseCache:
     """Parsed policies kept on disk (``.policy-cache/policies.pickle``), keyed by file size and
     mtime, so commands that only read clauses do not re-parse unchanged Markdown."""
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, root: Path, settings: Settings):
         self.root, self.settings = root, settings

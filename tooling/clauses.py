@@ -21,8 +21,8 @@ from pathlib import Path
 from .citations import anchor_for, number_label
 from .errors import Code, Problem, problem
 from .frontmatter import read_front_matter
-from .markdown import Block, blocks, parse
-from .models import Clause, ClauseKind, Language, Policy, SourceRef
+from .markdown import Block, blocks, parse, role_parts, roles_in
+from .models import Citation, Clause, ClauseKind, Language, Policy, SourceRef
 from .numerals import CN_NUMERAL_CHARS, cn_to_int
 
 _N = f"[{CN_NUMERAL_CHARS}0-9]+"
@@ -74,7 +74,10 @@ def parse_policy_text(source: str, path: Path | str, doc: str, default_language:
         builder.feed(block)
     clauses, more = builder.finish()
     problems += more
-    return Policy(meta=meta, language=language, path=str(path), doc=doc, clauses=clauses), problems
+    citations = [Citation(target=role_parts(use.content)[1], line=use.line)
+                 for use in roles_in(tokens) if use.name == "clause"]
+    return Policy(meta=meta, language=language, path=str(path), doc=doc, clauses=clauses,
+                  citations=citations), problems
 
 
 def parse_policy_file(path: Path, root: Path, default_language: Language = "zh") -> tuple[Policy | None, list[Problem]]:

@@ -119,7 +119,11 @@ class RoleUse:
 
 def roles(source: str, line_offset: int = 0) -> Iterator[RoleUse]:
     """Every ``{name}`content``` role in a MyST file, including inside directive bodies."""
-    tokens = parse(source)
+    return roles_in(parse(source), line_offset)
+
+
+def roles_in(tokens: list[Token], line_offset: int = 0) -> Iterator[RoleUse]:
+    """The roles of an already parsed file (so a caller that parsed it once need not again)."""
     for tok in tokens:
         if tok.type == "inline":
             line = (tok.map[0] + 1 if tok.map else 1) + line_offset

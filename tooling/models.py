@@ -90,14 +90,23 @@ class Clause(BaseModel):
         return self.model_dump(mode="json", include=set(self.RECORD_FIELDS))
 
 
+class Citation(BaseModel):
+    """A ``{clause}`` role as written in a page: its target text and source line."""
+
+    target: str
+    line: int
+
+
 class Policy(BaseModel):
-    """A parsed policy file: its front matter and clauses in document order."""
+    """A parsed policy file: its front matter, clauses in document order, and the citations it
+    makes (collected in the same parse, so checking them needs no second one)."""
 
     meta: PolicyMeta
     language: Language
     path: str
     doc: str
     clauses: list[Clause] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
 
     @property
     def id(self) -> str:
