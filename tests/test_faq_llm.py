@@ -136,6 +136,20 @@ def test_unknown_clause_twice_falls_back_to_offline(server: Server, dev_repo: Pa
     assert draft.clauses == ["SALES 4.3"] and "{clause}`SALES 4.3`" in draft.answer
 
 
+@pytest.mark.parametrize("smuggled", ["\n\n```{include} /etc/passwd\n```", "\n:::{eval-rst}\n.. raw:: html\n:::",
+                                      "<script>alert(1)</script>", "{raw}`html <b>x</b>`"])
+def test_markup_in_an_answer_is_rejected_then_offline(server: Server, dev_repo: Path, smuggled: str) -> None:
+    """A steered model must not get a directive, a raw role or HTML into the FAQ page."""
+    def steered(request: dict) -> Reply:
+        status, body, delay = good(request)
+        return status, {**body, "answer": body["answer"] + smuggled}, delay
+
+    server.default = steered
+    draft = LlmDrafter(settings(server), dev_repo).draft(request_for(dev_repo))
+    assert len(server.requests) == 2 and "not allowed" in draft.note
+    assert draft.drafter.startswith("offline") and smuggled.strip() not in draft.answer
+
+
 def test_429_then_success(server: Server, dev_repo: Path) -> None:
     server.script = [lambda r: (429, None, 0)]
     draft = LlmDrafter(settings(server), dev_repo).draft(request_for(dev_repo))

@@ -123,7 +123,8 @@ def cluster(root: Path, as_json: bool, policy: str | None, limit: int, semantic:
 
     catalog = Catalog.load(root)
     matcher = Matcher.open(root, catalog, semantic=semantic) if list(catalog.clauses) else None
-    clusters = cluster_questions(QuestionStore.for_root(root).iter_records(), matcher=matcher, policy=policy)
+    with QuestionStore.for_root(root) as store:
+        clusters = cluster_questions(store.iter_records(), matcher=matcher, policy=policy)
     clusters = clusters[:limit] if limit else clusters
     if as_json:
         echo_json(clusters)

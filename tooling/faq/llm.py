@@ -57,6 +57,10 @@ def prompt_hash(model: str, messages: list[dict[str, str]]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+# Fences and colon fences (directives), roles other than {clause}, raw HTML, MyST targets.
+_UNSAFE_MARKUP = re.compile(r"(?m)^\s*(?:```|~~~|:::)|\{(?!clause\})[\w:-]+\}`|<\s*/?\s*[a-zA-Z!]|^\s*\([\w-]+\)=")
+
+
 def validate(raw: str, request: DraftRequest) -> LlmDraft:
     """Parse the model's reply and check its citations; raises ValueError saying what is wrong."""
     text = raw.strip()
@@ -79,6 +83,11 @@ def validate(raw: str, request: DraftRequest) -> LlmDraft:
         raise ValueError("the answer cites no clause")
     if not draft.question.strip() or len(draft.question) > 300 or not draft.answer.strip():
         raise ValueError("empty or overlong question/answer")
+    # The answer lands in a MyST page: it may cite clauses, nothing else that MyST would execute
+    # or include (a steered model could otherwise smuggle in a directive or raw HTML).
+    markup = _UNSAFE_MARKUP.search(draft.answer) or _UNSAFE_MARKUP.search(draft.question)
+    if markup:
+        raise ValueError(f"the reply contains markup that is not allowed: {markup.group(0)[:40]!r}")
     return draft
 
 
