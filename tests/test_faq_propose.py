@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import git
@@ -81,3 +82,22 @@ def test_push_to_remote_and_description_file(repo: git.Repo, tmp_path: Path) -> 
     assert out.read_text("utf-8").startswith("# FAQ 更新: SALES (3 条新条目)")
     again = CliRunner().invoke(cli, ["faq", "propose", "--policy", "SALES", "--root", str(root)])
     assert again.exit_code == 1 and "PL809" in again.output
+
+
+def test_description_shows_untrusted_question_text_literally() -> None:
+    """Questions are people's words: in a PR description they must not ping, link, embed or break tables."""
+    from tooling.faq.entries import FaqEntry
+    from tooling.faq.gaps import Gap
+    from tooling.faq.propose import Proposal, describe
+
+    evil = "@all see [here](http://evil.example) ![x](http://evil.example/x.png) <img src=x> a|b"
+    entry = FaqEntry(id="sales-faq-9", question=evil, clauses=["SALES 4.2"], asked=2, askers=2)
+    gap = Gap(cluster_id="c1", policy="SALES", question=evil, asked=3, askers=2, first_asked="2026-01-01",
+              last_asked="2026-02-01")
+    text = describe(Proposal(policy="SALES", branch="faq/sales-x", commit="abc", page="faq/sales-policy.md",
+                             new=[entry], gaps=[gap]), "zh", {"sales-faq-9": [evil]})
+    for raw in ["@all", "[here]", "![x]", "<img", "|b"]:  # each only ever with a backslash before it
+        assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw
+    assert "\\@all see \\[here\\]\\(http://evil.example\\)" in text
+    table_row = next(line for line in text.splitlines() if line.startswith("| \\@all"))
+    assert table_row.count(" | ") == 3  # four cells: the question did not add a column

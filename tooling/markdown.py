@@ -161,3 +161,13 @@ def directive_options(content: str) -> dict[str, str]:
             break
         options[match[1]] = match[2].strip()
     return options
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|@~])")
+
+
+def escape_text(text: str, limit: int | None = None) -> str:
+    """Untrusted text (a question) as literal Markdown on one line: no links, images, HTML,
+    roles, mentions or table breaks — what people asked is shown, never interpreted."""
+    flat = " ".join(text.split())
+    return _MD_SPECIAL.sub(r"\\\1", flat[:limit] if limit else flat)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster
+from ..markdown import escape_text
 
 
 class Gap(BaseModel):
@@ -95,4 +96,4 @@ def gaps_markdown(gaps: list[Gap], language: str = "zh") -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())[:120]
+    return escape_text(text, 120)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, problem
+from ..markdown import escape_text
 from .draft import load_clusters, require_policy
 from .entries import FaqEntry, page_path, page_title, parse_page, read_page
 from .gaps import Gap, find_gaps, gaps_markdown, samples
@@ -130,7 +131,7 @@ def describe(p: Proposal, language: str, sample_map: dict[str, list[str]]) -> st
             f"`policy faq approve ID --by NAME`."), "", f"## {'新条目' if zh else 'New entries'}", ""]
     for e in p.new:
         asked = (f"{e.asked or 0} 次提问，{e.askers or 0} 人" if zh else f"asked {e.asked or 0} times by {e.askers or 0} people")
-        out.append(f"### `{e.id}` {e.question}")
+        out.append(f"### `{e.id}` {escape_text(e.question)}")
         out.append("")
         out.append(f"- {'依据条款' if zh else 'Clauses'}: {', '.join(e.clauses)}")
         out.append(f"- {asked}")
@@ -140,7 +141,7 @@ def describe(p: Proposal, language: str, sample_map: dict[str, list[str]]) -> st
             out.append(f"- ⚠ {'条款中找不到的数字' if zh else 'figures not found in the cited clauses'}: "
                        f"{', '.join(e.unsupported)}")
         for s in sample_map.get(e.id, []):
-            out.append(f"  > {' '.join(s.split())[:200]}")
+            out.append(f"  > {escape_text(s, 200)}")
         out.append("")
     out += [f"## {'未覆盖的问题（制度未作规定）' if zh else 'Gaps: asked, but the policy does not say'}", "",
             gaps_markdown(p.gaps, language)]
