@@ -47,4 +47,4 @@ def test_check_resolves_versioned_citations_against_history(make_repo):
     assert check.returncode == 1
     errors = [line for line in check.stderr.splitlines() if " error " in line]
     line = v2.splitlines().index("见 {clause}`SALES@1.0 3` 与 {clause}`SALES@1.0 9`。") + 1
-    assert len(errors) == 1 and "SALES@1.0 9" in errors[0] and f"sales.md:{line}: error PL301" in errors[0]
+    assert len(errors) == 1 and "SALES@1.0 9" in errors[0] and f"sales.md:{line}: error PL908" in errors[0]

@@ -101,7 +101,9 @@ class Catalog:
             return resolve_versioned(self.root, text, self.settings), None
         except PolicyToolError as exc:
             first = exc.problems[0]
-            return None, problem(first.code, f"cannot resolve {text!r}: {first.message}", file, line)
+            code = Code.CITATION_UNKNOWN_VERSION if first.code in (
+                Code.HISTORY_UNKNOWN_REF, Code.CITATION_UNKNOWN) else first.code
+            return None, problem(code, f"cannot resolve {text!r}: {first.message}", file, line)
 
     def check_citations(self) -> list[Problem]:
         """Every ``{clause}`` role in every page of the site must resolve."""

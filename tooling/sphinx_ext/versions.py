@@ -273,8 +273,10 @@ def versioned_reference(role, text: str, target: str, explicit: bool) -> nodes.N
             f"{parsed.policy} {release.version} has no clause {parsed.number}"
         prob = problem(Code.CITATION_UNKNOWN_VERSION, f"{what} (releases: {known or 'none'})",
                        env.doc2path(env.docname), role.lineno)
+        # type "policy" like every citation problem: `policy check` reports it too, so
+        # `policy build` (which suppresses these) prints it once.
         logger.warning("%s %s (%s)", prob.code.value, prob.message, prob.hint, location=role.get_location(),
-                       type="policy-versions", subtype=prob.code.value)
+                       type="policy", subtype=prob.code.value)
         return nodes.inline(role.rawtext, role.text, classes=["clause-ref", "clause-ref-unknown"])
     policy = state.text(parsed.policy, release.version)
     if not explicit:
