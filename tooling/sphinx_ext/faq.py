@@ -18,7 +18,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ..faq.entries import OPTION_ORDER, page_title, read_all, split_list
+from ..faq.entries import OPTION_ORDER, page_title, read_pages, split_list
 from .anchors import clause_tools
 from .state import catalog_of
 
@@ -112,10 +112,7 @@ def backlinks(app: Sphinx) -> dict[str, list[tuple[str, str, str]]]:
         catalog = catalog_of(env)
         root = Path(catalog.root)
         links: dict[str, list[tuple[str, str, str]]] = {}
-        try:
-            pages = read_all(root, catalog)
-        except Exception:  # an unreadable page is reported by the check; no back-links from it
-            pages = []
+        pages, _ = read_pages(root, catalog)  # an unreadable page is reported by the check
         for page in pages:
             doc = str(Path(page.path).with_suffix("").as_posix())
             for e in page.entries:
