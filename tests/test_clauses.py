@@ -112,11 +112,11 @@ def test_version_kept_as_written():
 def test_duplicate_policy_id_and_unknown_citation(make_repo):
     root = make_repo({
         "policies/a.md": FM.format(pid="SALES", title="A", extra="") + "# A\n\n## 1 总则\n\n见 {clause}`SALES 9`。\n",
-        "policies/b.md": FM.format(pid="SALES", title="B", extra="") + "# B\n",
+        "policies/b.md": "---\ntitle: B\npolicy: SALES\nversion: \"1\"\neffective: 2026-01-01\nowner: X\n---\n# B\n",
     })
     catalog = Catalog.load(root)
     assert [p.code for p in catalog.problems] == [Code.POLICY_ID_DUPLICATE]
-    assert catalog.problems[0].file.endswith("b.md")
+    assert catalog.problems[0].file.endswith("b.md") and catalog.problems[0].line == 3  # the policy: line
     problems = catalog.check_citations()
     assert [(p.code, Path(p.file).name, p.line) for p in problems] == [(Code.CITATION_UNKNOWN, "a.md", 12)]
 

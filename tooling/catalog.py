@@ -45,7 +45,8 @@ class Catalog:
             other = catalog._by_id.get(policy.id)
             if other is not None:
                 catalog.problems.append(problem(
-                    Code.POLICY_ID_DUPLICATE, f"policy id {policy.id} is also used by {other.path}", path, 2))
+                    Code.POLICY_ID_DUPLICATE, f"policy id {policy.id} is also used by {other.path}", path,
+                    policy.id_line))
                 continue
             catalog.add(policy)
         cache.save()
@@ -131,7 +132,7 @@ class ParseCache:
     """Parsed policies kept on disk (``.policy-cache/policies.pickle``), keyed by file size and
     mtime, so commands that only read clauses do not re-parse unchanged Markdown."""
 
-    VERSION = 2
+    VERSION = 3
 
     def __init__(self, root: Path, settings: Settings):
         self.root, self.settings = root, settings

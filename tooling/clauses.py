@@ -77,7 +77,14 @@ def parse_policy_text(source: str, path: Path | str, doc: str, default_language:
     citations = [Citation(target=role_parts(use.content)[1], line=use.line)
                  for use in roles_in(tokens) if use.name == "clause"]
     return Policy(meta=meta, language=language, path=str(path), doc=doc, clauses=clauses,
-                  citations=citations), problems
+                  citations=citations, id_line=_key_line(tokens, "policy")), problems
+
+
+def _key_line(tokens: list, key: str) -> int:
+    """The source line of a front-matter key (front matter starts at line 1 with '---')."""
+    fm = next((t for t in tokens if t.type == "front_matter"), None)
+    lines = fm.content.splitlines() if fm is not None else []
+    return next((n + 2 for n, text in enumerate(lines) if text.startswith(f"{key}:")), 1)
 
 
 def parse_policy_file(path: Path, root: Path, default_language: Language = "zh") -> tuple[Policy | None, list[Problem]]:

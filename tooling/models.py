@@ -107,6 +107,7 @@ class Policy(BaseModel):
     doc: str
     clauses: list[Clause] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    id_line: int = 2                # line of the front matter's `policy:` key, for problems
 
     @property
     def id(self) -> str:
