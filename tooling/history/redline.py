@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import difflib
 import html
-import logging
 import re
 from typing import Literal
 
-import jieba
 from pydantic import BaseModel
-
-jieba.setLogLevel(logging.WARNING)
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORDS = re.compile(r"\w+|\s+|[^\w\s]", re.U)
@@ -32,7 +28,9 @@ class RedlineOp(BaseModel):
 def tokenize(text: str) -> list[str]:
     """jieba words for text with CJK characters, else words/spaces/punctuation; joins back to ``text``."""
     if _CJK.search(text):
-        return jieba.lcut(text, HMM=True)
+        from ..matching.tokenize import _jieba  # one jieba, with its dictionary cache, loaded on demand
+
+        return _jieba().lcut(text, HMM=True)
     return _WORDS.findall(text)
 
 
