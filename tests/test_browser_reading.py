@@ -119,4 +119,4 @@ def test_booklet_errors_name_the_file_and_code(tmp_path):
     assert exc.value.problems[0].file.endswith("faq/travel-policy.md")
     run = subprocess.run([sys.executable, "-m", "tooling", "booklet", "NOPE", "--root", str(root)],
                          capture_output=True, text=True)
-    assert run.returncode == 1 and "error PL850 no policy with id 'NOPE'" in run.stderr and "hint:" in run.stderr
+    assert run.returncode == 1 and "error PL107 no policy with id 'NOPE'" in run.stderr and "hint:" in run.stderr

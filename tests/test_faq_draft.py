@@ -88,7 +88,7 @@ def test_cli_draft_and_errors(asked_repo: Path, dev_repo: Path, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert "sales-faq-1" in result.stdout and "2 draft(s) added" in result.output
     result = runner.invoke(cli, ["faq", "draft", "--policy", "NOPE", "--root", str(asked_repo)])
-    assert result.exit_code == 1 and "PL301" in result.output and "SALES" in result.output
+    assert result.exit_code == 1 and "PL107" in result.output and "SALES" in result.output
     empty = tmp_path / "empty"
     (empty / "policies").mkdir(parents=True)
     (empty / "policies" / "sales-policy.md").write_text((dev_repo / "policies" / "sales-policy.md").read_text("utf-8"),

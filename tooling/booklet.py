@@ -43,11 +43,7 @@ def chromium_path() -> str:
 
 def faq_page(root: Path, catalog: Catalog, policy_id: str) -> Path:
     """The FAQ page of a policy (``faq/<policy file stem>.md``), or a PL850 problem."""
-    policy = catalog.policy(policy_id)
-    if policy is None:
-        known = ", ".join(p.id for p in catalog.policies) or "none"
-        raise PolicyToolError(problem(Code.BOOKLET_NO_FAQ, f"no policy with id {policy_id!r} (known: {known})",
-                                      root / catalog.settings.policies_dir, 1))
+    policy = catalog.require(policy_id)
     path = page_path(root, catalog, policy)
     if not path.is_file():
         raise PolicyToolError(problem(Code.BOOKLET_NO_FAQ, f"policy {policy.id} has no FAQ page yet", path, 1))
@@ -109,7 +105,7 @@ def write_booklet(root: Path, policy_id: str, out: Path | None = None, site: Pat
     with tempfile.TemporaryDirectory(prefix="policy-booklet-") as tmp:
         html_root = Path(site) if site else Path(tmp) / "html"
         if site is None and build_site(root, html_root, quiet=True) != 0:
-            raise PolicyToolError(problem(Code.BOOKLET_NO_FAQ, "the site did not build; fix the problems above",
+            raise PolicyToolError(problem(Code.BOOKLET_BUILD_FAILED, "the site did not build; fix the problems above",
                                           source, 1))
         html = html_root / rel
         if not html.is_file():

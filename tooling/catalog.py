@@ -66,6 +66,15 @@ class Catalog:
     def policy(self, policy_id: str) -> Policy | None:
         return self._by_id.get(policy_id.upper())
 
+    def require(self, policy_id: str) -> Policy:
+        """The policy with this id, or a PL107 problem listing the ids that exist."""
+        policy = self.policy(policy_id)
+        if policy is None:
+            known = ", ".join(p.id for p in self.policies) or "none"
+            raise PolicyToolError(problem(Code.POLICY_UNKNOWN, f"no policy with id {policy_id!r} (known: {known})",
+                                          self.root / self.settings.policies_dir, 1))
+        return policy
+
     def policy_by_doc(self, doc: str) -> Policy | None:
         return next((p for p in self.policies if p.doc == doc), None)
 

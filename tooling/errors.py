@@ -28,6 +28,7 @@ class Code(str, Enum):
     FRONT_MATTER_KEY_MISSING = "PL104"
     FRONT_MATTER_VALUE = "PL105"
     POLICY_ID_DUPLICATE = "PL106"
+    POLICY_UNKNOWN = "PL107"
     # clauses
     CLAUSE_DUPLICATE = "PL201"
     CLAUSE_NUMERAL = "PL202"
@@ -80,6 +81,7 @@ class Code(str, Enum):
     BOOKLET_NO_FAQ = "PL850"
     BOOKLET_BROWSER = "PL851"
     BOOKLET_NO_CJK_FONT = "PL852"
+    BOOKLET_BUILD_FAILED = "PL853"
 
 
 HINTS: dict[Code, str] = {
@@ -89,6 +91,7 @@ HINTS: dict[Code, str] = {
     Code.FRONT_MATTER_KEY_MISSING: "add the key to the front matter",
     Code.FRONT_MATTER_VALUE: "correct the value (dates as YYYY-MM-DD, policy ids in A-Z and 0-9, language zh or en)",
     Code.POLICY_ID_DUPLICATE: "give each policy file its own 'policy' id",
+    Code.POLICY_UNKNOWN: "use the id from a policy's front matter ('policy clauses' lists the clauses of each)",
     Code.CLAUSE_DUPLICATE: "renumber one of the two clauses so every number is used once",
     Code.CLAUSE_NUMERAL: "write the article number as Chinese numerals (第十二条) or arabic digits",
     Code.ANCHOR_DUPLICATE: "two clauses (or a clause and an explicit (target)= line) produce the same anchor: renumber one or rename the target",
@@ -129,6 +132,7 @@ HINTS: dict[Code, str] = {
     Code.FAQ_TRANSITION: "approve draft entries, retire approved or draft ones; fix a flagged answer before approving (or pass --force)",
     Code.FAQ_LLM_CONFIG: "set [tool.policy.llm] base_url/model and export the API key variable (llm.api_key_env)",
     Code.FAQ_NOTHING_TO_PROPOSE: "run 'policy faq draft --policy ID' first (or edit the FAQ page), then propose",
+    Code.BOOKLET_BUILD_FAILED: "fix the problems 'policy build' reports above, then print the booklet again",
     Code.BOOKLET_NO_FAQ: "check the policy id ('policy clauses' lists them); its FAQ page is faq/<policy file name>.md ('policy faq draft' starts one)",
     Code.BOOKLET_BROWSER: "install Debian's chromium (apt-get install chromium) or point POLICY_CHROMIUM at a Chromium binary",
     Code.BOOKLET_NO_CJK_FONT: "install a Chinese font (apt-get install fonts-noto-cjk) or Chinese text prints as empty boxes",

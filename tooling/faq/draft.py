@@ -44,12 +44,7 @@ class DraftReport(BaseModel):
 
 
 def require_policy(catalog: Catalog, policy_id: str) -> Policy:
-    policy = catalog.policy(policy_id)
-    if policy is None:
-        known = ", ".join(p.id for p in catalog.policies) or "none"
-        raise PolicyToolError(problem(Code.CITATION_UNKNOWN, f"no policy with id {policy_id!r} (known: {known})",
-                                      Path(catalog.root) / catalog.settings.policies_dir, 1))
-    return policy
+    return catalog.require(policy_id)
 
 
 def load_clusters(root: Path, catalog: Catalog, store: QuestionStore | None = None
