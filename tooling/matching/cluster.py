@@ -158,14 +158,18 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
         cols = np.zeros((len(chunk), keep), dtype=np.int64)
         vals = np.zeros((len(chunk), keep), dtype=np.float32)
         confs = np.zeros((len(chunk), keep), dtype=np.float32)
+        embedded = []  # the encoder's query vectors, batch by batch, reused for the neighbours
         for i0 in range(0, len(chunk), 256):
             for i, (rank, conf) in enumerate(matcher.score(chunk[i0:i0 + 256]), start=i0):
                 top = np.argpartition(-rank, keep - 1)[:keep]
                 cols[i], confs[i] = top, conf[top]
                 vals[i] = rank[top] / max(float(rank[top].max()), 1e-9)
+            if matcher.encoder is not None and matcher.last_vectors is not None:
+                embedded.append(matcher.last_vectors)
+        vectors = np.vstack(embedded) if embedded and sum(map(len, embedded)) == len(chunk) else None
         rows = np.repeat(np.arange(len(chunk)), keep)
         F = sparse.csr_matrix((vals.ravel(), (rows, cols.ravel())), shape=(len(chunk), len(docs)))
-        G = F + SMOOTH_WEIGHT * (_neighbours(chunk, matcher) @ F) if len(chunk) > 1 else F
+        G = F + SMOOTH_WEIGHT * (_neighbours(chunk, matcher, vectors) @ F) if len(chunk) > 1 else F
         best = np.asarray(G.argmax(axis=1)).ravel()
         for i, text in enumerate(chunk):
             if is_injection(text):
@@ -183,16 +187,18 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
     return out
 
 
-def _neighbours(texts: list[str], matcher: Any) -> Any:
-    """Sparse row-normalised weights of each text's ``NEIGHBOURS`` most similar texts."""
+def _neighbours(texts: list[str], matcher: Any, vectors: Any = None) -> Any:
+    """Sparse row-normalised weights of each text's ``NEIGHBOURS`` most similar texts
+    (``vectors``: the texts' query embeddings when the matcher already computed them)."""
     import numpy as np
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     X = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True, dtype=np.float32).fit_transform(
         [matcher.index.tokens(t) or ["<empty>"] for t in texts])
-    vectors = matcher.last_vectors if matcher.encoder is not None else None
-    if vectors is not None and len(vectors) != len(texts):
+    if matcher.encoder is None:
+        vectors = None
+    elif vectors is None or len(vectors) != len(texts):
         vectors = matcher.encoder.queries(texts)
     k = min(NEIGHBOURS, len(texts) - 1)
     rows, cols, weights = [], [], []
