@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -146,7 +148,7 @@ class ParseCache:
     def __init__(self, root: Path, settings: Settings):
         self.root, self.settings = root, settings
         self.path = root / ".policy-cache" / "policies.pickle"
-        self.key = (self.VERSION, __version__, settings.language)
+        self.key = (self.VERSION, __version__, settings.language, _parser_fingerprint())
         self.entries: dict[str, tuple] = {}
         self.dirty = False
         try:
@@ -183,6 +185,15 @@ class ParseCache:
             tmp.replace(self.path)
         except OSError:
             pass  # a read-only checkout still works, just without the cache
+
+
+@lru_cache(maxsize=1)
+def _parser_fingerprint() -> str:
+    """Hash of the parser's own code: editing it invalidates parsed policies in every cache."""
+    digest = hashlib.sha256()
+    for name in ("clauses.py", "markdown.py", "frontmatter.py", "citations.py", "numerals.py", "models.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def policy_files(root: Path, settings: Settings) -> list[Path]:
