@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__
 from .citations import KeySyntaxError, ParsedKey, parse_key
 from .clauses import parse_policy_file
-from .config import Settings, load_settings
+from .config import Settings, cache_dir, load_settings
 from .errors import Code, PolicyToolError, Problem, problem
 from .markdown import role_parts, roles
 from .models import Clause, Policy
@@ -147,7 +147,7 @@ class ParseCache:
 
     def __init__(self, root: Path, settings: Settings):
         self.root, self.settings = root, settings
-        self.path = root / ".policy-cache" / "policies.pickle"
+        self.path = cache_dir(root, "policies.pickle")
         self.key = (self.VERSION, __version__, settings.language, _parser_fingerprint())
         self.entries: dict[str, tuple] = {}
         self.dirty = False

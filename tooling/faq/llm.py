@@ -22,12 +22,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..citations import KeySyntaxError, parse_key
-from ..config import LLMSettings
+from ..config import LLMSettings, cache_dir
 from ..errors import Code, PolicyToolError, problem
 from .models import Draft, DraftRequest, LlmDraft
 from .offline import canonical_question, draft_offline, escape_html
 
-CACHE_DIR = Path(".policy-cache") / "llm"
 _ROLE_RE = re.compile(r"\{clause\}`(?:[^`<]*<)?([^`>]+)>?`")
 
 SYSTEM = """You draft entries for a company policy FAQ.
@@ -102,7 +101,7 @@ class LlmDrafter:
             raise PolicyToolError(problem(Code.FAQ_LLM_CONFIG, f"--drafter openai needs ${settings.api_key_env} "
                                           "(or llm.base_url for a self-hosted server)", Path(root) / "pyproject.toml", 1))
         self.settings = settings
-        self.cache = Path(root) / CACHE_DIR
+        self.cache = cache_dir(root, "llm")
         self.client = OpenAI(api_key=key or "unused", base_url=settings.base_url, timeout=settings.timeout,
                              max_retries=max(settings.retries, 0))
         self.calls = 0   # HTTP requests that reached the server (cache misses)

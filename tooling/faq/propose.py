@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
+from ..config import CACHE_DIR
 from ..errors import Code, PolicyToolError, problem
 from ..markdown import escape_text
 from .draft import load_clusters, require_policy
@@ -45,7 +46,7 @@ def _repo(root: Path):
 def _ignorable(rel: str, catalog: Catalog, prefix: str) -> bool:
     """Local state that is never part of a proposal: the question store and the LLM cache."""
     db = (prefix + catalog.settings.questions_db).lstrip("/")
-    return rel.startswith((db, prefix + ".policy-cache/", prefix + "_build/"))
+    return rel.startswith((db, prefix + CACHE_DIR + "/", prefix + "_build/"))
 
 
 def propose(root: Path, policy_id: str, push: bool = False, remote: str = "origin", branch: str | None = None,

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog, policy_files
+from ..config import cache_dir
 from ..models import Clause, ClauseKind
 from .faq_source import FaqDoc, approved_faq_entries, faq_files
 from .semantic import Encoder, get_encoder
@@ -249,7 +250,7 @@ def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | No
     if encoder == "settings":
         encoder = get_encoder(catalog.settings)
     name = encoder.name if encoder is not None else None
-    cache = root / ".policy-cache"
+    cache = cache_dir(root)
     prefix = f"match-index-{(name or 'lexical').replace(':', '_').replace('/', '_')}-"
     path = cache / f"{prefix}{fingerprint(root, catalog, name)}.pkl"
     if path.is_file():

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from .. import __version__
+from ..config import cache_dir
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..history.releases import last_commit, open_repo
 
@@ -74,7 +75,7 @@ class PublishReport(BaseModel):
 
 
 def cache_root(root: Path) -> Path:
-    return Path(root) / ".policy-cache" / "releases"
+    return cache_dir(root, "releases")
 
 
 def _code_fingerprint() -> str:
