@@ -201,6 +201,19 @@ def policy_files(root: Path, settings: Settings) -> list[Path]:
     return sorted(p for p in folder.rglob("*.md") if p.name != "index.md") if folder.is_dir() else []
 
 
+def source_digest(root: Path, settings: Settings, *extra: str | bytes) -> str:
+    """Hash of every policy and FAQ file (names and contents) plus ``extra``: the key of caches
+    built from the sources (the matching index, the site's search index)."""
+    digest = hashlib.sha256()
+    for item in (settings.policies_dir, settings.faq_dir, *extra):
+        digest.update(item if isinstance(item, bytes) else item.encode())
+    faq = root / settings.faq_dir
+    for path in [*policy_files(root, settings), *(sorted(faq.rglob("*.md")) if faq.is_dir() else [])]:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def site_pages(root: Path, settings: Settings) -> list[Path]:
     """The Markdown pages the site is built from (policies, FAQ pages, the home page)."""
     pages = [root / "index.md"] if (root / "index.md").is_file() else []

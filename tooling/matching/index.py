@@ -11,7 +11,6 @@ to any policy or FAQ page rebuilds the index and nothing else does.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import re
@@ -22,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from ..catalog import Catalog, policy_files
+from ..catalog import Catalog, source_digest
 from ..config import cache_dir
 from ..models import Clause, ClauseKind
-from .faq_source import FaqDoc, approved_faq_entries, faq_files
+from .faq_source import FaqDoc, approved_faq_entries
 from .semantic import Encoder, get_encoder
 from .tokenize import plain_tokens, tokenize
 
@@ -166,11 +165,7 @@ def _is_key(text: str) -> bool:
 
 def fingerprint(root: Path, catalog: Catalog, encoder: str | None) -> str:
     """Hash of every policy and FAQ file plus what else shapes the index."""
-    digest = hashlib.sha256(f"{FORMAT}|{encoder}|{catalog.settings.policies_dir}|{catalog.settings.faq_dir}".encode())
-    for path in [*policy_files(root, catalog.settings), *faq_files(root, catalog.settings.faq_dir)]:
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:24]
+    return source_digest(root, catalog.settings, f"{FORMAT}|{encoder}")[:24]
 
 
 def _known_vectors(index: MatchIndex | None, encoder: Encoder | None) -> dict[str, np.ndarray]:

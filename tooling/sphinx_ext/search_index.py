@@ -13,7 +13,6 @@ pinyin, Python's stems of the site's English words and a traditional -> simplifi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,9 +22,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..catalog import Catalog, policy_files
+from ..catalog import Catalog, source_digest
 from ..matching.answer import DEFAULT_THRESHOLD
-from ..matching.faq_source import approved_faq_entries, faq_files
+from ..matching.faq_source import approved_faq_entries
 from ..matching.index import clause_docs, faq_docs
 from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
@@ -272,13 +271,8 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
 def fingerprint(root: Path, catalog: Catalog, collector_url: str) -> str:
     """Hash of every policy and FAQ file, the tokeniser and this module: unchanged inputs keep the
     old index (a no-op rebuild of a 10,000-clause site does not re-tokenise it)."""
-    digest = hashlib.sha256(f"{FORMAT}|{collector_url}|{catalog.settings.faq_dir}".encode())
-    for module in (tk.__file__, __file__):  # a tokeniser change re-tokenises everything
-        digest.update(Path(module).read_bytes())
-    for path in [*policy_files(root, catalog.settings), *faq_files(root, catalog.settings.faq_dir)]:
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:20]
+    modules = [Path(m).read_bytes() for m in (tk.__file__, __file__)]  # a tokeniser change re-tokenises
+    return source_digest(root, catalog.settings, f"{FORMAT}|{collector_url}", *modules)[:20]
 
 
 def write_stemmer(path: Path) -> None:
