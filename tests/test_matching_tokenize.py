@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tooling.matching.tokenize import language_of, latin_pinyin, pinyin_tokens, strip_filler, tokenize
+from tooling.matching.tokenize import latin_pinyin, pinyin_tokens, strip_filler, tokenize
+from tooling.questions.normalize import language_of
 
 
 def test_greetings_and_filler_do_not_drown_the_question():

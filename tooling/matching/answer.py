@@ -21,10 +21,10 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
+from ..questions.normalize import language_of
 from .guard import is_injection
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
-from .tokenize import language_of
 
 RRF_K = 10
 # Weight of the BM25 rank vote against the encoder's in the fusion. Within one language the

@@ -15,6 +15,7 @@ import opencc
 
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 @lru_cache(maxsize=1)
@@ -54,8 +55,15 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text.casefold()).strip()
 
 
-def is_chinese(text: str) -> bool:
-    """True when the text is written in Chinese (three ideographs, or one per ten characters);
-    picks the language of scrub placeholders."""
+def language_of(text: str) -> str:
+    """``zh`` when the text is written in Chinese, else ``en``: the one rule for the language of a
+    reply, of scrub placeholders and of FAQ labels. Ideographs count against Latin *words*, so
+    "RO-500 的价格？" is Chinese and "Q1 rebate 到账?" is Chinese, "hi 王经理, when is the rebate paid?"
+    is English; more than three ideographs is always Chinese."""
     han = len(_CJK.findall(text))
-    return han >= 3 or (han > 0 and han * 10 >= len(text))
+    latin = len(_LATIN_WORD.findall(text))
+    return "zh" if han and (han >= latin or han > 3) else "en"
+
+
+def is_chinese(text: str) -> bool:
+    return language_of(text) == "zh"

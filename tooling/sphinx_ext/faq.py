@@ -19,14 +19,11 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ..faq.entries import OPTION_ORDER, page_title, read_pages, split_list
+from ..questions.normalize import is_chinese
 from .anchors import clause_tools
 from .state import catalog_of
 
 _BACKLINKS: dict[int, dict[str, list[tuple[str, str, str]]]] = {}
-
-
-def _zh(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 class FaqDirective(SphinxDirective):
@@ -47,7 +44,7 @@ class FaqDirective(SphinxDirective):
         catalog = catalog_of(self.env)
         clause = next((c for c in map(_get(catalog), keys) if c), None)
         policy = catalog.policy(clause.policy) if clause else None
-        zh = policy.language == "zh" if policy else _zh(question)
+        zh = policy.language == "zh" if policy else is_chinese(question)
 
         box = nodes.container(classes=["faq-entry", f"faq-{status}"])
         if entry_id:
