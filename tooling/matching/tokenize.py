@@ -59,7 +59,7 @@ def cache_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def jieba_tokenizer():
     """jieba, initialised once with its dictionary cache on disk (0.3 s instead of 1 s cold)."""
     import jieba
 
@@ -71,7 +71,7 @@ def _jieba():
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def stemmer():
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
@@ -131,8 +131,8 @@ def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool
     text = normalize(text)
     if filler:
         text = strip_filler(text)
-    jieba = _jieba()
-    stem = _stemmer().stemWord
+    jieba = jieba_tokenizer()
+    stem = stemmer().stemWord
     en_stop = EN_STOP
     tokens: list[str] = []
     for match in _RUN_RE.finditer(text):
@@ -163,14 +163,14 @@ def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool
     return tokens
 
 
-def language_of(text: str) -> str:
-    """``zh`` when the text has Chinese characters, else ``en`` (the reply's language)."""
-    cjk = len(_CJK_RE.findall(text))
-    latin = len(re.findall(r"[A-Za-z]+", text))
-    return "zh" if cjk and cjk >= latin else ("zh" if cjk > 3 else "en")
+def rules() -> dict[str, str]:
+    """This tokeniser's regular expressions, for the site's search box (``policy-search.js``) to
+    run the same rules in the browser; exported here so the two cannot drift apart silently."""
+    return {"run": _RUN_RE.pattern, "cjk": f"[{_CJK}]", "filler": _FILLER_RE.pattern,
+            "signoff": _SIGNOFF_RE.pattern, "initials": _INITIALS_RE.pattern, "pinyin_re": _PINYIN_RE.pattern}
 
 
 def plain_tokens(text: str) -> list[str]:
     """The baseline's tokens: jieba words and lowercase English words, nothing else."""
-    jieba = _jieba()
+    jieba = jieba_tokenizer()
     return [w for w in jieba.lcut(normalize(text)) if w.strip() and re.match(r"\w", w)]

@@ -39,7 +39,7 @@ SNIPPET = 50   # characters of clause text shown under a result (most of a recor
 # sub-clause / the article, so these rank lower (dev set recall@5 +1 point at 0.5-0.8).
 FOLDED_WEIGHT = 0.6
 LOW_CONFIDENCE = DEFAULT_THRESHOLD[None]   # the matcher's calibrated lexical "not covered" threshold
-_CJK_WORD = re.compile(rf"^[{tk._CJK}]+$")
+_CJK_WORD = re.compile(rf"^{tk.rules()['cjk']}+$")
 
 
 class SearchRecord(BaseModel):
@@ -228,12 +228,12 @@ def _lexicon(terms: dict[str, list[int]], cjk_terms: list[str], chars: set[str])
     site's characters. With it the browser runs jieba's own segmentation (most probable path
     through the word DAG, no HMM) instead of guessing word boundaries.
     """
-    from ..matching.glossary import _db
+    from ..matching.glossary import gloss_db
 
-    freq = tk._jieba().dt.FREQ
+    freq = tk.jieba_tokenizer().dt.FREQ
     no_gloss = getattr(tk, "NO_GLOSS", frozenset())
     lexicon: dict[str, Any] = {w: freq[w] for w in sorted({*cjk_terms, *chars}) if freq.get(w)}
-    db = _db()
+    db = gloss_db()
     rows = db.execute("SELECT word, tokens FROM gloss") if db is not None else []
     for word, tokens in rows:
         if not freq.get(word) or word in no_gloss or not all(ch in chars for ch in word):
@@ -241,13 +241,13 @@ def _lexicon(terms: dict[str, list[int]], cjk_terms: list[str], chars: set[str])
         keep = [t for t in tokens.split() if t in terms]
         if keep:
             lexicon[word] = [freq[word], " ".join(keep)]
-    return {"lexicon": lexicon, "jieba_total": tk._jieba().dt.total}
+    return {"lexicon": lexicon, "jieba_total": tk.jieba_tokenizer().dt.total}
 
 
 def _stem_map(texts: list[str]) -> dict[str, str]:
     """Python's Snowball stems of the site's English words: Sphinx ships a newer Snowball in JS
     that stems a few words differently ("international"), so known words use the Python stem."""
-    stem = tk._stemmer().stemWord
+    stem = tk.stemmer().stemWord
     words = {w for text in texts for w in re.findall(r"[a-z][a-z0-9]*", normalize(text))}
     return {w: stem(w) for w in sorted(words) if len(w) > 1 and w not in tk.EN_STOP}
 
@@ -259,8 +259,7 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
     return {
         **_lexicon(terms, cjk_terms, chars),
         "stems": _stem_map(texts),
-        "run": tk._RUN_RE.pattern, "cjk": f"[{tk._CJK}]", "filler": tk._FILLER_RE.pattern,
-        "signoff": tk._SIGNOFF_RE.pattern, "initials": tk._INITIALS_RE.pattern, "pinyin_re": tk._PINYIN_RE.pattern,
+        **tk.rules(),
         "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),
         "pinyin": bool([t for t in terms if t.startswith("py:")]),
         "pinyin_chars": _char_pinyin(chars),
