@@ -14,7 +14,7 @@ from .options import fail
 # `policy answer` does not pay for Sphinx, scipy or git imports).
 LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
     "build": ("site",), "check": ("site",), "clauses": ("site",),
-    "questions": ("questions", "answer"), "answer": ("answer",), "eval": ("answer",),
+    "questions": ("questions",), "answer": ("answer",), "eval": ("answer",),
     "history": ("history",), "diff": ("history",),
     "faq": ("faq",),
     "booklet": ("booklet",),

