@@ -24,10 +24,15 @@ from pydantic import ValidationError
 from ..citations import KeySyntaxError, parse_key
 from ..config import LLMSettings, cache_dir
 from ..errors import Code, PolicyToolError, problem
+from ..markdown import role_parts, roles
 from .models import Draft, DraftRequest, LlmDraft
 from .offline import canonical_question, draft_offline, escape_html
 
-_ROLE_RE = re.compile(r"\{clause\}`(?:[^`<]*<)?([^`>]+)>?`")
+
+def cited_keys(answer: str) -> list[str]:
+    """The targets of the ``{clause}`` roles of an answer, read by the same MyST parser as the site."""
+    return [role_parts(use.content)[1] for use in roles(answer) if use.name == "clause"]
+
 
 SYSTEM = """You draft entries for a company policy FAQ.
 You receive a JSON object inside <questions>…</questions> and candidate clauses inside <clauses>…</clauses>.
@@ -70,7 +75,7 @@ def validate(raw: str, request: DraftRequest) -> LlmDraft:
         raise ValueError(f"reply is not the requested JSON object: {exc.errors()[0]['msg']}") from exc
     sent = {c.key for c in request.clauses}
     cited = set()
-    for key in [*draft.clauses, *_ROLE_RE.findall(draft.answer)]:
+    for key in [*draft.clauses, *cited_keys(draft.answer)]:
         try:
             parsed = parse_key(key).key
         except KeySyntaxError as exc:
@@ -145,7 +150,7 @@ class LlmDrafter:
                                                         "Reply again with the JSON object only."}]
                 continue
             keys = []
-            for key in [*result.clauses, *_ROLE_RE.findall(result.answer)]:
+            for key in [*result.clauses, *cited_keys(result.answer)]:
                 parsed = parse_key(key).key
                 if parsed not in keys:
                     keys.append(parsed)
