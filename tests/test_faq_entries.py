@@ -87,6 +87,14 @@ def test_check_faq_reports_each_problem_with_line(dev_repo: Path) -> None:
     assert "faq/sales-policy.md:7: error PL402" in result.output
 
 
+def test_check_reports_an_unreadable_faq_page_once(dev_repo: Path) -> None:
+    (dev_repo / "faq" / "broken.md").write_bytes(b"\xff\xfe not utf-8")
+    result = CliRunner().invoke(cli, ["check", "--root", str(dev_repo)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "PL501" in line]
+    assert len(lines) == 1 and "broken.md:1" in lines[0], result.output
+
+
 def test_approve_and_retire_in_place(dev_repo: Path) -> None:
     path = dev_repo / "faq" / "sales-policy.md"
     path.write_text(PAGE, encoding="utf-8")

@@ -11,15 +11,17 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import Code, Problem, problem
-from .entries import STATUSES, read_pages
+from .entries import STATUSES, FaqPage, read_pages
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
-def check_faq(catalog: Catalog) -> list[Problem]:
-    """Every problem in every FAQ page of the catalogue's repository."""
+def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None = None) -> list[Problem]:
+    """Every problem in every FAQ page of the catalogue's repository (``read``: the pages and read
+    problems of ``read_pages``, when the caller already read them)."""
     seen: dict[str, str] = {}
-    pages, problems = read_pages(Path(catalog.root), catalog)
+    pages, problems = read if read is not None else read_pages(Path(catalog.root), catalog)
+    problems = list(problems)
     for page in pages:
         for e in page.entries:
             where = f"{e.file}:{e.line}"

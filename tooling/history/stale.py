@@ -22,7 +22,7 @@ import hashlib
 import re
 import unicodedata
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +33,9 @@ from ..models import Clause, Policy
 from .diff import ClauseDiff, diff_policies
 from .redline import RedlineOp, redline
 from .releases import policy_at
+
+if TYPE_CHECKING:
+    from ..faq.entries import FaqPage
 
 HASH_OPTION = "clause-hashes"
 HASH_LENGTH = 12
@@ -99,12 +102,13 @@ class FaqRef(BaseModel):
     stamps_line: int | None = None
 
 
-def faq_refs(root: Path, catalog: Catalog) -> tuple[list[FaqRef], list[Problem]]:
-    """Every ``{faq}`` entry with its stamps, read by the FAQ module's own page parser."""
+def faq_refs(root: Path, catalog: Catalog, pages: list[FaqPage] | None = None) -> tuple[list[FaqRef], list[Problem]]:
+    """Every ``{faq}`` entry with its stamps, read by the FAQ module's own page parser (``pages``:
+    already read pages; their read problems are then the caller's to report)."""
     from ..faq.entries import read_pages  # the one reader of FAQ pages
 
     refs: list[FaqRef] = []
-    pages, problems = read_pages(root, catalog)
+    pages, problems = (pages, []) if pages is not None else read_pages(root, catalog)
     for page in pages:
         for entry in page.entries:
             stamps_line = entry.option_lines.get(HASH_OPTION)
@@ -135,10 +139,11 @@ class StaleEntry(BaseModel):
     clauses: list[StaleClause]
 
 
-def find_stale(root: Path, catalog: Catalog | None = None) -> tuple[list[StaleEntry], list[Problem]]:
+def find_stale(root: Path, catalog: Catalog | None = None, pages: list[FaqPage] | None = None
+               ) -> tuple[list[StaleEntry], list[Problem]]:
     """Approved FAQ entries whose cited clauses changed, vanished or were renumbered since approval."""
     catalog = catalog or Catalog.load(root)
-    refs, problems = faq_refs(root, catalog)
+    refs, problems = faq_refs(root, catalog, pages)
     diffs: dict[tuple[str, str], tuple[Policy, ClauseDiff] | None] = {}
     entries = []
     for ref in refs:
@@ -178,10 +183,10 @@ def _check(root: Path, catalog: Catalog, st: ClauseStamp,
     return StaleClause(key=st.key, version=st.version, reason=reason, current=after.key, redline=lines)
 
 
-def stale_problems(root: Path, catalog: Catalog | None = None) -> list[Problem]:
+def stale_problems(root: Path, catalog: Catalog | None = None, pages: list[FaqPage] | None = None) -> list[Problem]:
     """For ``policy check``: a PL405 warning per stale entry; PL906 (error) where a renumbering
     makes the entry's citation point to a different clause's text under the same number."""
-    entries, problems = find_stale(root, catalog)
+    entries, problems = find_stale(root, catalog, pages)
     for entry in entries:
         for sc in entry.clauses:
             if sc.reason == "renumbered":
