@@ -4,6 +4,8 @@ Why each kind of token exists:
 
 * jieba words (search mode) carry the meaning of Chinese text;
 * character bigrams survive typos, 错别字 and words jieba does not know;
+* single characters (``u:罚``) let a clipped colloquial word meet the full one (罚 / 处罚, 报 /
+  报销) — unigram + bigram indexing is the classic recipe of Chinese retrieval;
 * Snowball-stemmed English words let "claims"/"claiming" meet "claim";
 * pinyin tokens let ``cuanhuo chufa`` (full pinyin) and ``fl``/``zq`` (initials) find 窜货处罚,
   返利, 账期 — staff type these in chat all the time.
@@ -26,6 +28,7 @@ from .glossary import glosses
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z][a-z0-9]*(?:['’][a-z]+)?|\d+(?:\.\d+)*%?")
 _CJK_RE = re.compile(rf"[{_CJK}]")
+UNIGRAM = "u:"   # prefix of single-character tokens
 
 # Greetings, politeness, sign-offs: never what a question is about.
 _FILLER_RE = re.compile(
@@ -151,6 +154,8 @@ def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool
                     tokens.append(bigram)
                     if pinyin:  # words jieba does not know (窜货) still meet their pinyin
                         tokens.extend(pinyin_tokens(bigram)[:1])
+            # 罚 meets 处罚 and 罚款, 报 meets 报销: colloquial questions drop half a word
+            tokens.extend(UNIGRAM + ch for ch in run if ch not in ZH_STOP)
         elif run[0].isdigit():
             tokens.append(run)
         else:
@@ -161,6 +166,10 @@ def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool
             if pinyin:
                 tokens.extend(latin_pinyin(word))
     return tokens
+
+
+def without_unigrams(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if not t.startswith(UNIGRAM)]
 
 
 def rules() -> dict[str, str]:

@@ -180,6 +180,7 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
                       tokens))
     index = SearchIndex(fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [])
     for i, (record, tokens) in enumerate(pairs):
+        tokens = tk.without_unigrams(tokens)   # the browser's tokeniser does not make them: a smaller index
         index.docs.append(record)
         index.lengths.append(len(tokens))
         for token, tf in Counter(tokens).items():
