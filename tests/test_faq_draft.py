@@ -13,8 +13,9 @@ from tooling.cli import cli
 from tooling.errors import Code, PolicyToolError
 from tooling.faq.approve import approve, retire
 from tooling.faq.checks import check_faq
-from tooling.faq.draft import draft_faq
+from tooling.faq.draft import draft_faq, load_clusters
 from tooling.faq.entries import parse_page, read_text, set_options
+from tooling.faq.gaps import find_gaps
 from tooling.questions.ingest import ingest_paths
 
 
@@ -72,11 +73,16 @@ def test_human_edits_survive_and_ids_are_never_reused(asked_repo: Path) -> None:
 
 
 def test_gaps_are_not_drafted_and_are_reported(asked_repo: Path) -> None:
-    report = draft_faq(asked_repo, "TRAVEL", top=50)
+    clusters, records, matcher = load_clusters(asked_repo, Catalog.load(asked_repo))
+    everywhere = find_gaps(clusters, records, None, matcher)   # annual leave, CRM passwords, bonuses…
+    assert {g.policy for g in everywhere} <= {"SALES", "TRAVEL", None}   # None: the injection texts
+    policy = next(g.policy for g in everywhere if g.policy)
+    report = draft_faq(asked_repo, policy, top=50)
     gap_clusters = {g.cluster_id for g in report.gaps}
-    assert report.gaps and all(g.policy == "TRAVEL" and g.asked >= 1 and g.samples for g in report.gaps)
+    assert gap_clusters == {g.cluster_id for g in everywhere if g.policy == policy}
+    assert all(g.policy == policy and g.asked >= 1 and g.samples for g in report.gaps)
     assert not any(set(e.clusters) & gap_clusters for e in report.added)
-    result = CliRunner().invoke(cli, ["faq", "gaps", "--policy", "TRAVEL", "--json", "--root", str(asked_repo)])
+    result = CliRunner().invoke(cli, ["faq", "gaps", "--policy", policy, "--json", "--root", str(asked_repo)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {g["cluster_id"] for g in data} == gap_clusters

@@ -1,6 +1,7 @@
 """Answer a question with the place that answers it — or say honestly that nothing does.
 
-Ranking: BM25 over the question's tokens; with an encoder, its cosine ranking (taken within each
+Ranking: BM25 over the question's tokens, each word with its pinyin and glosses scored as one
+term (``MatchIndex.lexical_scores``); with an encoder, its cosine ranking (taken within each
 document language, since the encoder favours the question's own language) is fused with the BM25
 ranking by reciprocal-rank fusion (RRF), which needs no score calibration between the two.
 Coverage: a confidence in [0, 1] — the share of the question's information the best document
@@ -101,7 +102,7 @@ class Matcher:
     # -- scoring ---------------------------------------------------------------------------
     def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each question: fused ranking scores of every document and per-document confidence."""
-        tokens = [self.index.tokens(q) for q in questions]
+        groups = [self.index.groups(q) for q in questions]
         sem = best = None
         if self.encoder is not None:
             q = self.last_vectors = self.encoder.queries(questions)
@@ -109,18 +110,17 @@ class Matcher:
             best = _max_by_owner(q @ self.index.sentence_embeddings.T, self.index.sentence_owner, len(self.index.docs))
         out = []
         name = self.encoder.name if self.encoder is not None else None
-        for i, toks in enumerate(tokens):
-            bm25, ceiling = self.index.lexical_scores(toks)
-            lex = bm25 / ceiling
+        for i, query in enumerate(groups):
+            ranking, lex = self.index.lexical_scores(query)
             if sem is None:
-                out.append((lex, lex))
+                out.append((ranking, lex))
                 continue
             # how far the best sentence stands above the typical document of its language (raw
             # cosines are not comparable across languages)
             sem_conf = np.clip((best[i] - self._by_language(best[i], np.median)) / SEM_SPREAD.get(name, 0.15), 0, 1)
             # whole clause + best sentence for ranking, ranked within each document language (the
             # encoder's cosines favour the question's own language); no lexical vote without a shared token
-            fused = LEXICAL_WEIGHT * np.where(lex > 0, _rrf(lex), 0) + self._rrf_by_language(sem[i] + best[i])
+            fused = LEXICAL_WEIGHT * np.where(ranking > 0, _rrf(ranking), 0) + self._rrf_by_language(sem[i] + best[i])
             out.append((fused, 0.5 * np.minimum(lex * 2, 1) + 0.5 * sem_conf))
         return out
 

@@ -26,7 +26,7 @@ from ..config import cache_dir
 from ..models import Clause, ClauseKind
 from .faq_source import FaqDoc, approved_faq_entries
 from .semantic import Encoder, get_encoder
-from .tokenize import UNIGRAM, plain_tokens, tokenize
+from .tokenize import UNIGRAM, plain_tokens, token_groups, tokenize
 
 FORMAT = 8  # the pickle layout (token and document changes are caught by the code hash)
 # A single character says less than a word: its BM25 matches count at this weight (dev set,
@@ -70,24 +70,46 @@ class MatchIndex:
     def tokens(self, text: str) -> list[str]:
         return plain_tokens(text) if self.plain else tokenize(text)
 
-    def lexical_scores(self, tokens: list[str]) -> tuple[np.ndarray, float]:
-        """BM25 scores of every document, and the best score the query could reach.
+    def groups(self, text: str) -> list[list[str]]:
+        """A question's tokens grouped as it is scored (one group per baseline token)."""
+        return [[t] for t in plain_tokens(text)] if self.plain else token_groups(text)
 
-        The ceiling is the sum over distinct query tokens of ``idf * (k1 + 1)`` (tf -> inf); tokens
-        the corpus never uses count with the largest idf, since they are information no
-        document has. ``score / ceiling`` is the share of the question a document covers.
+    def lexical_scores(self, groups: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 ranking scores of every document, and how much of the question each one covers.
+
+        Ranking: each group of query tokens (a word with its pinyin and glosses, a bigram, a
+        character) adds its best-scoring token per document, as Lucene scores synonyms as one
+        term, so a word whose pinyin and glosses match too does not outvote the rest of the
+        question. Coverage (the confidence): the BM25 sum over every distinct token divided by
+        the ceiling, the sum of ``idf * (k1 + 1)`` (tf -> inf) — the share of the question's
+        information a document holds; tokens the corpus never uses count with half the largest
+        idf, since they are information no document has. (On the dev set the grouped scores rank
+        better — lexical top-1 0.653 -> 0.704 — and the plain sum separates covered from
+        uncovered questions better: ROC AUC 0.782 against 0.767.) A character counts at
+        UNIGRAM_WEIGHT in both; a token already in an earlier group is not counted again.
         """
-        seen = list(dict.fromkeys(tokens))
-        weight = {t: UNIGRAM_WEIGHT if t.startswith(UNIGRAM) else 1.0 for t in seen}
-        known = [t for t in seen if t in self.vocab]
-        unknown = sum(weight[t] for t in seen if t not in self.vocab)
-        ceiling = float(sum(weight[t] * self.idf[self.vocab[t]] for t in known)
-                        + 0.5 * float(self.idf.max(initial=1.0)) * unknown) * (self.k1 + 1)
-        scores = np.zeros(len(self.docs), dtype=np.float32)
-        for w in {weight[t] for t in known}:   # words, then single characters at their weight
-            scores += w * np.asarray(self.bm25.get_scores([self.vocab[t] for t in known if weight[t] == w]),
-                                     dtype=np.float32)
-        return scores, max(ceiling, 1e-9)
+        # bm25s keeps each token's document scores as rows of a CSR matrix (what BM25.save writes)
+        data, indices, indptr = (self.bm25.scores[k] for k in ("data", "indices", "indptr"))
+        ranking = np.zeros(len(self.docs), dtype=np.float32)
+        total = np.zeros(len(self.docs), dtype=np.float32)
+        best = np.zeros(len(self.docs), dtype=np.float32)
+        ceiling, seen = 0.0, set()
+        for group in groups:
+            group = [t for t in dict.fromkeys(group) if t not in seen]
+            seen.update(group)
+            best[:] = 0
+            for token in group:
+                w = UNIGRAM_WEIGHT if token.startswith(UNIGRAM) else 1.0
+                if token not in self.vocab:
+                    ceiling += w * 0.5 * float(self.idf.max(initial=1.0))
+                    continue
+                tid = self.vocab[token]
+                docs, scores = indices[indptr[tid]:indptr[tid + 1]], w * data[indptr[tid]:indptr[tid + 1]]
+                best[docs] = np.maximum(best[docs], scores)   # a token's postings name each document once
+                total[docs] += scores
+                ceiling += w * float(self.idf[tid])
+            ranking += best
+        return ranking, total / max(ceiling * (self.k1 + 1), 1e-9)
 
 
 def _own_text(clause: Clause, children: list[Clause]) -> str:

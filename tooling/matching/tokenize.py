@@ -129,43 +129,47 @@ def latin_pinyin(token: str) -> tuple[str, ...]:
 
 
 # --- tokens -----------------------------------------------------------------------------------
-def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True) -> list[str]:
-    """Tokens of a question or clause text (order kept, repeats kept for term frequency)."""
+def token_groups(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True) -> list[list[str]]:
+    """Tokens of a text grouped by what they stand for: a Chinese word with its pinyin and its
+    dictionary glosses, a bigram with its pinyin, a character, an English stem with the pinyin it
+    may be. A question is scored one group at a time (the group's best token), so a word whose
+    pinyin and glosses also match does not outvote the rest of the question five times over."""
     text = normalize(text)
     if filler:
         text = strip_filler(text)
     jieba = jieba_tokenizer()
     stem = stemmer().stemWord
-    en_stop = EN_STOP
-    tokens: list[str] = []
+    groups: list[list[str]] = []
     for match in _RUN_RE.finditer(text):
         run = match.group()
         if _CJK_RE.match(run):
             for word in jieba.lcut_for_search(run, HMM=False):
                 if word not in ZH_STOP:
-                    tokens.append(word)
+                    group = [word]
                     if pinyin and len(word) > 1:
-                        tokens.extend(pinyin_tokens(word))
+                        group.extend(pinyin_tokens(word))
                     if gloss and word not in NO_GLOSS:
-                        tokens.extend(glosses(word))
+                        group.extend(glosses(word))
+                    groups.append(group)
             for i in range(len(run) - 1):
                 bigram = run[i:i + 2]
-                if bigram not in ZH_STOP:
-                    tokens.append(bigram)
-                    if pinyin:  # words jieba does not know (窜货) still meet their pinyin
-                        tokens.extend(pinyin_tokens(bigram)[:1])
+                if bigram not in ZH_STOP:  # words jieba does not know (窜货) still meet their pinyin
+                    groups.append([bigram, *pinyin_tokens(bigram)[:1]] if pinyin else [bigram])
             # 罚 meets 处罚 and 罚款, 报 meets 报销: colloquial questions drop half a word
-            tokens.extend(UNIGRAM + ch for ch in run if ch not in ZH_STOP)
+            groups.extend([UNIGRAM + ch] for ch in run if ch not in ZH_STOP)
         elif run[0].isdigit():
-            tokens.append(run)
+            groups.append([run])
         else:
             word = run.replace("’", "'").split("'")[0]
-            if word in en_stop or len(word) < 2:
+            if word in EN_STOP or len(word) < 2:
                 continue
-            tokens.append(stem(word))
-            if pinyin:
-                tokens.extend(latin_pinyin(word))
-    return tokens
+            groups.append([stem(word), *latin_pinyin(word)] if pinyin else [stem(word)])
+    return groups
+
+
+def tokenize(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True) -> list[str]:
+    """Tokens of a question or clause text (order kept, repeats kept for term frequency)."""
+    return [t for group in token_groups(text, filler=filler, pinyin=pinyin, gloss=gloss) for t in group]
 
 
 def without_unigrams(tokens: list[str]) -> list[str]:
