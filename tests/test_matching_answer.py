@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from click.testing import CliRunner
 
 from tooling.cli import cli
@@ -32,6 +33,20 @@ def test_pinyin_and_greeting_heavy_questions(dev_repo: Path):
     assert m.answer("cuanhuo chufa").keys[0].startswith("SALES 3.")
     noisy = m.answer("王经理您好，打扰一下，想问下，窜货罚款是多少？谢谢您！")
     assert noisy.keys[0] == "SALES 3.3"
+
+
+def test_a_word_and_its_pinyin_and_glosses_count_once(dev_repo: Path):
+    m = _lexical(dev_repo)
+    index = m.index
+    groups = index.groups("新客户能给账期吗？")
+    ranking, coverage = index.lexical_scores(groups)
+    flat = [[t] for g in groups for t in g]            # every token its own group: the plain sum
+    summed, same_coverage = index.lexical_scores(flat)
+    assert np.allclose(coverage, same_coverage) and (ranking <= summed + 1e-5).all() and (ranking < summed - 1e-3).any()
+    # 客户 and 新客户 bring pinyin and glosses that the new-customer clauses hold many times over;
+    # counted once each, 账期 decides (summed, 8.3 新客户开发奖励 and 8.4 提成扣回 won)
+    assert m.answer("新客户能给账期吗？").keys[0] == "SALES 5.2"
+    assert m.answer("提成什么时候发？").keys[0] == "SALES 8.2"
 
 
 def test_off_topic_question_is_not_covered_and_names_the_owner(dev_repo: Path):

@@ -88,27 +88,39 @@ class MatchIndex:
         uncovered questions better: ROC AUC 0.782 against 0.767.) A character counts at
         UNIGRAM_WEIGHT in both; a token already in an earlier group is not counted again.
         """
-        # bm25s keeps each token's document scores as rows of a CSR matrix (what BM25.save writes)
-        data, indices, indptr = (self.bm25.scores[k] for k in ("data", "indices", "indptr"))
-        ranking = np.zeros(len(self.docs), dtype=np.float32)
-        total = np.zeros(len(self.docs), dtype=np.float32)
-        best = np.zeros(len(self.docs), dtype=np.float32)
-        ceiling, seen = 0.0, set()
-        for group in groups:
-            group = [t for t in dict.fromkeys(group) if t not in seen]
-            seen.update(group)
-            best[:] = 0
-            for token in group:
+        ids, weights, group_of, ceiling, seen = [], [], [], 0.0, set()
+        unseen_idf = 0.5 * float(self.idf.max(initial=1.0))
+        for g, group in enumerate(groups):
+            for token in dict.fromkeys(group):
+                if token in seen:
+                    continue
+                seen.add(token)
                 w = UNIGRAM_WEIGHT if token.startswith(UNIGRAM) else 1.0
                 if token not in self.vocab:
-                    ceiling += w * 0.5 * float(self.idf.max(initial=1.0))
+                    ceiling += w * unseen_idf
                     continue
-                tid = self.vocab[token]
-                docs, scores = indices[indptr[tid]:indptr[tid + 1]], w * data[indptr[tid]:indptr[tid + 1]]
-                best[docs] = np.maximum(best[docs], scores)   # a token's postings name each document once
-                total[docs] += scores
-                ceiling += w * float(self.idf[tid])
-            ranking += best
+                ids.append(self.vocab[token])
+                weights.append(w)
+                group_of.append(g)
+                ceiling += w * float(self.idf[ids[-1]])
+        n = len(self.docs)
+        if not ids:
+            return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+        # bm25s keeps each token's document scores as rows of a CSR matrix (what BM25.save writes):
+        # gather the postings of every query token at once (no per-token Python work: clustering
+        # scores tens of thousands of questions)
+        data, indices, indptr = (self.bm25.scores[k] for k in ("data", "indices", "indptr"))
+        ids_a = np.asarray(ids)
+        starts, lengths = indptr[ids_a], indptr[ids_a + 1] - indptr[ids_a]
+        pos = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
+        docs = indices[pos]
+        scores = data[pos] * np.repeat(np.asarray(weights, dtype=np.float32), lengths)
+        total = np.bincount(docs, weights=scores, minlength=n).astype(np.float32)
+        # the best token of each (group, document): sort by that key, best score first, keep the first
+        keys = np.repeat(np.asarray(group_of, dtype=np.int64), lengths) * n + docs
+        order = np.lexsort((-scores, keys))
+        first = order[np.r_[True, keys[order][1:] != keys[order][:-1]]]
+        ranking = np.bincount(docs[first], weights=scores[first], minlength=n).astype(np.float32)
         return ranking, total / max(ceiling * (self.k1 + 1), 1e-9)
 
 
