@@ -11,6 +11,7 @@ from ..errors import Code, PolicyToolError, problem
 from . import cli
 from .options import common, echo_json, echo_jsonl, report, semantic_option
 
+
 def _read_batch(path: Path) -> tuple[list[str | None], list[str]]:
     """Questions from a JSONL file (``id`` and ``text`` per line) or a plain text file (one per line)."""
     try:
