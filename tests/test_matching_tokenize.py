@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tooling.matching.tokenize import latin_pinyin, pinyin_tokens, strip_filler, tokenize
+from tooling.matching.tokenize import latin_pinyin, pinyin_tokens, strip_filler, token_groups, tokenize
 from tooling.questions.normalize import language_of
 
 
@@ -32,6 +32,11 @@ def test_pinyin_full_and_initials_meet_the_chinese_word():
     assert latin_pinyin("cuanhuo") == ("py:cuanhuo",)
     assert latin_pinyin("hotel") == ()
     assert "py:cuanhuo" in tokenize("cuanhuo chufa") and "py:cuanhuo" in tokenize("窜货的认定")
+    # clauses carry initials for questions typed as initials; a question typed in characters does not
+    assert "pi:fl" in tokenize("返利的使用")
+    question = [t for g in token_groups("返利一天", initials=False) for t in g]
+    assert "py:fanli" in question and not [t for t in question if t.startswith("pi:")]
+    assert ["fl", "pi:fl"] in token_groups("fl几号到账", initials=False)   # typed as initials: kept
 
 
 def test_english_is_stemmed_and_stopwords_dropped_in_mixed_text():

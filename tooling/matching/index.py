@@ -68,11 +68,13 @@ class MatchIndex:
     format: int = FORMAT                                    # how sentence passages were cut
 
     def tokens(self, text: str) -> list[str]:
-        return plain_tokens(text) if self.plain else tokenize(text)
+        """A question's tokens (see ``groups``)."""
+        return [t for group in self.groups(text) for t in group]
 
     def groups(self, text: str) -> list[list[str]]:
-        """A question's tokens grouped as it is scored (one group per baseline token)."""
-        return [[t] for t in plain_tokens(text)] if self.plain else token_groups(text)
+        """A question's tokens grouped as it is scored (one group per baseline token); no initials
+        for words written in characters (dev set, lexical top-1 0.704 -> 0.717)."""
+        return [[t] for t in plain_tokens(text)] if self.plain else token_groups(text, initials=False)
 
     def lexical_scores(self, groups: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 ranking scores of every document, and how much of the question each one covers.

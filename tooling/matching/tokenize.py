@@ -129,11 +129,16 @@ def latin_pinyin(token: str) -> tuple[str, ...]:
 
 
 # --- tokens -----------------------------------------------------------------------------------
-def token_groups(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True) -> list[list[str]]:
+def token_groups(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True,
+                 initials: bool = True) -> list[list[str]]:
     """Tokens of a text grouped by what they stand for: a Chinese word with its pinyin and its
     dictionary glosses, a bigram with its pinyin, a character, an English stem with the pinyin it
     may be. A question is scored one group at a time (the group's best token), so a word whose
-    pinyin and glosses also match does not outvote the rest of the question five times over."""
+    pinyin and glosses also match does not outvote the rest of the question five times over.
+
+    ``initials=False`` leaves out the initials of Chinese words (``pi:yt`` for 一天): clauses
+    carry them so that a question typed as ``fl`` or ``zq`` finds 返利 and 账期, but a question
+    typed in characters only meets unrelated words through them."""
     text = normalize(text)
     if filler:
         text = strip_filler(text)
@@ -147,7 +152,7 @@ def token_groups(text: str, *, filler: bool = True, pinyin: bool = True, gloss: 
                 if word not in ZH_STOP:
                     group = [word]
                     if pinyin and len(word) > 1:
-                        group.extend(pinyin_tokens(word))
+                        group.extend(pinyin_tokens(word)[:None if initials else 1])
                     if gloss and word not in NO_GLOSS:
                         group.extend(glosses(word))
                     groups.append(group)
