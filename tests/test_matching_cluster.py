@@ -76,6 +76,11 @@ def test_eval_beats_the_plain_baseline_on_the_dev_set(dev_repo: Path, dev_dir: P
     assert ours.top1 > base.top1 and ours.recall_at_3 > base.recall_at_3 and ours.mrr > base.mrr
     assert 0 < ours.v_measure <= 1 and 0 < ours.bcubed_f1 <= 1
     assert ours.covered_questions == 375
+    # 70 of them ask in one language about a clause in the other (zh questions on the English
+    # travel policy, en questions on the Chinese sales policy); top-1 splits along that line
+    assert ours.cross_language_questions == 70
+    assert ours.top1_cross_language < ours.top1 < ours.top1_same_language
+    assert abs((305 * ours.top1_same_language + 70 * ours.top1_cross_language) / 375 - ours.top1) < 1e-3
 
 
 def test_eval_cli_reports_bad_label_lines(dev_repo: Path, tmp_path: Path, dev_dir: Path):

@@ -86,7 +86,9 @@ def eval_command(root: Path, as_json: bool, labeled: Path, semantic: str | None)
     if as_json:
         echo_json(result)
         return
-    rows = [("top-1", "top1"), ("recall@3", "recall_at_3"), ("MRR", "mrr"),
+    rows = [("top-1", "top1"), ("top-1 same language", "top1_same_language"),
+            ("top-1 cross-language", "top1_cross_language"), ("cross-language questions", "cross_language_questions"),
+            ("recall@3", "recall_at_3"), ("MRR", "mrr"),
             ("not-covered P", "not_covered_precision"), ("not-covered R", "not_covered_recall"),
             ("not-covered F1", "not_covered_f1"), ("threshold", "threshold"),
             ("calibrated thr.", "calibrated_threshold"), ("F1 at calibrated", "calibrated_f1"),

@@ -4,6 +4,8 @@ Labeled files have the shape of ``shared/eval/dev/questions.jsonl``: ``id``, ``a
 ``asker``, ``text``, ``intent`` (gold group) and ``clauses`` (gold answers, ``[]`` = not covered).
 
 * top-1 accuracy and recall@3 over covered questions: is a gold clause first / in the top 3;
+  top-1 also separately for questions asked in the language of their (first) gold clause and
+  for the others (cross-language: the hardest part, see docs/matching.md);
 * MRR: mean of 1/rank of the first gold clause (0 when not in the top 10);
 * not-covered precision/recall/F1: ``covered == False`` against ``clauses == []``;
 * clustering: V-measure (scikit-learn) and B-cubed F1 of ``cluster_questions`` against ``intent``.
@@ -23,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
+from ..questions.normalize import language_of
 from .answer import Matcher
 from .cluster import cluster_questions
 from .index import build_index
@@ -43,6 +46,9 @@ class Metrics(BaseModel):
     questions: int
     covered_questions: int
     top1: float
+    top1_same_language: float       # questions asked in the language of their gold clause
+    top1_cross_language: float      # the others: a Chinese question about an English policy…
+    cross_language_questions: int
     recall_at_3: float
     mrr: float
     not_covered_precision: float
@@ -126,6 +132,9 @@ def evaluate_matcher(name: str, matcher: Matcher, questions: list[LabeledQuestio
         gold = set(questions[i].clauses)
         ranks.append(next((k + 1 for k, key in enumerate(keys[:10]) if key in gold), 0))
     ranks_a = np.array(ranks)
+    language = {d.key: d.language for d in matcher.index.docs}
+    cross = np.array([language_of(questions[i].text) != language.get(questions[i].clauses[0], "")
+                      for i in covered], dtype=bool)
     gold_nc = np.array([not q.clauses for q in questions])
     pred_nc = np.array([not r.covered for r in results])
     p, r, f1 = prf(pred_nc, gold_nc)
@@ -137,7 +146,9 @@ def evaluate_matcher(name: str, matcher: Matcher, questions: list[LabeledQuestio
     bp, br, bf = bcubed(pred, gold)
     return Metrics(
         system=name, questions=len(questions), covered_questions=len(covered),
-        top1=_r(np.mean(ranks_a == 1)), recall_at_3=_r(np.mean((ranks_a >= 1) & (ranks_a <= 3))),
+        top1=_r(np.mean(ranks_a == 1)), top1_same_language=_r(np.mean(ranks_a[~cross] == 1) if (~cross).any() else 0),
+        top1_cross_language=_r(np.mean(ranks_a[cross] == 1) if cross.any() else 0),
+        cross_language_questions=int(cross.sum()), recall_at_3=_r(np.mean((ranks_a >= 1) & (ranks_a <= 3))),
         mrr=_r(np.mean(np.where(ranks_a > 0, 1 / np.maximum(ranks_a, 1), 0))),
         not_covered_precision=_r(p), not_covered_recall=_r(r), not_covered_f1=_r(f1),
         threshold=matcher.threshold, calibrated_threshold=th, calibrated_f1=_r(cf1), clusters=len(clusters),
