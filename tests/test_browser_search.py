@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from tooling.catalog import Catalog
-from tooling.matching.tokenize import tokenize, without_unigrams
+from tooling.matching.tokenize import token_groups, tokenize, without_unigrams
 from tooling.site import build_site
 from tooling.sphinx_ext.search_index import (INDEX_FILE, build_search_index, decode_postings, encode_postings,
                                              write_search_index)
@@ -231,15 +231,21 @@ def test_search_works_offline_from_file_urls(site, page):
 
 
 def test_query_tokens_match_the_matcher(site, serve, page, dev_dir):
-    """The browser tokenises like tooling.matching.tokenize on the terms the index knows."""
+    """The browser tokenises a question like the matcher (``token_groups(q, initials=False)``) on
+    the terms the index knows, and groups the same terms together."""
     questions = [json.loads(line)["text"] for line in
                  (dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     page.goto(serve(site) + "search.html")
     browser_tokens = page.evaluate("qs => qs.map(q => PolicySearch.tokenize(q))", questions)
+    browser_groups = page.evaluate("qs => qs.map(q => PolicySearch.groups(q))", questions)
     vocab = set(page.evaluate("Object.keys(POLICY_SEARCH_INDEX.terms)"))
     overlaps, english_same, english = [], 0, 0
-    for text, js in zip(questions, browser_tokens):
-        py, got = set(tokenize(text)) & vocab, set(js) & vocab
+    for text, js, js_groups in zip(questions, browser_tokens, browser_groups):
+        groups = token_groups(text, initials=False)
+        assert js == [t for g in js_groups for t in g]
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            assert js_groups == groups, text
+        py, got = {t for g in groups for t in g} & vocab, set(js) & vocab
         overlaps.append(len(py & got) / max(len(py | got), 1))
         if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
             english += 1

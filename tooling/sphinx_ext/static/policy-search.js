@@ -103,8 +103,10 @@
     return out;
   }
 
-  function tokenize(text) {
-    var tokens = [];
+  /* tooling.matching.tokenize.token_groups(query, initials=False): a word with its pinyin and
+     glosses, a bigram with its pinyin, an English stem with the pinyin it may be. */
+  function groups(text) {
+    var out = [];
     var body = stripFiller(normalize(text));
     var match;
     runRe.lastIndex = 0;
@@ -113,26 +115,30 @@
       if (cjkRe.test(run.charAt(0))) {
         jiebaWords(run).forEach(function (word) {
           if (zhStop.has(word)) { return; }
-          tokens.push(word);
-          if (word.length > 1) { tokens.push.apply(tokens, pinyinOf(word, true)); }
-          tokens.push.apply(tokens, glosses(word));
+          var group = [word];
+          if (word.length > 1) { group.push.apply(group, pinyinOf(word, false)); }
+          out.push(group.concat(glosses(word)));
         });
         for (var i = 0; i + 2 <= run.length; i++) {
           var bigram = run.substr(i, 2);
-          if (!zhStop.has(bigram)) { tokens.push(bigram); tokens.push.apply(tokens, pinyinOf(bigram, false)); }
+          if (!zhStop.has(bigram)) { out.push([bigram].concat(pinyinOf(bigram, false))); }
         }
       } else if (/[0-9]/.test(run.charAt(0))) {
-        tokens.push(run);
+        out.push([run]);
       } else {
         var word = run.replace(/\u2019/g, "'").split("'")[0];
         if (enStop.has(word) || word.length < 2) { continue; }
-        tokens.push(stem(word));
-        if (!T.pinyin) { continue; }
-        if (initialsRe.test(word)) { tokens.push("pi:" + word); }
-        else if (word.length >= 4 && pinyinRe.test(word)) { tokens.push("py:" + word); }
+        var group = [stem(word)];
+        if (T.pinyin && initialsRe.test(word)) { group.push("pi:" + word); }
+        else if (T.pinyin && word.length >= 4 && pinyinRe.test(word)) { group.push("py:" + word); }
+        out.push(group);
       }
     }
-    return tokens;
+    return out;
+  }
+
+  function tokenize(text) {
+    return [].concat.apply([], groups(text));
   }
 
   /* search_index.encode_postings, decoded on first use: [doc, tf, doc, tf, ...]. */
@@ -150,29 +156,40 @@
     return out;
   }
 
-  /* BM25 over the distinct query terms the index knows (bm25s's idf and saturation). */
-  function rank(tokens, limit) {
+  /* BM25 (bm25s's idf and saturation) over the query's groups, as MatchIndex.lexical_scores:
+     each group adds its best term per document (a term already counted is not counted again);
+     ``total`` is the plain sum over the distinct terms, the coverage behind ``confidence``. */
+  function rank(groupsOrTokens, limit) {
     var n = INDEX.docs.length;
-    var scores = new Float64Array(n);
+    var scores = new Float64Array(n), total = new Float64Array(n), best = new Float64Array(n);
     var seen = new Set();
-    tokens.forEach(function (term) {
-      if (seen.has(term) || !has(term)) { return; }
-      seen.add(term);
-      var post = postings(term);
-      var df = post.length / 2;
-      var idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      for (var j = 0; j < post.length; j += 2) {
-        var d = post[j], tf = post[j + 1];
-        var norm = INDEX.k1 * (1 - INDEX.b + INDEX.b * INDEX.lengths[d] / INDEX.avgdl);
-        scores[d] += idf * tf * (INDEX.k1 + 1) / (tf + norm);
-      }
+    groupsOrTokens.forEach(function (group) {
+      var touched = [];
+      (typeof group === "string" ? [group] : group).forEach(function (term) {
+        if (seen.has(term) || !has(term)) { return; }
+        seen.add(term);
+        var post = postings(term);
+        var df = post.length / 2;
+        var idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+        for (var j = 0; j < post.length; j += 2) {
+          var d = post[j], tf = post[j + 1];
+          var norm = INDEX.k1 * (1 - INDEX.b + INDEX.b * INDEX.lengths[d] / INDEX.avgdl);
+          var s = idf * tf * (INDEX.k1 + 1) / (tf + norm);
+          total[d] += s;
+          if (best[d] === 0) { touched.push(d); }
+          if (s > best[d]) { best[d] = s; }
+        }
+      });
+      touched.forEach(function (d) { scores[d] += best[d]; best[d] = 0; });
     });
     var hits = [];
     for (var d = 0; d < n; d++) {
       if (scores[d] > 0) { scores[d] *= INDEX.docs[d].weight || 1; hits.push(d); }
     }
     hits.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
-    return hits.slice(0, limit || 20).map(function (d) { return { doc: INDEX.docs[d], score: scores[d] }; });
+    return hits.slice(0, limit || 20).map(function (d) {
+      return { doc: INDEX.docs[d], score: scores[d], total: total[d] * (INDEX.docs[d].weight || 1) };
+    });
   }
 
   /* The matcher's coverage (answer.py): best score over the best any document could reach,
@@ -337,8 +354,8 @@
     }
     var seen = new Set(cited.map(function (d) { return d.key; }));
     var tokens = tokenize(query);
-    var hits = rank(tokens, 20);
-    var weak = !cited.length && (!hits.length || confidence(tokens, hits[0].score) < INDEX.low_confidence);
+    var hits = rank(groups(query), 20);
+    var weak = !cited.length && (!hits.length || confidence(tokens, hits[0].total) < INDEX.low_confidence);
     var docs = cited.concat(hits.map(function (h) { return h.doc; })
       .filter(function (d) { return !seen.has(d.key); }));
     status.textContent = "";
@@ -354,8 +371,8 @@
     container.appendChild(list);
   }
 
-  window.PolicySearch = { tokenize: tokenize, rank: rank, confidence: confidence, citation: citation,
-                          normalize: normalize };
+  window.PolicySearch = { tokenize: tokenize, groups: groups, rank: rank, confidence: confidence,
+                          citation: citation, normalize: normalize };
 
   function start() {
     var container = document.getElementById("search-results");
