@@ -48,3 +48,25 @@ def test_check_resolves_versioned_citations_against_history(make_repo):
     errors = [line for line in check.stderr.splitlines() if " error " in line]
     line = v2.splitlines().index("见 {clause}`SALES@1.0 3` 与 {clause}`SALES@1.0 9`。") + 1
     assert len(errors) == 1 and "SALES@1.0 9" in errors[0] and f"sales.md:{line}: error PL908" in errors[0]
+
+
+def test_a_release_cited_many_times_is_read_from_git_once(make_repo, monkeypatch):
+    import tooling.history.impact as impact
+    from tooling.catalog import Catalog
+
+    v1 = FM.format(pid="SALES", title="销售政策", extra="") + "# 销售政策\n\n## 1 总则\n\n文本。\n\n## 3 旧条款\n\n旧。\n"
+    root = make_repo({"policies/sales.md": v1})
+    repo = git.Repo.init(root)
+    repo.index.add(["policies/sales.md"])
+    repo.index.commit("SALES 1.0")
+    cites = "".join(f"\n见 {{clause}}`SALES@1.0 {n}`。\n" for n in (1, 3, 1, 3))
+    (root / "policies" / "sales.md").write_text(v1.replace('"1.0"', '"2.0"') + cites, encoding="utf-8")
+    repo.index.add(["policies/sales.md"])
+    repo.index.commit("SALES 2.0")
+    reads = []
+    real = impact.policy_at
+    monkeypatch.setattr(impact, "policy_at", lambda *a, **k: reads.append(a[1:3]) or real(*a, **k))
+    catalog = Catalog.load(root)
+    assert catalog.check_citations() == []
+    assert reads == [("SALES", "1.0")]
+    assert catalog.resolve("SALES@1.0 3", "x.md", 1)[0].title == "旧条款" and len(reads) == 1

@@ -32,6 +32,7 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     _by_key: dict[str, Clause] = field(default_factory=dict)
     _by_id: dict[str, Policy] = field(default_factory=dict)
+    _releases: dict[tuple[str, str], Policy] = field(default_factory=dict)   # (policy, version) read from git
 
     @classmethod
     def load(cls, root: Path, settings: Settings | None = None) -> "Catalog":
@@ -110,7 +111,7 @@ class Catalog:
         from .history import resolve_versioned  # git is only needed for versioned keys
 
         try:
-            return resolve_versioned(self.root, text, self.settings), None
+            return resolve_versioned(self.root, text, self.settings, self._releases), None
         except PolicyToolError as exc:
             first = exc.problems[0]
             code = Code.CITATION_UNKNOWN_VERSION if first.code in (

@@ -17,7 +17,7 @@ from ..config import Settings, load_settings
 from ..faq.entries import parse_page
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..markdown import role_parts, roles
-from ..models import Clause
+from ..models import Clause, Policy
 from .diff import ClauseDiff
 from .releases import policy_at
 
@@ -65,12 +65,19 @@ def renumbered_citations(root: Path, diff: ClauseDiff, settings: Settings | None
             for file, line, key in _citations(root, settings) if key in moved]
 
 
-def resolve_versioned(root: Path, key: str, settings: Settings | None = None) -> Clause:
-    """The clause a versioned key (``SALES@2.0 4.2``) names, as it read in that release."""
+def resolve_versioned(root: Path, key: str, settings: Settings | None = None,
+                      releases: dict[tuple[str, str], Policy] | None = None) -> Clause:
+    """The clause a versioned key (``SALES@2.0 4.2``) names, as it read in that release.
+
+    ``releases`` keeps each release read from git, so a page citing one release many times
+    reads it once (``Catalog`` passes its own)."""
     parsed = parse_key(key)
     if parsed.version is None:
         raise PolicyToolError(problem(Code.CITATION_SYNTAX, f"{key!r} names no version (write SALES@2.0 4.2)"))
-    policy = policy_at(root, parsed.policy, parsed.version, settings)
+    releases = {} if releases is None else releases
+    if (parsed.policy, parsed.version) not in releases:
+        releases[(parsed.policy, parsed.version)] = policy_at(root, parsed.policy, parsed.version, settings)
+    policy = releases[(parsed.policy, parsed.version)]
     clause = policy.clause(parsed.number)
     if clause is None:
         raise PolicyToolError(problem(Code.CITATION_UNKNOWN,
