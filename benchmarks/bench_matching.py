@@ -96,6 +96,17 @@ def bench_cluster() -> None:
                   flush=True)
 
 
+def warm_latencies(matcher, questions: list[str]) -> list[float]:
+    """Milliseconds per ``answer`` of each question, after one answer to warm the caches."""
+    matcher.answer(questions[0])
+    out = []
+    for q in questions:
+        t = time.perf_counter()
+        matcher.answer(q)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
 def bench_answer() -> None:
     from tooling.matching.answer import Matcher
 
@@ -109,12 +120,7 @@ def bench_answer() -> None:
         t = time.perf_counter()
         Matcher.open(root, semantic="off")
         cached = time.perf_counter() - t
-        matcher.answer(questions[0])
-        lat = []
-        for q in questions[:200]:
-            t = time.perf_counter()
-            matcher.answer(q)
-            lat.append((time.perf_counter() - t) * 1000)
+        lat = warm_latencies(matcher, questions[:200])
         t = time.perf_counter()
         matcher.answer_many(questions)
         batch = len(questions) / (time.perf_counter() - t)
@@ -172,13 +178,7 @@ def bench_semantic() -> None:
         lexical = Matcher.open(root, semantic="off")
         res = {}
         for name, m in (("lexical", lexical), ("fusion", fused)):
-            m.answer(questions[0])
-            lat = []
-            for q in questions[:100]:
-                t = time.perf_counter()
-                m.answer(q)
-                lat.append((time.perf_counter() - t) * 1000)
-            res[name] = float(np.percentile(lat, 50))
+            res[name] = float(np.percentile(warm_latencies(m, questions[:100]), 50))
         print(f"semantic on the dev corpus ({len(fused.index.docs)} clauses): index build {build:.1f} s; warm p50 "
               f"lexical {res['lexical']:.1f} ms, fusion {res['fusion']:.1f} ms (x{res['fusion'] / res['lexical']:.0f})",
               flush=True)
