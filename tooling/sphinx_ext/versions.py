@@ -38,7 +38,7 @@ from ..citations import KeySyntaxError, citation_text, parse_key
 from ..clauses import parse_policy_text
 from ..config import Settings
 from ..errors import Code, PolicyToolError, problem
-from ..history import Release, list_releases, policy_at
+from ..history import Release, find_release, list_releases, policy_at
 from ..models import Clause, Policy
 from .state import catalog_of, set_catalog
 
@@ -66,8 +66,7 @@ class VersionState:
     _texts: dict[tuple[str, str], Policy] = field(default_factory=dict)
 
     def release(self, policy_id: str, version: str) -> Release | None:
-        return next((r for r in reversed(self.releases.get(policy_id, [])) if version in (r.version, f"v{r.version}")),
-                    None)
+        return find_release(self.releases.get(policy_id, []), version)
 
     def page(self, policy_id: str, version: str) -> str:
         """The docname of a release page, beside the canonical page: ``policies/sales-policy/v2.0``."""
