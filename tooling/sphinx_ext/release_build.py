@@ -28,7 +28,8 @@ from pydantic import BaseModel, Field
 from .. import __version__
 from ..config import cache_dir
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..history.releases import last_commit, open_repo
+from ..history.releases import _blob_text, last_commit, open_repo
+from .versions import version_slug
 
 if TYPE_CHECKING:
     from .versions import VersionState
@@ -97,9 +98,8 @@ def release_jobs(state: "VersionState", today: str = "") -> list[ReleaseJob]:
             for release in releases:
                 final = last_commit(release)
                 full = f"{prefix}/{final.path}" if prefix else final.path
-                try:
-                    text = (repo.commit(final.commit).tree / full).data_stream.read().decode("utf-8")
-                except (KeyError, ValueError, UnicodeDecodeError):
+                text = _blob_text(repo, final.commit, full)
+                if text is None:
                     continue  # reported by the history reader (PL904)
                 status = {"status": release.status, "superseded_by": release.superseded_by,
                           "in_force_to": release.in_force_to.isoformat() if release.in_force_to else None}
@@ -108,8 +108,7 @@ def release_jobs(state: "VersionState", today: str = "") -> list[ReleaseJob]:
                                  page=state.page(policy_id, release.version), text=text, status=status, today=today)
                 state_hash = hashlib.sha256(json.dumps([CACHE_FORMAT, code, site, job.page, status, text],
                                                        ensure_ascii=False).encode()).hexdigest()
-                safe_version = state.page(policy_id, release.version).rsplit("/", 1)[-1]
-                job.key = f"{policy_id}-{safe_version}-{final.commit[:12]}-{state_hash[:12]}"
+                job.key = f"{policy_id}-{version_slug(release.version)}-{final.commit[:12]}-{state_hash[:12]}"
                 jobs.append(job)
     return jobs
 
