@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .citations import KeySyntaxError, ParsedKey, parse_key
@@ -20,6 +21,9 @@ from .config import Settings, cache_dir, load_settings
 from .errors import Code, PolicyToolError, Problem, problem
 from .markdown import role_parts, roles
 from .models import Clause, Policy
+
+if TYPE_CHECKING:
+    from .faq.entries import FaqPage
 
 _FIRST_PARA_ITEM = re.compile(r"^(?P<art>\d+(?:-\d+)?)\.1\((?P<item>\d+)\)$")
 
@@ -118,15 +122,22 @@ class Catalog:
                 Code.HISTORY_UNKNOWN_REF, Code.CITATION_UNKNOWN) else first.code
             return None, problem(code, f"cannot resolve {text!r}: {first.message}", file, line)
 
-    def check_citations(self) -> list[Problem]:
-        """Every ``{clause}`` role in every page of the site must resolve."""
+    def check_citations(self, faq_pages: list[FaqPage] | None = None) -> list[Problem]:
+        """Every ``{clause}`` role in every page of the site must resolve.
+
+        ``faq_pages``: the FAQ pages the caller already read (``faq.entries.read_pages``), whose
+        citations were collected when they were parsed; an FAQ file missing from them could not
+        be read, which the caller reports."""
         problems: list[Problem] = []
-        by_path = {Path(p.path).resolve(): p for p in self.policies}
+        parsed = {Path(p.path).resolve(): [(c.target, c.line) for c in p.citations] for p in self.policies}
+        faq_dir = (self.root / self.settings.faq_dir).resolve()
+        if faq_pages is not None:
+            parsed.update({(self.root / p.path).resolve(): p.citations for p in faq_pages})
         for path in site_pages(self.root, self.settings):
-            policy = by_path.get(path.resolve())
-            if policy is not None:  # citations were collected when the policy was parsed
-                found = [(c.target, c.line) for c in policy.citations]
-            else:
+            found = parsed.get(path.resolve())
+            if found is None and faq_pages is not None and path.resolve().is_relative_to(faq_dir):
+                continue   # unreadable: reported by the caller's read
+            if found is None:
                 try:
                     source = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as exc:

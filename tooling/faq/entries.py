@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..markdown import directive_body, parse
+from ..markdown import directive_body, parse, role_parts, roles_in
 from ..models import Policy
 
 Status = Literal["draft", "approved", "retired"]
@@ -95,6 +95,7 @@ class FaqPage(BaseModel):
     title: str | None = None
     source: str = ""
     entries: list[FaqEntry] = Field(default_factory=list)
+    citations: list[tuple[str, int]] = Field(default_factory=list)   # (cited key, line) of every {clause} role
 
     def get(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
@@ -116,6 +117,7 @@ def parse_page(source: str, path: str = "") -> FaqPage:
     """Every ``{faq}`` entry of a page (in order) with its options, answer and source lines."""
     page = FaqPage(path=path, source=source)
     tokens = parse(source)
+    page.citations = [(role_parts(u.content)[1], u.line) for u in roles_in(tokens) if u.name == "clause"]
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag == "h1" and page.title is None:
             page.title = tokens[i + 1].content.strip()
