@@ -34,15 +34,6 @@ class Proposal(BaseModel):
     pushed: bool = False
 
 
-def _repo(root: Path):
-    import git
-
-    try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise PolicyToolError(problem(Code.HISTORY_NO_GIT, f"{root} is not inside a git repository", root, 1)) from exc
-
-
 def _ignorable(rel: str, catalog: Catalog, prefix: str) -> bool:
     """Local state that is never part of a proposal: the question store and the LLM cache."""
     db = (prefix + catalog.settings.questions_db).lstrip("/")
@@ -52,46 +43,49 @@ def _ignorable(rel: str, catalog: Catalog, prefix: str) -> bool:
 def propose(root: Path, policy_id: str, push: bool = False, remote: str = "origin", branch: str | None = None,
             today: dt.date | None = None, catalog: Catalog | None = None) -> Proposal:
     """Commit the policy's FAQ page on a new branch and describe the change for review."""
+    from ..history.releases import open_repo
+
     root = Path(root).resolve()
     catalog = catalog or Catalog.load(root)
     policy = require_policy(catalog, policy_id)
-    repo = _repo(root)
-    work = Path(repo.working_tree_dir).resolve()
-    prefix = root.relative_to(work).as_posix() + "/" if root != work else ""
-    path = page_path(root, catalog, policy)
-    rel = path.relative_to(work).as_posix()
-    head_ok = repo.head.is_valid()
-    changed = {d.a_path for d in repo.index.diff(None)}
-    if head_ok:
-        changed |= {d.a_path for d in repo.index.diff("HEAD")}
-    untracked = set(repo.untracked_files)
-    others = sorted(p for p in (changed | untracked) - {rel} if not _ignorable(p, catalog, prefix))
-    if others:
-        shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
-        raise PolicyToolError(problem(Code.FAQ_DIRTY_TREE, f"uncommitted changes besides {rel}: {shown}", path, 1))
-    if rel not in changed | untracked:
-        raise PolicyToolError(problem(Code.FAQ_NOTHING_TO_PROPOSE, f"{rel} has no uncommitted changes", path, 1))
-    name = branch or f"faq/{policy.id.lower()}-{(today or dt.date.today()).isoformat()}"
-    if name in [h.name for h in repo.heads]:
-        raise PolicyToolError(problem(Code.FAQ_BRANCH_EXISTS, f"branch {name!r} already exists", path, 1))
-    before = _committed_ids(repo, rel) if head_ok else set()
-    page = read_page(path, root)
-    new = [e for e in page.entries if e.id not in before]
-    gaps, sample_map = _questions(root, catalog, policy.id, new)
-    new_branch = repo.create_head(name)
-    new_branch.checkout()
-    repo.index.add([rel])
-    message = _message(policy.id, new, page_title(policy))
-    commit = repo.index.commit(message)
-    proposal = Proposal(policy=policy.id, branch=name, commit=commit.hexsha, page=rel, new=new, gaps=gaps)
-    proposal.description = describe(proposal, policy.language, sample_map)
-    if push:
-        try:
-            repo.remote(remote).push(f"{name}:{name}")
-        except Exception as exc:  # gitpython raises ValueError (no remote) or GitCommandError
-            raise PolicyToolError(problem(Code.FAQ_PUSH, f"push of {name} to {remote!r} failed: {exc}", path, 1)) from exc
-        proposal.pushed = True
-    return proposal
+    with open_repo(root) as (repo, prefix):
+        work = Path(repo.working_tree_dir).resolve()
+        prefix = f"{prefix}/" if prefix else ""
+        path = page_path(root, catalog, policy)
+        rel = path.relative_to(work).as_posix()
+        head_ok = repo.head.is_valid()
+        changed = {d.a_path for d in repo.index.diff(None)}
+        if head_ok:
+            changed |= {d.a_path for d in repo.index.diff("HEAD")}
+        untracked = set(repo.untracked_files)
+        others = sorted(p for p in (changed | untracked) - {rel} if not _ignorable(p, catalog, prefix))
+        if others:
+            shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
+            raise PolicyToolError(problem(Code.FAQ_DIRTY_TREE, f"uncommitted changes besides {rel}: {shown}", path, 1))
+        if rel not in changed | untracked:
+            raise PolicyToolError(problem(Code.FAQ_NOTHING_TO_PROPOSE, f"{rel} has no uncommitted changes", path, 1))
+        name = branch or f"faq/{policy.id.lower()}-{(today or dt.date.today()).isoformat()}"
+        if name in [h.name for h in repo.heads]:
+            raise PolicyToolError(problem(Code.FAQ_BRANCH_EXISTS, f"branch {name!r} already exists", path, 1))
+        before = _committed_ids(repo, rel) if head_ok else set()
+        page = read_page(path, root)
+        new = [e for e in page.entries if e.id not in before]
+        gaps, sample_map = _questions(root, catalog, policy.id, new)
+        new_branch = repo.create_head(name)
+        new_branch.checkout()
+        repo.index.add([rel])
+        message = _message(policy.id, new, page_title(policy))
+        commit = repo.index.commit(message)
+        proposal = Proposal(policy=policy.id, branch=name, commit=commit.hexsha, page=rel, new=new, gaps=gaps)
+        proposal.description = describe(proposal, policy.language, sample_map)
+        if push:
+            try:
+                repo.remote(remote).push(f"{name}:{name}")
+            except Exception as exc:  # gitpython raises ValueError (no remote) or GitCommandError
+                raise PolicyToolError(problem(Code.FAQ_PUSH, f"push of {name} to {remote!r} failed: {exc}",
+                                              path, 1)) from exc
+            proposal.pushed = True
+        return proposal
 
 
 def _committed_ids(repo, rel: str) -> set[str]:
