@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from .catalog import Catalog
 from .errors import Code, PolicyToolError, Problem, problem
 from .faq.entries import page_path, page_title
+from .models import Policy
 
 CHROMIUM = "/usr/bin/chromium"
 _FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#666">'
@@ -41,9 +42,8 @@ def chromium_path() -> str:
     return os.environ.get("POLICY_CHROMIUM", CHROMIUM)
 
 
-def faq_page(root: Path, catalog: Catalog, policy_id: str) -> Path:
+def faq_page(root: Path, catalog: Catalog, policy: Policy) -> Path:
     """The FAQ page of a policy (``faq/<policy file stem>.md``), or a PL850 problem."""
-    policy = catalog.require(policy_id)
     path = page_path(root, catalog, policy)
     if not path.is_file():
         raise PolicyToolError(problem(Code.BOOKLET_NO_FAQ, f"policy {policy.id} has no FAQ page yet", path, 1))
@@ -65,7 +65,7 @@ def count_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
 
-def print_pdf(html: Path, pdf: Path, title: str) -> int:
+def print_pdf(html: Path, pdf: Path) -> int:
     """Print one built page to A4 PDF with the print stylesheet; returns the number of pages."""
     executable = chromium_path()
     if not Path(executable).exists():
@@ -96,9 +96,8 @@ def write_booklet(root: Path, policy_id: str, out: Path | None = None, site: Pat
 
     root = Path(root).resolve()
     catalog = Catalog.load(root)
-    source = faq_page(root, catalog, policy_id)
-    policy = catalog.policy(policy_id)
-    assert policy is not None
+    policy = catalog.require(policy_id)
+    source = faq_page(root, catalog, policy)
     rel = source.relative_to(root).with_suffix(".html")
     out = Path(out or root / "_build" / f"{policy.id.lower()}-faq.pdf").resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +109,7 @@ def write_booklet(root: Path, policy_id: str, out: Path | None = None, site: Pat
         html = html_root / rel
         if not html.is_file():
             raise PolicyToolError(problem(Code.BOOKLET_NO_FAQ, f"{rel} is not in the built site {html_root}", source, 1))
-        pages = print_pdf(html, out, page_title(policy))
+        pages = print_pdf(html, out)
     problems = [] if policy.language != "zh" or has_chinese_font() else [
         problem(Code.BOOKLET_NO_CJK_FONT, "no Chinese font installed: the booklet's Chinese text is unreadable",
                 source, 1)]
