@@ -80,10 +80,7 @@ def _canonical(kind: str, match: re.Match[str]) -> str | None:
     groups = match.groupdict()
     try:
         if kind == "date":
-            month = _MONTHS[groups["mn"].lower()[:3] if len(groups["mn"]) == 3 else groups["mn"].lower()] \
-                if groups.get("mn") else int(_num(groups["m"]))
-            if isinstance(month, str):
-                month = _MONTHS[month]
+            month = _MONTHS[groups["mn"].lower()] if groups.get("mn") else int(_num(groups["m"]))
             day = int(_num(groups["d"]))
             md = f"{int(month):02d}-{day:02d}"
             return f"{groups['y']}-{md}" if groups.get("y") else md
