@@ -46,11 +46,11 @@ def draft(root: Path, as_json: bool, policy_id: str, top: int, drafter: str, min
 @click.option("--policy", "policy_id", required=True, help="Policy id, e.g. SALES.")
 def gaps(root: Path, as_json: bool, policy_id: str) -> None:
     """What people ask about a policy that no clause answers (for the policy owner)."""
-    from ..faq.draft import load_clusters, require_policy
+    from ..faq.draft import load_clusters
     from ..faq.gaps import find_gaps, gaps_markdown
 
     catalog = Catalog.load(root)
-    policy = require_policy(catalog, policy_id)
+    policy = catalog.require(policy_id)
     clusters, records, matcher = load_clusters(root, catalog)
     found = find_gaps(clusters, records, policy.id, matcher)
     if as_json:

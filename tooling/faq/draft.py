@@ -43,10 +43,6 @@ class DraftReport(BaseModel):
     samples: dict[str, list[str]] = Field(default_factory=dict)   # entry id -> scrubbed sample questions
 
 
-def require_policy(catalog: Catalog, policy_id: str) -> Policy:
-    return catalog.require(policy_id)
-
-
 def load_clusters(root: Path, catalog: Catalog, store: QuestionStore | None = None
                   ) -> tuple[list[Cluster], dict[str, object], Matcher]:
     """All clusters of the root's question store, its records by id, and the matcher used."""
@@ -100,7 +96,7 @@ def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline
     ``min_askers`` people (one person's question is not yet a FAQ); returns what was done."""
     root = Path(root)
     catalog = catalog or Catalog.load(root)
-    policy = require_policy(catalog, policy_id)
+    policy = catalog.require(policy_id)
     path = page_path(root, catalog, policy)
     from .entries import read_all
 

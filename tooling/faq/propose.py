@@ -18,7 +18,7 @@ from ..catalog import Catalog
 from ..config import CACHE_DIR
 from ..errors import Code, PolicyToolError, problem
 from ..markdown import escape_text
-from .draft import load_clusters, require_policy
+from .draft import load_clusters
 from .entries import FaqEntry, page_path, page_title, parse_page, read_page
 from .gaps import Gap, find_gaps, gaps_markdown, samples
 
@@ -47,7 +47,7 @@ def propose(root: Path, policy_id: str, push: bool = False, remote: str = "origi
 
     root = Path(root).resolve()
     catalog = catalog or Catalog.load(root)
-    policy = require_policy(catalog, policy_id)
+    policy = catalog.require(policy_id)
     with open_repo(root) as (repo, prefix):
         work = Path(repo.working_tree_dir).resolve()
         prefix = f"{prefix}/" if prefix else ""
