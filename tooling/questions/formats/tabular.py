@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...errors import Code
 from ..models import RawQuestion, Rejection
-from .common import Item, ReadOptions, file_error, open_text, parse_time, undecodable
+from .common import Item, ReadOptions, file_error, file_time, open_text, parse_time, undecodable
 
 # Header names per field, best first (compared after NFKC + casefold + stripping).
 COLUMNS: dict[str, list[str]] = {
@@ -91,7 +91,7 @@ def row_item(path: Path, line: int, header: Sequence[object], row: Sequence[obje
 def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
     """CSV or TSV with a header row; delimiter from the header line, encoding detected."""
     csv.field_size_limit(sys.maxsize)
-    fallback = dt.datetime.fromtimestamp(path.stat().st_mtime, opts.timezone)
+    fallback = file_time(path, opts.timezone)
     with open_text(path, opts) as handle:
         first, header_line = handle.readline(), 1
         while first and not first.strip():
@@ -126,7 +126,7 @@ def read_xlsx(path: Path, opts: ReadOptions) -> Iterator[Item]:
             sheet = book[opts.sheet]
         else:
             sheet = book.worksheets[0]
-        fallback = dt.datetime.fromtimestamp(path.stat().st_mtime, opts.timezone)
+        fallback = file_time(path, opts.timezone)
         header: Sequence[object] | None = None
         cols: dict[str, int] = {}
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
