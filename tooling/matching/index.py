@@ -138,8 +138,8 @@ def _own_text(clause: Clause, children: list[Clause]) -> str:
     return clause.text[:cut].strip() if cut >= 0 else ""
 
 
-def clause_docs(catalog: Catalog) -> list[tuple[MatchDoc, list[str]]]:
-    """Clause documents with their weighted token lists."""
+def clause_docs(catalog: Catalog, tokenized: bool = True) -> list[tuple[MatchDoc, list[str]]]:
+    """Clause documents with their weighted token lists (empty lists when not ``tokenized``)."""
     out: list[tuple[MatchDoc, list[str]]] = []
     for policy in catalog.policies:
         children: dict[str | None, list[Clause]] = {}
@@ -163,7 +163,7 @@ def clause_docs(catalog: Catalog) -> list[tuple[MatchDoc, list[str]]]:
                            number=clause.number, clause_kind=clause.kind.value,
                            text=" ".join(x for x in (policy.meta.title, *reversed(parents), title, own) if x))
             tokens = (tokenize(title, filler=False) * 2 + tokenize(" ".join(parents), filler=False)
-                      + tokenize(policy.meta.title, filler=False) + tokenize(own, filler=False))
+                      + tokenize(policy.meta.title, filler=False) + tokenize(own, filler=False)) if tokenized else []
             out.append((doc, tokens))
     return out
 
@@ -252,7 +252,7 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = 
     import bm25s
 
     if plain:
-        pairs = [(d, plain_tokens(f"{d.title} {d.text}")) for d, _ in clause_docs(catalog)]
+        pairs = [(d, plain_tokens(f"{d.title} {d.text}")) for d, _ in clause_docs(catalog, tokenized=False)]
     else:
         pairs = clause_docs(catalog) + faq_docs(catalog, approved_faq_entries(catalog.root, catalog.settings.faq_dir))
     docs = [d for d, _ in pairs]
@@ -263,10 +263,12 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = 
     bm25 = bm25s.BM25(k1=k1, b=0.75)
     if ids:
         bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+    # document frequencies: bm25s keeps one posting per (token, document) as rows of a CSR matrix;
+    # ``index`` also adds an empty token to ``vocab`` that has no row (df 0: the largest idf)
     df = np.zeros(len(vocab), dtype=np.float64)
-    for row in ids:
-        for t in set(row):
-            df[t] += 1
+    if ids:
+        rows = np.diff(bm25.scores["indptr"])
+        df[:len(rows)] = rows
     n = max(len(ids), 1)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     embeddings = sentences = owner = None
