@@ -166,13 +166,12 @@ def evaluate(root: Path, labeled: Path, semantic: str | None = None) -> EvalRepo
     if not questions:
         raise PolicyToolError(problems or [problem(Code.EVAL_LABELS, "no labeled questions", labeled, 1)])
     catalog = Catalog.load(Path(root))
-    if not list(catalog.clauses):
-        raise PolicyToolError(problem(Code.MATCH_EMPTY_INDEX, "the repository has no clauses", Path(root) / "policies", 1))
     systems: list[Metrics] = []
     main = Matcher.open(catalog.root, catalog, semantic=semantic)
     if main.encoder is not None:
         systems.append(evaluate_matcher(f"fusion (BM25 + {main.encoder.name})", main, questions))
-        main = Matcher.open(catalog.root, catalog, semantic="off")
+        # the same BM25 index without the encoder (its threshold is the lexical default's)
+        main = Matcher(main.index, None, catalog.settings.html_baseurl, catalog.settings.matching.threshold)
     systems.append(evaluate_matcher("lexical (BM25: words, bigrams, pinyin, glosses)", main, questions))
     baseline = Matcher(build_index(catalog, None, plain=True), None, catalog.settings.html_baseurl,
                        catalog.settings.matching.threshold)
