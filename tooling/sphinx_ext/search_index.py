@@ -277,11 +277,9 @@ def fingerprint(root: Path, catalog: Catalog, collector_url: str) -> str:
 
 def write_stemmer(path: Path) -> None:
     """Ship Sphinx's own Snowball JS stemmer, so queries stem like the index (snowballstemmer)."""
-    import sphinx.search
+    from .search_zh import english_stemmer_js
 
-    folder = Path(sphinx.search.__file__).parent / "minified-js"
-    code = "\n".join((folder / name).read_text(encoding="utf-8")
-                     for name in ("base-stemmer.js", "english-stemmer.js"))
+    code = english_stemmer_js()
     if not path.is_file() or path.read_text(encoding="utf-8") != code:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code, encoding="utf-8")

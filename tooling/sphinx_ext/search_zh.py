@@ -15,10 +15,13 @@ from sphinx.search.zh import SearchChinese
 _JS = Path(sphinx.search.__file__).parent / "minified-js"
 
 
+def english_stemmer_js() -> str:
+    """Sphinx's Snowball base and English stemmers (minified JS), joined by a newline."""
+    return "\n".join((_JS / name).read_text(encoding="utf-8") for name in ("base-stemmer.js", "english-stemmer.js"))
+
+
 def _stemmer_js() -> str:
-    return "\n".join(((_JS / "base-stemmer.js").read_text(encoding="utf-8"),
-                      (_JS / "english-stemmer.js").read_text(encoding="utf-8"),
-                      "window.Stemmer = EnglishStemmer;"))
+    return "\n".join((english_stemmer_js(), "window.Stemmer = EnglishStemmer;"))
 
 
 class SearchChineseFixed(SearchChinese):
