@@ -66,6 +66,11 @@ class FaqEntry(BaseModel):
     def live(self) -> bool:
         return self.status != "retired"
 
+    @property
+    def url(self) -> str:
+        """The entry on the site: ``faq/sales-policy.html#sales-faq-3``."""
+        return f"{Path(self.file).with_suffix('').as_posix()}.html#{self.id}"
+
     def option_line(self, name: str) -> int:
         return self.option_lines.get(name, self.line)
 
@@ -185,6 +190,14 @@ def read_pages(root: Path, catalog: Catalog) -> tuple[list[FaqPage], list[Proble
         except PolicyToolError as exc:
             problems += exc.problems
     return pages, problems
+
+
+def approved_entries(root: Path, catalog: Catalog) -> list[FaqEntry]:
+    """The entries that answer questions (matching, site search): ``:status: approved`` with an
+    id; drafts and retired entries never do. Unreadable pages are skipped (``policy check``
+    reports them)."""
+    pages, _ = read_pages(root, catalog)
+    return [e for page in pages for e in page.entries if e.id and e.status == "approved"]
 
 
 def page_path(root: Path, catalog: Catalog, policy: Policy) -> Path:

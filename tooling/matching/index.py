@@ -22,9 +22,10 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog, source_digest
+from ..citations import KeySyntaxError
 from ..config import cache_dir
+from ..faq.entries import FaqEntry, approved_entries
 from ..models import Clause, ClauseKind
-from .faq_source import FaqDoc, approved_faq_entries
 from .semantic import Encoder, get_encoder
 from .tokenize import UNIGRAM, plain_tokens, token_groups, tokenize
 
@@ -168,10 +169,13 @@ def clause_docs(catalog: Catalog, tokenized: bool = True) -> list[tuple[MatchDoc
     return out
 
 
-def faq_docs(catalog: Catalog, entries: list[FaqDoc]) -> list[tuple[MatchDoc, list[str]]]:
+def faq_docs(catalog: Catalog, entries: list[FaqEntry]) -> list[tuple[MatchDoc, list[str]]]:
     out: list[tuple[MatchDoc, list[str]]] = []
     for entry in entries:
-        first = catalog.get(entry.clauses[0]) if entry.clauses and _is_key(entry.clauses[0]) else None
+        try:
+            first = catalog.get(entry.clauses[0]) if entry.clauses else None
+        except KeySyntaxError:
+            first = None
         policy = catalog.policy(first.policy) if first else None
         doc = MatchDoc(kind="faq", key=entry.id, title=entry.question, url=entry.url,
                        policy=policy.id if policy else None, policy_title=policy.meta.title if policy else "",
@@ -194,16 +198,6 @@ def sentence_passages(doc: MatchDoc) -> list[str]:
     body = doc.text[len(doc.policy_title):].strip() if doc.text.startswith(doc.policy_title) else doc.text
     parts = [p.strip() for p in _SENTENCE_RE.split(body) if len(p.strip()) > 4]
     return [f"{doc.policy_title} {doc.title}".strip()] + [f"{doc.title}: {p}" if doc.title else p for p in parts]
-
-
-def _is_key(text: str) -> bool:
-    from ..citations import KeySyntaxError, parse_key
-
-    try:
-        parse_key(text)
-    except KeySyntaxError:
-        return False
-    return True
 
 
 def fingerprint(root: Path, catalog: Catalog, encoder: str | None) -> str:
@@ -254,7 +248,7 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = 
     if plain:
         pairs = [(d, plain_tokens(f"{d.title} {d.text}")) for d, _ in clause_docs(catalog, tokenized=False)]
     else:
-        pairs = clause_docs(catalog) + faq_docs(catalog, approved_faq_entries(catalog.root, catalog.settings.faq_dir))
+        pairs = clause_docs(catalog) + faq_docs(catalog, approved_entries(catalog.root, catalog))
     docs = [d for d, _ in pairs]
     corpus = [t or ["<empty>"] for _, t in pairs]
     vocab: dict[str, int] = {}

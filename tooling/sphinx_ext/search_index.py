@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog, source_digest
+from ..faq.entries import approved_entries
 from ..matching.answer import DEFAULT_THRESHOLD
-from ..matching.faq_source import approved_faq_entries
 from ..matching.index import clause_docs, faq_docs
 from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
@@ -170,7 +170,7 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
                 tokens = _fallback_tokens(clause, policy.meta.title)
                 record.weight = FOLDED_WEIGHT
             pairs.append((record, tokens))
-    entries = approved_faq_entries(catalog.root, catalog.settings.faq_dir)
+    entries = approved_entries(catalog.root, catalog)
     answers = {e.id: e.answer for e in entries}
     for doc, tokens in faq_docs(catalog, entries):
         policy = catalog.policy(doc.policy) if doc.policy else None
