@@ -58,7 +58,6 @@ def _build(path: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")   # concurrent builders do not collide
     os.close(fd)
     db = sqlite3.connect(tmp)
-    db.execute("DROP TABLE IF EXISTS gloss")
     db.execute("CREATE TABLE gloss (word TEXT PRIMARY KEY, tokens TEXT) WITHOUT ROWID")
     db.executemany("INSERT INTO gloss VALUES (?, ?)", rows.items())
     db.commit()

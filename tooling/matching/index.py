@@ -300,7 +300,7 @@ def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | No
             pass
     previous = None
     if encoder is not None:   # an older index lends the vectors of passages that did not change
-        for old in sorted(cache.glob(f"{prefix}*.pkl")):
+        for old in sorted(cache.glob(f"{prefix}*.pkl"))[-1:]:   # the old indexes are deleted below: one at most
             try:
                 with old.open("rb") as fh:
                     previous = pickle.load(fh)
