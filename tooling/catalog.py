@@ -36,6 +36,8 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     _by_key: dict[str, Clause] = field(default_factory=dict)
     _by_id: dict[str, Policy] = field(default_factory=dict)
+    _by_doc: dict[str, Policy] = field(default_factory=dict)       # Sphinx docname -> policy (per page)
+    _by_anchor: dict[str, Clause] = field(default_factory=dict)
     _releases: dict[tuple[str, str], Policy] = field(default_factory=dict)   # (policy, version) read from git
 
     @classmethod
@@ -62,8 +64,10 @@ class Catalog:
     def add(self, policy: Policy) -> None:
         self.policies.append(policy)
         self._by_id[policy.id] = policy
+        self._by_doc.setdefault(policy.doc, policy)
         for clause in policy.clauses:
             self._by_key[clause.key] = clause
+            self._by_anchor.setdefault(clause.anchor, clause)
 
     @property
     def clauses(self) -> Iterator[Clause]:
@@ -83,7 +87,10 @@ class Catalog:
         return policy
 
     def policy_by_doc(self, doc: str) -> Policy | None:
-        return next((p for p in self.policies if p.doc == doc), None)
+        return self._by_doc.get(doc)
+
+    def clause_by_anchor(self, anchor: str) -> Clause | None:
+        return self._by_anchor.get(anchor)
 
     def get(self, key: str | ParsedKey) -> Clause | None:
         """Resolve a citation key (any accepted spelling) to its clause, or None."""

@@ -297,13 +297,13 @@ def resolve_elsewhere(app: Sphinx, env, node, contnode) -> nodes.Node | None:
     if not app.config.policy_release or node.get("refdomain") != "std" or node.get("reftype") != "ref":
         return None
     anchor = node.get("reftarget")
-    for clause in catalog_of(env).clauses:
-        if clause.anchor == anchor:
-            uri = relative_uri(app.builder.get_target_uri(node["refdoc"]), app.builder.get_target_uri(clause.doc))
-            ref = nodes.reference("", "", refuri=f"{uri}#{anchor}", internal=True, classes=["clause-ref"])
-            ref += contnode
-            return ref
-    return None
+    clause = catalog_of(env).clause_by_anchor(anchor)
+    if clause is None:
+        return None
+    uri = relative_uri(app.builder.get_target_uri(node["refdoc"]), app.builder.get_target_uri(clause.doc))
+    ref = nodes.reference("", "", refuri=f"{uri}#{anchor}", internal=True, classes=["clause-ref"])
+    ref += contnode
+    return ref
 
 
 def collect_history_pages(app: Sphinx):
