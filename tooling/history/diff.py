@@ -91,7 +91,8 @@ def own_text(clause: Clause, children: list[Clause]) -> str:
     return text
 
 
-def _comparable(text: str) -> str:
+def comparable_text(text: str) -> str:
+    """NFKC, whitespace collapsed: re-wrapping or full/half-width variants are not changes."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
@@ -118,8 +119,8 @@ def match_clauses(old: list[Clause], new: list[Clause], old_text: dict[str, str]
     rest_new = [c for c in new if c.number not in taken]
     if not rest_old or not rest_new:
         return pairs
-    sim = process.cdist([_comparable(old_text[c.number]) for c in rest_old],
-                        [_comparable(new_text[c.number]) for c in rest_new],
+    sim = process.cdist([comparable_text(old_text[c.number]) for c in rest_old],
+                        [comparable_text(new_text[c.number]) for c in rest_new],
                         scorer=fuzz.ratio, dtype=np.float32) / 100.0
     same_number = np.array([[a.number == b.number for b in rest_new] for a in rest_old])
     same_shape = np.array([[a.kind == b.kind and a.level == b.level for b in rest_new] for a in rest_old])
@@ -150,7 +151,7 @@ def diff_policies(old: Policy, new: Policy) -> ClauseDiff:
             continue
         after = new_by_number[pairs[clause.number]]
         before_text, after_text = old_text[clause.number], new_text[after.number]
-        changed = _comparable(before_text) != _comparable(after_text)
+        changed = comparable_text(before_text) != comparable_text(after_text)
         if changed:
             result.changed.append(ChangedClause(old=clause.number, new=after.number, title=after.title,
                                                 redline=redline(before_text, after_text),

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,23 +29,19 @@ from ..catalog import Catalog
 from ..citations import KeySyntaxError, parse_key
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..models import Clause, Policy
-from .diff import ClauseDiff, diff_policies
+from ..faq.entries import FaqPage, read_pages, split_list
+from .diff import ClauseDiff, comparable_text, diff_policies
 from .redline import RedlineOp, redline
 from .releases import policy_at
 
-if TYPE_CHECKING:
-    from ..faq.entries import FaqPage
-
 HASH_OPTION = "clause-hashes"
 HASH_LENGTH = 12
-_SPLIT = re.compile(r"\s*[,;，；]\s*")
 
 
 def clause_hash(clause: Clause) -> str:
     """Short sha256 of the clause's title and text, NFKC-normalised with whitespace collapsed,
     so re-wrapping a paragraph or full-width/half-width variants do not make answers stale."""
-    text = unicodedata.normalize("NFKC", f"{clause.title or ''}\n{clause.text}")
-    text = re.sub(r"\s+", " ", text).strip()
+    text = comparable_text(f"{clause.title or ''}\n{clause.text}")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
@@ -78,7 +73,7 @@ def format_stamps(clauses: list[Clause]) -> str:
 def parse_stamps(value: str, file: str | Path | None = None, line: int | None = None) -> list[ClauseStamp]:
     """Read a ``:clause-hashes:`` value; a malformed stamp raises a PL905 problem at file:line."""
     stamps = []
-    for part in filter(None, _SPLIT.split(value.strip())):
+    for part in split_list(value):
         key, eq, digest = part.rpartition("=")
         try:
             parsed = parse_key(key) if eq else None
@@ -105,8 +100,6 @@ class FaqRef(BaseModel):
 def faq_refs(root: Path, catalog: Catalog, pages: list[FaqPage] | None = None) -> tuple[list[FaqRef], list[Problem]]:
     """Every ``{faq}`` entry with its stamps, read by the FAQ module's own page parser (``pages``:
     already read pages; their read problems are then the caller's to report)."""
-    from ..faq.entries import read_pages  # the one reader of FAQ pages
-
     refs: list[FaqRef] = []
     pages, problems = (pages, []) if pages is not None else read_pages(root, catalog)
     for page in pages:
