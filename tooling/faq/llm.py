@@ -66,7 +66,8 @@ _UNSAFE_MARKUP = re.compile(r"(?m)^\s*(?:```|~~~|:::)|\{(?!clause\})[\w:-]+\}`|<
 
 
 def validate(raw: str, request: DraftRequest) -> LlmDraft:
-    """Parse the model's reply and check its citations; raises ValueError saying what is wrong."""
+    """Parse the model's reply and check its citations; raises ValueError saying what is wrong.
+    The returned draft's ``clauses`` are every key it cites (listed or in the answer), parsed, in order."""
     text = raw.strip()
     text = re.sub(r"^```(?:json)?\s*|\s*```$", "", text)  # some servers wrap JSON in a fence
     try:
@@ -74,7 +75,7 @@ def validate(raw: str, request: DraftRequest) -> LlmDraft:
     except ValidationError as exc:
         raise ValueError(f"reply is not the requested JSON object: {exc.errors()[0]['msg']}") from exc
     sent = {c.key for c in request.clauses}
-    cited = set()
+    cited: dict[str, None] = {}   # in citation order
     for key in [*draft.clauses, *cited_keys(draft.answer)]:
         try:
             parsed = parse_key(key).key
@@ -82,7 +83,7 @@ def validate(raw: str, request: DraftRequest) -> LlmDraft:
             raise ValueError(f"cited {key!r}, which is not a clause key") from exc
         if parsed not in sent:
             raise ValueError(f"cited {parsed}, which was not among the clauses sent ({', '.join(sorted(sent))})")
-        cited.add(parsed)
+        cited[parsed] = None
     if not cited:
         raise ValueError("the answer cites no clause")
     if not draft.question.strip() or len(draft.question) > 300 or not draft.answer.strip():
@@ -92,7 +93,7 @@ def validate(raw: str, request: DraftRequest) -> LlmDraft:
     markup = _UNSAFE_MARKUP.search(draft.answer) or _UNSAFE_MARKUP.search(draft.question)
     if markup:
         raise ValueError(f"the reply contains markup that is not allowed: {markup.group(0)[:40]!r}")
-    return draft
+    return draft.model_copy(update={"clauses": list(cited)})
 
 
 class LlmDrafter:
@@ -149,13 +150,8 @@ class LlmDrafter:
                             {"role": "user", "content": f"That reply was rejected: {reason}. "
                                                         "Reply again with the JSON object only."}]
                 continue
-            keys = []
-            for key in [*result.clauses, *cited_keys(result.answer)]:
-                parsed = parse_key(key).key
-                if parsed not in keys:
-                    keys.append(parsed)
             answer = escape_html(result.answer.strip())
-            return Draft(question=canonical_question(result.question), answer=answer, clauses=keys,
+            return Draft(question=canonical_question(result.question), answer=answer, clauses=result.clauses,
                          drafter=f"openai:{self.settings.model}")
         return draft_offline(request, note=f"LLM draft failed ({reason}); offline draft used")
 
