@@ -85,36 +85,6 @@ def parse_stamps(value: str, file: str | Path | None = None, line: int | None = 
     return stamps
 
 
-class FaqRef(BaseModel):
-    """The parts of a ``{faq}`` entry that staleness needs: its id, place, status and stamps."""
-
-    id: str
-    file: str
-    line: int
-    status: str
-    clauses: list[str] = Field(default_factory=list)
-    stamps: list[ClauseStamp] = Field(default_factory=list)
-    stamps_line: int | None = None
-
-
-def faq_refs(root: Path, catalog: Catalog, pages: list[FaqPage] | None = None) -> tuple[list[FaqRef], list[Problem]]:
-    """Every ``{faq}`` entry with its stamps, read by the FAQ module's own page parser (``pages``:
-    already read pages; their read problems are then the caller's to report)."""
-    refs: list[FaqRef] = []
-    pages, problems = (pages, []) if pages is not None else read_pages(root, catalog)
-    for page in pages:
-        for entry in page.entries:
-            stamps_line = entry.option_lines.get(HASH_OPTION)
-            ref = FaqRef(id=entry.id or "?", file=page.path, line=entry.line, status=entry.status,
-                         clauses=entry.clauses, stamps_line=stamps_line)
-            try:
-                ref.stamps = parse_stamps(entry.clause_hashes or "", page.path, stamps_line)
-            except PolicyToolError as exc:
-                problems += exc.problems
-            refs.append(ref)
-    return refs, problems
-
-
 class StaleClause(BaseModel):
     """A cited clause that is no longer what the reviewer approved."""
 
@@ -134,17 +104,27 @@ class StaleEntry(BaseModel):
 
 def find_stale(root: Path, catalog: Catalog | None = None, pages: list[FaqPage] | None = None
                ) -> tuple[list[StaleEntry], list[Problem]]:
-    """Approved FAQ entries whose cited clauses changed, vanished or were renumbered since approval."""
+    """Approved FAQ entries whose cited clauses changed, vanished or were renumbered since approval
+    (``pages``: already read FAQ pages; their read problems are then the caller's to report). A
+    malformed ``:clause-hashes:`` value is a problem on any entry."""
     catalog = catalog or Catalog.load(root)
-    refs, problems = faq_refs(root, catalog, pages)
+    pages, problems = (pages, []) if pages is not None else read_pages(root, catalog)
     diffs: dict[tuple[str, str], tuple[Policy, ClauseDiff] | None] = {}
     entries = []
-    for ref in refs:
-        if ref.status != "approved":
-            continue
-        stale = [s for s in (_check(root, catalog, st, diffs) for st in ref.stamps) if s is not None]
-        if stale:
-            entries.append(StaleEntry(id=ref.id, file=ref.file, line=ref.stamps_line or ref.line, clauses=stale))
+    for page in pages:
+        for entry in page.entries:
+            stamps_line = entry.option_lines.get(HASH_OPTION)
+            try:
+                stamps = parse_stamps(entry.clause_hashes or "", page.path, stamps_line)
+            except PolicyToolError as exc:
+                problems += exc.problems
+                continue
+            if entry.status != "approved":
+                continue
+            stale = [s for s in (_check(root, catalog, st, diffs) for st in stamps) if s is not None]
+            if stale:
+                entries.append(StaleEntry(id=entry.id or "?", file=page.path, line=stamps_line or entry.line,
+                                          clauses=stale))
     return entries, problems
 
 
