@@ -42,6 +42,8 @@ class Code(str, Enum):
     FAQ_NO_REVIEWER = "PL403"
     FAQ_BAD_FIELD = "PL404"
     FAQ_STALE = "PL405"
+    # review labels (faq/labels.jsonl)
+    LABEL_SYNTAX = "PL410"
     # input files and questions
     INPUT_UNREADABLE = "PL501"
     INPUT_RECORD = "PL502"
@@ -102,6 +104,8 @@ HINTS: dict[Code, str] = {
     Code.FAQ_NO_REVIEWER: "add :reviewed-by: and :reviewed-on: or use 'policy faq approve ID --by NAME'",
     Code.FAQ_BAD_FIELD: "check the FAQ entry's options (:id:, :clauses:, :status: draft|approved|retired)",
     Code.FAQ_STALE: "re-review the answer against the changed clause, then approve it again",
+    Code.LABEL_SYNTAX: ("each line of faq/labels.jsonl is one JSON object: text, answer (a clause key, a list of keys, "
+                        "an FAQ entry id, \"not-covered\" or \"not-a-question\"), by, on (YYYY-MM-DD); the other lines were kept"),
     Code.INPUT_UNREADABLE: "check the path, the format (--format) and the encoding of the file",
     Code.INPUT_RECORD: "fix or remove the record; the other records were kept",
     Code.INPUT_ENCODING: "save the file as UTF-8, or name its encoding with --encoding (e.g. gb18030)",
