@@ -49,7 +49,7 @@ def test_propose_commits_only_the_page_on_a_new_branch(repo: git.Repo) -> None:
     text = proposal.description
     for entry in proposal.new:
         assert f"`{entry.id}` {entry.question}" in text and ", ".join(entry.clauses) in text
-    assert text.count("  > ") >= 3                                      # scrubbed sample questions
+    assert text.count("  - `q") >= 3                                    # member questions: id, scrubbed text
     assert "未覆盖的问题" in text and proposal.gaps and proposal.gaps[0].question[:20] in text
     assert "@" not in text                                              # e-mail addresses were scrubbed
 
