@@ -153,7 +153,7 @@ def label(root: Path, questions: tuple[str, ...], answer: tuple[str, ...], by: s
     change, labels = label_questions(root, questions, answer, by, on.date() if on else None)
     for lb in labels:
         shown = lb.answer if isinstance(lb.answer, str) else ", ".join(lb.answer)
-        click.echo(f"{shown:<16} {lb.id or '(text)':<21}  {display(lb.text, 80)}")
+        click.echo(f"{display(lb.text, 80)}  →  {shown}" + (f"   ({lb.id})" if lb.id else ""))
     click.echo(change.summary(), err=True)
 
 
@@ -220,20 +220,21 @@ class _ManyValues(click.Command):
 @common
 @click.argument("entry_id", metavar="ENTRY")
 @click.option("--drop", multiple=True, metavar="QID", help="Questions the entry does not answer: they leave it "
-              "(and go back to the inbox, or keep their own labels). Repeatable.")
-@click.option("--move", multiple=True, metavar="QID", help="Questions to send elsewhere (with --to). Repeatable.")
+              "(and go back to the inbox, or keep their own labels). One or more ids.")
+@click.option("--move", multiple=True, metavar="QID", help="Questions to send elsewhere (with --to). One or more ids.")
 @click.option("--to", "to", default=None, metavar="KEY|ENTRY", help="Where --move sends them: a clause key or an FAQ entry id.")
-@click.option("--clauses", multiple=True, metavar="KEY", help="The clauses the entry cites (replaces :clauses:). Repeatable.")
+@click.option("--clauses", multiple=True, metavar="KEY", help="The clauses the entry cites (replaces :clauses:). One or more keys.")
 @click.option("--not-covered", "not_covered", multiple=True, metavar="QID",
-              help="Questions the policies do not answer. Repeatable.")
+              help="Questions the policies do not answer. One or more ids.")
 @click.option("--not-a-question", "not_a_question", multiple=True, metavar="QID",
-              help="Chatter (收到, 好的谢谢…). Repeatable.")
+              help="Chatter (收到, 好的谢谢…). One or more ids.")
 @_by_option
 @_on_option
 def review(root: Path, as_json: bool, entry_id: str, drop: tuple[str, ...], move: tuple[str, ...], to: str | None,
            clauses: tuple[str, ...], not_covered: tuple[str, ...], not_a_question: tuple[str, ...], by: str,
            on: dt.datetime | None) -> None:
-    """Fix an entry before approval; each decision is saved as labels, counts follow its questions."""
+    """Fix an entry before approval ('policy faq show ENTRY' lists its question ids); each decision
+    is saved in faq/labels.jsonl, and the entry's counts follow its questions."""
     from ..faq.review import review_entry
 
     if not (drop or move or clauses or not_covered or not_a_question):
