@@ -244,7 +244,7 @@ def resolve_answer(values: Sequence[str], catalog: Catalog, entries: Mapping[str
         parsed = parse_key(value)
         clause = catalog.get(parsed) if parsed.version is None else None
         if clause is None:
-            problems.append(problem(Code.LABEL_UNKNOWN_CLAUSE, _unknown_clause(value, parsed, catalog)))
+            problems.append(problem(Code.LABEL_UNKNOWN_CLAUSE, unknown_clause(value, parsed, catalog)))
             continue
         keys.append(clause.key)
     if problems:
@@ -262,7 +262,8 @@ def resolve_answer(values: Sequence[str], catalog: Catalog, entries: Mapping[str
     return keys[0] if len(keys) == 1 else keys
 
 
-def _unknown_clause(value: str, parsed: ParsedKey, catalog: Catalog) -> str:
+def unknown_clause(value: str, parsed: ParsedKey, catalog: Catalog) -> str:
+    """Why a key names no current clause, with the nearest keys of its policy (a typo, a renumbering)."""
     if parsed.version is not None:
         return f"{value!r}: a label answers with the clause in force, without @{parsed.version}"
     policy = catalog.policy(parsed.policy)
@@ -392,7 +393,7 @@ def check_labels(catalog: Catalog, pages: Sequence[FaqPage] | None = None) -> tu
         if label.kind == "clauses":
             unknown = [k for k in label.keys if catalog.get(k) is None]
             if unknown:
-                problems += [problem(Code.LABEL_UNKNOWN_CLAUSE, _unknown_clause(k, parse_key(k), catalog), shown,
+                problems += [problem(Code.LABEL_UNKNOWN_CLAUSE, unknown_clause(k, parse_key(k), catalog), shown,
                                      label.line) for k in unknown]
                 continue
         elif label.kind == "entry":

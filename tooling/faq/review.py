@@ -26,7 +26,7 @@ from ..markdown import role_parts, roles
 from ..questions.models import QuestionRecord
 from ..questions.store import QuestionStore
 from .entries import FaqEntry, find_entry, page_path, read_page, read_pages, read_text, set_options, write_text
-from .labels import (NOT_A_QUESTION, NOT_COVERED, Label, LabelChange, _unknown_clause, label_for, read_labels,
+from .labels import (NOT_A_QUESTION, NOT_COVERED, Label, LabelChange, unknown_clause, label_for, read_labels,
                      resolve_answer, text_key, write_labels)
 
 Action = Literal["drop", "move", "not-covered", "not-a-question"]
@@ -234,7 +234,7 @@ def _canonical_clauses(values: Iterable[str], catalog: Catalog) -> list[str]:
             continue
         clause = catalog.get(parsed) if parsed.version is None else None
         if clause is None:
-            problems.append(problem(Code.FAQ_UNKNOWN_CLAUSE, f"--clauses: {_unknown_clause(value, parsed, catalog)}"))
+            problems.append(problem(Code.FAQ_UNKNOWN_CLAUSE, f"--clauses: {unknown_clause(value, parsed, catalog)}"))
         else:
             keys.append(clause.key)
     if problems:
