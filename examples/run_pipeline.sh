@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole FAQ loop, offline, on a temporary copy of this repository:
 #   ingest the example question log -> cluster -> draft (offline drafter) -> propose (git branch
-#   + PR description) -> approve a reviewed subset -> build the site with the "50 questions" pages.
+#   + PR description) -> approve a reviewed subset (its questions become faq/labels.jsonl) -> build
+#   the site with the "50 questions" pages.
 #
 #   examples/run_pipeline.sh            # run in a temp folder, print where everything is
-#   examples/run_pipeline.sh --update   # also copy the resulting faq/*.md back into this repository
-#   examples/run_pipeline.sh --check    # say whether the committed faq/*.md are what the loop makes now
+#   examples/run_pipeline.sh --update   # also copy the resulting faq/*.md and faq/labels.jsonl back here
+#   examples/run_pipeline.sh --check    # say whether the committed faq/*.md and labels are what the loop makes now
 #
 # Deterministic: lexical matching (no embedding model), fixed review date, offline drafter.
 set -euo pipefail
@@ -66,7 +67,8 @@ for P in SALES REBATE TRAVEL; do
   policy faq approve $ids --by "$REVIEWER" --on "$REVIEWED_ON"
   junk=$(ids_for "$P" "re:忽略以上|ignore (all|previous)")
   if [ -n "$junk" ]; then echo "== retire $junk (not a policy question)"; policy faq retire $junk; fi
-  git -C "$WORK" -c user.name="$REVIEWER" -c user.email=review@example.com commit -q -am "faq($P): approve reviewed entries"
+  git -C "$WORK" add faq   # the pages and faq/labels.jsonl (the approved entries' questions), one review
+  git -C "$WORK" -c user.name="$REVIEWER" -c user.email=review@example.com commit -q -m "faq($P): approve reviewed entries"
   git -C "$WORK" checkout -q main
   git -C "$WORK" -c user.name="Policy Demo" -c user.email=demo@example.com merge -q --no-ff --no-edit "$(git -C "$WORK" branch --list "faq/$(echo "$P" | tr A-Z a-z)-*" --format='%(refname:short)' | tail -1)"
 done
@@ -79,13 +81,14 @@ echo "PR descriptions: $DEMO/pr-*.md; gap reports: $DEMO/gaps-*.md"
 
 if [ "${1:-}" = "--update" ]; then
   cp "$WORK"/faq/*.md "$HERE/faq/"
-  echo "updated: $(cd "$HERE" && ls faq/*.md | tr '\n' ' ')"
+  if [ -f "$WORK/faq/labels.jsonl" ]; then cp "$WORK/faq/labels.jsonl" "$HERE/faq/"; else rm -f "$HERE/faq/labels.jsonl"; fi
+  echo "updated: $(cd "$HERE" && ls faq/*.md faq/labels.jsonl 2>/dev/null | tr '\n' ' ')"
 fi
 
 if [ "${1:-}" = "--check" ]; then
   if diff -q -r -x .gitkeep "$WORK/faq" "$HERE/faq" > /dev/null; then
-    echo "faq/*.md in this repository are exactly what the loop produced."
+    echo "faq/*.md and faq/labels.jsonl in this repository are exactly what the loop produced."
   else
-    echo "note: faq/*.md in this repository differ from this run (run examples/run_pipeline.sh --update to refresh them)."
+    echo "note: faq/*.md or faq/labels.jsonl in this repository differ from this run (run examples/run_pipeline.sh --update to refresh them)."
   fi
 fi

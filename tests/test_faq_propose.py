@@ -49,7 +49,7 @@ def test_propose_commits_only_the_page_on_a_new_branch(repo: git.Repo) -> None:
     text = proposal.description
     for entry in proposal.new:
         assert f"`{entry.id}` {entry.question}" in text and ", ".join(entry.clauses) in text
-    assert text.count("  > ") >= 3                                      # scrubbed sample questions
+    assert text.count("  - `q") >= 3                                    # member questions: id, scrubbed text
     assert "未覆盖的问题" in text and proposal.gaps and proposal.gaps[0].question[:20] in text
     assert "@" not in text                                              # e-mail addresses were scrubbed
 
@@ -101,3 +101,35 @@ def test_description_shows_untrusted_question_text_literally() -> None:
     assert "\\@all see \\[here\\]\\(http://evil.example\\)" in text
     table_row = next(line for line in text.splitlines() if line.startswith("| \\@all"))
     assert table_row.count(" | ") == 3  # four cells: the question did not add a column
+
+
+def test_labels_ride_along_and_description_lists_member_questions(repo: git.Repo) -> None:
+    from tooling.faq.entries import parse_page, read_text
+
+    root = Path(repo.working_tree_dir)
+    page = parse_page(read_text(root / "faq" / "sales-policy.md"))
+    qid = page.entries[0].questions[0]
+    result = CliRunner().invoke(cli, ["faq", "label", qid, "--answer", "not-covered", "--by", "张敏", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    proposal = propose(root, "SALES", today=DAY)
+    assert sorted(repo.head.commit.stats.files) == ["faq/labels.jsonl", "faq/sales-policy.md"]
+    text = proposal.description
+    for entry in page.entries:
+        assert f"({len(entry.questions)}):" in text and all(f"`{q}`" in text for q in entry.questions[:20])
+    assert "- 状态: draft" in text and "policy faq review ID" in text
+
+
+def test_description_escapes_member_questions() -> None:
+    from tooling.faq.entries import FaqEntry
+    from tooling.faq.propose import Proposal, describe
+    from tooling.faq.review import EntryView, QuestionView
+
+    evil = "@all see [here](http://evil.example) <img src=x> `code` a|b"
+    entry = FaqEntry(id="sales-faq-9", question="返利？", clauses=["SALES 4.2"], asked=2, askers=2,
+                     questions=["q1", "q2"])
+    view = EntryView(id="sales-faq-9", question="返利？", status="draft", clauses=["SALES 4.2"], file="f", line=1,
+                     questions=[QuestionView(id="q1", source_id="<@boss>", text=evil), QuestionView(id="q2")])
+    text = describe(Proposal(policy="SALES", branch="b", commit="c", page="p", new=[entry]), "en", {}, {"sales-faq-9": view})
+    for raw in ["@all", "[here]", "<img", "`code`", "<@boss>"]:
+        assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw
+    assert "- Questions (2):" in text and "(not in this copy's question store)" in text

@@ -8,15 +8,17 @@ from .catalog import Catalog
 from .errors import Problem
 from .faq.checks import check_faq
 from .faq.entries import read_pages
+from .faq.labels import check_labels
 
 
 def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem]:
     """Front matter, clause numbering, anchors and citations of every page of the site, FAQ
-    entries, and (in a git repository) FAQ answers whose clauses changed since review."""
+    entries, review labels (faq/labels.jsonl), and (in a git repository) FAQ answers whose clauses
+    changed since review."""
     catalog = catalog or Catalog.load(root)
     from .history import stale_problems  # git is only read when an approved entry was stamped
 
     pages, read_problems = read_pages(Path(root), catalog)   # FAQ pages are read and parsed once
     problems = (list(catalog.problems) + catalog.check_citations(pages) + check_faq(catalog, (pages, read_problems))
-                + stale_problems(root, catalog, pages))
+                + check_labels(catalog, pages)[1] + stale_problems(root, catalog, pages))
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))

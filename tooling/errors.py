@@ -44,6 +44,15 @@ class Code(str, Enum):
     FAQ_STALE = "PL405"
     # review labels (faq/labels.jsonl)
     LABEL_SYNTAX = "PL410"
+    LABEL_UNKNOWN_CLAUSE = "PL411"
+    LABEL_UNKNOWN_ENTRY = "PL412"
+    LABEL_CONFLICT = "PL413"
+    LABEL_RETIRED_ENTRY = "PL414"
+    QUESTION_UNKNOWN = "PL415"
+    REVIEW_NOT_MEMBER = "PL416"
+    LABEL_BAD_ANSWER = "PL417"
+    QUESTION_NOT_STORED = "PL418"
+    FAQ_QUESTION_TWICE = "PL419"
     # input files and questions
     INPUT_UNREADABLE = "PL501"
     INPUT_RECORD = "PL502"
@@ -106,6 +115,15 @@ HINTS: dict[Code, str] = {
     Code.FAQ_STALE: "re-review the answer against the changed clause, then approve it again",
     Code.LABEL_SYNTAX: ("each line of faq/labels.jsonl is one JSON object: text, answer (a clause key, a list of keys, "
                         "an FAQ entry id, \"not-covered\" or \"not-a-question\"), by, on (YYYY-MM-DD); the other lines were kept"),
+    Code.LABEL_UNKNOWN_CLAUSE: "answer with an existing clause key, e.g. SALES 4.2 ('policy clauses' lists them); a renumbered clause needs its label updated",
+    Code.LABEL_UNKNOWN_ENTRY: "answer with the id of an entry in faq/*.md ('policy faq show' lists them), a clause key, not-covered or not-a-question",
+    Code.LABEL_CONFLICT: "keep one answer per question: delete the line that is wrong ('policy faq label' replaces an earlier answer itself)",
+    Code.LABEL_RETIRED_ENTRY: "a retired entry answers nobody: label the question with the clause or the entry that replaced it",
+    Code.QUESTION_UNKNOWN: "use a question id from 'policy faq show' or 'policy questions export' (ids start with q), in the repository whose questions.db holds it",
+    Code.REVIEW_NOT_MEMBER: "review the entry the question belongs to ('policy faq show ID' lists its questions)",
+    Code.LABEL_BAD_ANSWER: "give --answer one FAQ entry id, or clause keys (several allowed), or not-covered, or not-a-question — not a mix",
+    Code.QUESTION_NOT_STORED: "these questions are not in this copy's questions.db: ingest the question log here (policy questions ingest) to see and label them",
+    Code.FAQ_QUESTION_TWICE: "a question belongs to one entry: remove its id from one :questions: line (or use 'policy faq review ID --drop QID')",
     Code.INPUT_UNREADABLE: "check the path, the format (--format) and the encoding of the file",
     Code.INPUT_RECORD: "fix or remove the record; the other records were kept",
     Code.INPUT_ENCODING: "save the file as UTF-8, or name its encoding with --encoding (e.g. gb18030)",
@@ -145,7 +163,10 @@ HINTS: dict[Code, str] = {
 SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
                                    Code.FAQ_LLM_FALLBACK: Severity.warning,
                                    Code.RELEASE_PAGE_FAILED: Severity.warning,
-                                   Code.BOOKLET_NO_CJK_FONT: Severity.warning}
+                                   Code.BOOKLET_NO_CJK_FONT: Severity.warning,
+                                   Code.LABEL_RETIRED_ENTRY: Severity.warning,
+                                   Code.QUESTION_NOT_STORED: Severity.warning,
+                                   Code.FAQ_QUESTION_TWICE: Severity.warning}
 
 
 class Problem(BaseModel):

@@ -4,7 +4,8 @@ a command to editing Markdown. Only the entry's option lines change.
 Approval re-runs grounding on the answer as it stands (the reviewer may have edited it), records
 the reviewer and date, and stamps each cited clause's version and text hash (the
 ``:clause-hashes:`` format of :mod:`tooling.history.stale`) so a later clause change shows the
-answer as stale.
+answer as stale. The questions the entry keeps (``:questions:``) become labels of the entry in
+``faq/labels.jsonl`` (a question text that already has its own label keeps it).
 """
 
 from __future__ import annotations
@@ -12,16 +13,35 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pydantic import BaseModel, Field
+
 from ..catalog import Catalog
-from ..errors import Code, PolicyToolError, problem
+from ..errors import Code, PolicyToolError, Problem, problem
 from ..history.stale import HASH_OPTION, format_stamps
 from .entries import FaqEntry, find_entry, read_page, read_text, set_options, write_text
 from .grounding import unsupported_figures
+from .labels import LabelChange
+
+
+class Approval(BaseModel):
+    """An approved entry and the labels its questions became."""
+
+    entry: FaqEntry
+    labels: LabelChange
+    problems: list[Problem] = Field(default_factory=list)   # warnings: questions this copy cannot label
 
 
 def approve(root: Path, entry_id: str, by: str, on: dt.date | None = None, force: bool = False,
             catalog: Catalog | None = None) -> FaqEntry:
     """Mark an entry approved by ``by``; refuses retired entries and ungrounded answers (unless forced)."""
+    return approve_entry(root, entry_id, by, on, force, catalog).entry
+
+
+def approve_entry(root: Path, entry_id: str, by: str, on: dt.date | None = None, force: bool = False,
+                  catalog: Catalog | None = None) -> Approval:
+    """:func:`approve`, reporting the labels written for the entry's questions."""
+    from .review import label_members
+
     root = Path(root)
     catalog = catalog or Catalog.load(root)
     path, page, entry = find_entry(root, catalog, entry_id)
@@ -45,10 +65,13 @@ def approve(root: Path, entry_id: str, by: str, on: dt.date | None = None, force
     if missing and not force:
         raise PolicyToolError(problem(Code.FAQ_UNGROUNDED, f"{entry_id}: {', '.join(missing)} not found in "
                                       f"{', '.join(c.key for c in clauses)}", page.path, entry.line))
+    on = on or dt.date.today()
     updates: dict[str, str | None] = {
-        "status": "approved", "reviewed-by": " ".join(by.split()), "reviewed-on": (on or dt.date.today()).isoformat(),
+        "status": "approved", "reviewed-by": " ".join(by.split()), "reviewed-on": on.isoformat(),
         HASH_OPTION: format_stamps(clauses), "unsupported": None}
-    return _apply(path, root, entry, updates)
+    approved = _apply(path, root, entry, updates)
+    labels, problems = label_members(root, approved, by, on, catalog)
+    return Approval(entry=approved, labels=labels, problems=problems)
 
 
 def retire(root: Path, entry_id: str, catalog: Catalog | None = None) -> FaqEntry:

@@ -1,7 +1,9 @@
 """``check_faq``: what ``policy check`` reports about FAQ pages, each with file:line and a hint.
 
 Unknown clause keys, duplicate (or missing) ids, unknown statuses, approved entries without a
-reviewer and approved entries still flagged by the grounding check.
+reviewer, approved entries still flagged by the grounding check, and a question listed by two
+entries (its counts would be counted twice). ``faq/labels.jsonl`` is checked by
+:func:`tooling.faq.labels.check_labels`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
     """Every problem in every FAQ page of the catalogue's repository (``read``: the pages and read
     problems of ``read_pages``, when the caller already read them)."""
     seen: dict[str, str] = {}
+    member_of: dict[str, str] = {}
     pages, problems = read if read is not None else read_pages(Path(catalog.root), catalog)
     problems = list(problems)
     for page in pages:
@@ -36,6 +39,11 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
             else:
                 seen[e.id] = where
             label = e.id or "entry"
+            for qid in dict.fromkeys(e.questions):
+                other = member_of.setdefault(qid, label)
+                if other != label:
+                    problems.append(problem(Code.FAQ_QUESTION_TWICE, f"question {qid} of FAQ {label} is also a "
+                                            f"question of {other}", e.file, e.option_line("questions")))
             if not e.question:
                 problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ {label} has no question after {{faq}}",
                                         e.file, e.line))

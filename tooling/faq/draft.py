@@ -140,4 +140,5 @@ def _entry(entry_id: str, cluster: Cluster, draft: Draft, catalog: Catalog) -> F
     sources = [c.text + "\n" + (c.title or "") for c in (catalog.get(k) for k in draft.clauses) if c]
     return FaqEntry(id=entry_id, question=draft.question, clauses=draft.clauses, status="draft",
                     asked=cluster.size, askers=cluster.askers, clusters=[cluster.id], drafter=draft.drafter,
-                    unsupported=unsupported_figures(draft.answer, sources), answer=draft.answer)
+                    unsupported=unsupported_figures(draft.answer, sources), answer=draft.answer,
+                    questions=list(cluster.question_ids))   # ids only: reviewers fix membership, counts follow

@@ -9,6 +9,7 @@ A FAQ page is MyST Markdown: a title, then one ``{faq}`` directive per entry::
     :asked: 37
     :reviewed-by: 张敏
     :reviewed-on: 2026-11-20
+    :questions: q0f3a…, q81c2…
     返利按季度结算，见 {clause}`SALES 4.2`……
     ```
 
@@ -37,7 +38,7 @@ _OPTION_RE = re.compile(r"^(\s*):([\w-]+):(.*?)(\r?\n|\r)?$")
 _SPLIT = re.compile(r"\s*[,;，；]\s*")
 # Options in the order they are written; unknown options are kept as the author wrote them.
 OPTION_ORDER = ("id", "clauses", "status", "asked", "askers", "clusters", "drafter", "unsupported",
-                "reviewed-by", "reviewed-on", "clause-hashes")
+                "reviewed-by", "reviewed-on", "clause-hashes", "questions")
 
 
 class FaqEntry(BaseModel):
@@ -55,6 +56,8 @@ class FaqEntry(BaseModel):
     reviewed_by: str | None = None
     reviewed_on: str | None = None
     clause_hashes: str | None = None
+    # ids of the member questions in the question store (never their text: pages are published)
+    questions: list[str] = Field(default_factory=list)
     answer: str = ""
     file: str = ""
     line: int = 0
@@ -82,7 +85,8 @@ class FaqEntry(BaseModel):
                   "askers": "" if self.askers is None else str(self.askers),
                   "clusters": ", ".join(self.clusters), "drafter": self.drafter or "",
                   "unsupported": ", ".join(self.unsupported), "reviewed-by": self.reviewed_by or "",
-                  "reviewed-on": self.reviewed_on or "", "clause-hashes": self.clause_hashes or ""}
+                  "reviewed-on": self.reviewed_on or "", "clause-hashes": self.clause_hashes or "",
+                  "questions": ", ".join(self.questions)}
         keep = {"id", "clauses", "status", "reviewed-by", "reviewed-on"}
         lines = [f"```{{faq}} {question}"]
         lines += [f":{k}: {v}".rstrip() for k, v in values.items() if v or k in keep]
@@ -145,7 +149,8 @@ def parse_page(source: str, path: str = "") -> FaqPage:
             clusters=split_list(options.get("clusters", "")), drafter=options.get("drafter") or None,
             unsupported=split_list(options.get("unsupported", "")),
             reviewed_by=options.get("reviewed-by") or None, reviewed_on=options.get("reviewed-on") or None,
-            clause_hashes=options.get("clause-hashes") or None, answer=body.strip(), file=path,
+            clause_hashes=options.get("clause-hashes") or None, questions=split_list(options.get("questions", "")),
+            answer=body.strip(), file=path,
             line=line, end_line=tok.map[1], options=options, option_lines=option_lines))
     return page
 

@@ -16,17 +16,24 @@ kept, and lines are appended without touching what is already there.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..citations import KeySyntaxError, parse_key
+from ..citations import KeySyntaxError, ParsedKey, parse_key
 from ..config import Settings
-from ..errors import Code, PolicyToolError, Problem, problem
+from ..errors import Code, PolicyToolError, Problem, Severity, problem
 from ..questions.normalize import normalize
+
+if TYPE_CHECKING:  # the catalogue and FAQ pages are needed only to validate answers
+    from ..catalog import Catalog
+    from ..questions.models import QuestionRecord
+    from .entries import FaqEntry, FaqPage
 
 LABELS_FILE = "labels.jsonl"
 NOT_COVERED = "not-covered"
@@ -125,19 +132,26 @@ def parse_labels(source: str, path: Path | str) -> tuple[list[Label], list[Probl
     labels: list[Label] = []
     problems: list[Problem] = []
     for n, line in enumerate(source.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("expected a JSON object")
-            label = Label.model_validate({**data, "line": n})
-            label.keys  # noqa: B018 - a key that cannot be parsed is a broken line, not a crash later
-        except (json.JSONDecodeError, ValueError, ValidationError) as exc:
-            problems.append(problem(Code.LABEL_SYNTAX, f"bad label: {_reason(exc)}", path, n))
-            continue
-        labels.append(label)
+        label = _parse_line(line, n, path, problems)
+        if label is not None:
+            labels.append(label)
     return labels, problems
+
+
+def _parse_line(line: str, n: int, path: Path | str, problems: list[Problem]) -> Label | None:
+    """One line as a label; None for a blank line or a broken one (reported into ``problems``)."""
+    if not line.strip():
+        return None
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        label = Label.model_validate({**data, "line": n})
+        label.keys  # noqa: B018 - a key that cannot be parsed is a broken line, not a crash later
+    except (json.JSONDecodeError, ValueError, ValidationError) as exc:
+        problems.append(problem(Code.LABEL_SYNTAX, f"bad label: {_reason(exc)}", path, n))
+        return None
+    return label
 
 
 def _reason(exc: Exception) -> str:
@@ -186,3 +200,222 @@ def append_labels(root: Path, settings: Settings, new: list[Label]) -> int:
     except OSError as exc:
         raise PolicyToolError(problem(Code.INPUT_UNREADABLE, f"cannot write labels: {exc}", path, 1)) from exc
     return len(lines)
+
+
+# --- answers given on the command line, validated against the catalogue and the FAQ pages -----
+
+_WORD = re.compile(r"[\s_]+")
+_LIST = re.compile(r"\s*[,;，；]\s*")
+
+
+def answer_word(value: str) -> str | None:
+    """``not-covered`` / ``not-a-question`` in any casing or spacing (``Not covered``), else None."""
+    word = _WORD.sub("-", value.strip().lower())
+    return word if word in (NOT_COVERED, NOT_A_QUESTION) else None
+
+
+def resolve_answer(values: Sequence[str], catalog: Catalog, entries: Mapping[str, FaqEntry]) -> str | list[str]:
+    """What ``--answer`` says, in the canonical form a label stores: ``SALES 4.3`` for ``sales §4.3``,
+    a list for several keys, the entry id as written in its page. Every unknown key or id is
+    reported at once (PL411/PL412, with the nearest names); a mix of kinds is PL417."""
+    items = [v for value in values for v in _LIST.split(value.strip()) if v]
+    if not items:
+        raise PolicyToolError(problem(Code.LABEL_BAD_ANSWER, "no answer given"))
+    words = [answer_word(v) for v in items]
+    if any(words):
+        if len(items) > 1:
+            raise PolicyToolError(problem(Code.LABEL_BAD_ANSWER, f"{' + '.join(items)}: "
+                                          f"'{next(w for w in words if w)}' is an answer on its own"))
+        return words[0]  # type: ignore[return-value]
+    by_lower = {k.lower(): e for k, e in entries.items()}
+    keys: list[str] = []
+    found_entries: list[FaqEntry] = []
+    problems: list[Problem] = []
+    for value in items:
+        if value.lower() in by_lower:
+            found_entries.append(by_lower[value.lower()])
+            continue
+        if _entry_like(value):
+            near = difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.6)
+            hint = f" (did you mean {', '.join(by_lower[n].id for n in near)}?)" if near else ""
+            problems.append(problem(Code.LABEL_UNKNOWN_ENTRY, f"{value!r} is neither a clause key nor the id of an "
+                                    f"FAQ entry{hint}"))
+            continue
+        parsed = parse_key(value)
+        clause = catalog.get(parsed) if parsed.version is None else None
+        if clause is None:
+            problems.append(problem(Code.LABEL_UNKNOWN_CLAUSE, unknown_clause(value, parsed, catalog)))
+            continue
+        keys.append(clause.key)
+    if problems:
+        raise PolicyToolError(problems)
+    if found_entries and (keys or len(found_entries) > 1):
+        raise PolicyToolError(problem(Code.LABEL_BAD_ANSWER, f"{' + '.join(items)}: an FAQ entry id is an answer "
+                                      "on its own"))
+    if found_entries:
+        entry = found_entries[0]
+        if entry.status == "retired":
+            raise PolicyToolError(problem(Code.LABEL_RETIRED_ENTRY, f"{entry.id} is retired", entry.file,
+                                          entry.option_line("status"), severity=Severity.error))
+        return entry.id
+    keys = list(dict.fromkeys(keys))
+    return keys[0] if len(keys) == 1 else keys
+
+
+def unknown_clause(value: str, parsed: ParsedKey, catalog: Catalog) -> str:
+    """Why a key names no current clause, with the nearest keys of its policy (a typo, a renumbering)."""
+    if parsed.version is not None:
+        return f"{value!r}: a label answers with the clause in force, without @{parsed.version}"
+    policy = catalog.policy(parsed.policy)
+    if policy is None:
+        known = ", ".join(p.id for p in catalog.policies) or "none"
+        return f"unknown clause {parsed.key!r}: no policy with id {parsed.policy} (known: {known})"
+    near = difflib.get_close_matches(parsed.key, [c.key for c in policy.clauses], n=3, cutoff=0.5)
+    return f"unknown clause {parsed.key!r}" + (f" (did you mean {', '.join(near)}?)" if near else "")
+
+
+def label_for(question: QuestionRecord, answer: str | list[str], by: str, on: dt.date) -> Label:
+    """The label of a stored question: its scrubbed text, ids and time come from the store."""
+    return Label(text=question.text, answer=answer, by=" ".join(by.split()), on=on, id=question.id,
+                 source_id=question.source_id, asked_at=question.asked_at)
+
+
+# --- writing: one answer per question ---------------------------------------------------------
+
+class LabelChange(BaseModel):
+    """What a write did to ``faq/labels.jsonl``."""
+
+    path: str
+    written: list[Label] = Field(default_factory=list)
+    replaced: list[Label] = Field(default_factory=list)   # earlier answers to the same text
+    kept: list[Label] = Field(default_factory=list)       # earlier answers kept (replace=False)
+    removed: list[Label] = Field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.replaced or self.removed)
+
+    def summary(self) -> str:
+        """``faq/labels.jsonl: 2 labels written, 1 earlier answer replaced (line 4: SALES 4.2)``."""
+        if not self.changed:
+            why = (f"{len(self.kept)} question text(s) already had their own answer" if self.kept
+                   else "every label was already there")
+            return f"{self.path}: unchanged ({why})"
+        parts = [f"{len(self.written)} label{'' if len(self.written) == 1 else 's'} written"]
+        if self.replaced:
+            shown = "; ".join(f"line {lb.line}: {_answer_text(lb.answer)}" for lb in self.replaced[:3])
+            more = " …" if len(self.replaced) > 3 else ""
+            parts.append(f"{len(self.replaced)} earlier answer{'' if len(self.replaced) == 1 else 's'} replaced "
+                         f"({shown}{more})")
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        if self.kept:
+            parts.append(f"{len(self.kept)} question text(s) kept their own earlier answer")
+        return f"{self.path}: " + ", ".join(parts)
+
+
+def _answer_text(answer: str | list[str]) -> str:
+    return answer if isinstance(answer, str) else ", ".join(answer)
+
+
+def write_labels(root: Path, settings: Settings, new: Sequence[Label],
+                 remove: Callable[[Label], bool] | None = None, replace: bool = True) -> LabelChange:
+    """Record reviewers' answers: one answer per question text.
+
+    A new label replaces the earlier lines that answer the same text (``text_key``) differently
+    (the later decision wins, so the file never contradicts itself) — or, with ``replace=False``,
+    is skipped for a text that already has an answer (``kept``); a label already there is not
+    written twice; ``remove`` drops the good lines it selects. Every other line — broken
+    ones included, they are the author's to fix — stays byte for byte, and the file is replaced
+    atomically, so a re-run is a no-op and an interrupted one leaves the old file."""
+    path = labels_path(root, settings)
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    change = LabelChange(path=shown)
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    latest = {text_key(label.text): label for label in new}
+    kept: list[str] = []
+    present: set[tuple[str, tuple[str, ...]]] = set()
+    for n, line in enumerate(old.splitlines(keepends=True), start=1):
+        label = _parse_line(line, n, shown, [])
+        if label is not None:
+            key = text_key(label.text)
+            if remove is not None and remove(label):
+                change.removed.append(label)
+                continue
+            if key in latest and latest[key].answer_key != label.answer_key:
+                if replace:
+                    change.replaced.append(label)
+                    continue
+                change.kept.append(label)
+                latest.pop(key)
+            present.add((key, label.answer_key))
+        kept.append(line if line.endswith(("\n", "\r")) else line + "\n")
+    for key, label in latest.items():
+        if (key, label.answer_key) not in present:
+            present.add((key, label.answer_key))
+            change.written.append(label)
+            kept.append(label.json_line() + "\n")
+    if not change.changed:
+        return change
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text("".join(kept), encoding="utf-8", newline="")
+        tmp.replace(path)
+    except OSError as exc:
+        raise PolicyToolError(problem(Code.INPUT_UNREADABLE, f"cannot write labels: {exc}", path, 1)) from exc
+    return change
+
+
+# --- policy check -----------------------------------------------------------------------------
+
+def check_labels(catalog: Catalog, pages: Sequence[FaqPage] | None = None) -> tuple[list[Label], list[Problem]]:
+    """The labels matching may use, and every problem of ``faq/labels.jsonl`` as file:line.
+
+    Broken lines (PL410), clause keys the catalogue does not know (PL411), entry ids no FAQ page
+    has (PL412), and a text answered differently by an earlier line (PL413, reported at the later
+    line, which is left out). A label of a retired entry is a warning (PL414). Every good line is
+    returned: one bad line never stops the others from being used."""
+    from .entries import read_pages
+
+    root = Path(catalog.root)
+    labels, problems = read_labels(root, catalog.settings)
+    if not labels:
+        return [], problems
+    path = labels_path(root, catalog.settings)
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    if pages is None:
+        pages, _ = read_pages(root, catalog)
+    entries = {e.id: e for page in pages for e in page.entries if e.id}
+    good: list[Label] = []
+    first: dict[str, Label] = {}
+    for label in labels:
+        if label.kind == "clauses":
+            unknown = [k for k in label.keys if catalog.get(k) is None]
+            if unknown:
+                problems += [problem(Code.LABEL_UNKNOWN_CLAUSE, unknown_clause(k, parse_key(k), catalog), shown,
+                                     label.line) for k in unknown]
+                continue
+        elif label.kind == "entry":
+            entry = entries.get(label.entry or "")
+            if entry is None:
+                problems.append(problem(Code.LABEL_UNKNOWN_ENTRY, f"no FAQ entry with id {label.entry!r} under "
+                                        f"{catalog.settings.faq_dir}/", shown, label.line))
+                continue
+            if entry.status == "retired":
+                problems.append(problem(Code.LABEL_RETIRED_ENTRY, f"{entry.id} is retired ({entry.file}:"
+                                        f"{entry.option_line('status')})", shown, label.line))
+        key = text_key(label.text)
+        earlier = first.setdefault(key, label)
+        if earlier is not label and earlier.answer_key != label.answer_key:
+            problems.append(problem(Code.LABEL_CONFLICT, f"{_quote(label.text)} is answered "
+                                    f"{_answer_text(label.answer)} here but {_answer_text(earlier.answer)} at line "
+                                    f"{earlier.line}", shown, label.line))
+            continue
+        good.append(label)
+    return good, problems
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[:limit] + "…")

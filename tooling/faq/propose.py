@@ -2,8 +2,10 @@
 
 gitpython on the policy repository: refuses when other files have uncommitted changes (the
 commit must hold the FAQ page only) or when the branch exists; creates ``faq/<policy>-<date>``
-from HEAD, commits the page there and writes a Markdown description — new entries, their
-clauses, how many asked, a few scrubbed sample questions each, and the gap report. ``push``
+from HEAD, commits the page there (with ``faq/labels.jsonl`` when it changed: labels are reviewed in
+the same pull request) and writes a Markdown description — new entries, their status and clauses,
+how many asked, their member questions (id, source id, scrubbed text, from the question store),
+and the gap report. ``push``
 pushes the branch to the configured remote. The working tree stays on the new branch.
 """
 
@@ -21,6 +23,10 @@ from ..markdown import escape_text
 from .draft import load_clusters
 from .entries import FaqEntry, page_path, page_title, parse_page, read_page
 from .gaps import Gap, find_gaps, gaps_markdown, samples
+from .labels import labels_path
+from .review import EntryView, Questions, entry_view
+
+MEMBERS_SHOWN = 20   # member questions listed per entry in a description ('policy faq show' lists all)
 
 
 class Proposal(BaseModel):
@@ -58,7 +64,8 @@ def propose(root: Path, policy_id: str, push: bool = False, remote: str = "origi
         if head_ok:
             changed |= {d.a_path for d in repo.index.diff("HEAD")}
         untracked = set(repo.untracked_files)
-        others = sorted(p for p in (changed | untracked) - {rel} if not _ignorable(p, catalog, prefix))
+        labels_rel = labels_path(root, catalog.settings).resolve().relative_to(work).as_posix()
+        others = sorted(p for p in (changed | untracked) - {rel, labels_rel} if not _ignorable(p, catalog, prefix))
         if others:
             shown = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
             raise PolicyToolError(problem(Code.FAQ_DIRTY_TREE, f"uncommitted changes besides {rel}: {shown}", path, 1))
@@ -71,13 +78,15 @@ def propose(root: Path, policy_id: str, push: bool = False, remote: str = "origi
         page = read_page(path, root)
         new = [e for e in page.entries if e.id not in before]
         gaps, sample_map = _questions(root, catalog, policy.id, new)
+        with Questions(root, catalog) as questions:
+            members = {e.id: entry_view(e, questions) for e in new if e.questions}
         new_branch = repo.create_head(name)
         new_branch.checkout()
-        repo.index.add([rel])
+        repo.index.add([rel] + ([labels_rel] if labels_rel in changed | untracked else []))
         message = _message(policy.id, new, page_title(policy))
         commit = repo.index.commit(message)
         proposal = Proposal(policy=policy.id, branch=name, commit=commit.hexsha, page=rel, new=new, gaps=gaps)
-        proposal.description = describe(proposal, policy.language, sample_map)
+        proposal.description = describe(proposal, policy.language, sample_map, members)
         if push:
             try:
                 repo.remote(remote).push(f"{name}:{name}")
@@ -116,8 +125,10 @@ def _message(policy: str, new: list[FaqEntry], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def describe(p: Proposal, language: str, sample_map: dict[str, list[str]]) -> str:
-    """The pull-request description (Markdown)."""
+def describe(p: Proposal, language: str, sample_map: dict[str, list[str]],
+             members: dict[str, EntryView] | None = None) -> str:
+    """The pull-request description (Markdown). Every text from questions is escaped: it is shown,
+    never interpreted (no mentions, links, images, HTML or table breaks)."""
     zh = language == "zh"
     out = [f"# {'FAQ 更新' if zh else 'FAQ update'}: {p.policy} ({len(p.new)} {'条新条目' if zh else 'new entries'})", "",
            (f"分支 `{p.branch}`，文件 `{p.page}`。请审核每条回答及其引用条款，通过后运行 "
@@ -128,6 +139,7 @@ def describe(p: Proposal, language: str, sample_map: dict[str, list[str]]) -> st
         asked = (f"{e.asked or 0} 次提问，{e.askers or 0} 人" if zh else f"asked {e.asked or 0} times by {e.askers or 0} people")
         out.append(f"### `{e.id}` {escape_text(e.question)}")
         out.append("")
+        out.append(f"- {'状态' if zh else 'Status'}: {e.status}")
         out.append(f"- {'依据条款' if zh else 'Clauses'}: {', '.join(e.clauses)}")
         out.append(f"- {asked}")
         if e.drafter:
@@ -135,9 +147,32 @@ def describe(p: Proposal, language: str, sample_map: dict[str, list[str]]) -> st
         if e.unsupported:
             out.append(f"- ⚠ {'条款中找不到的数字' if zh else 'figures not found in the cited clauses'}: "
                        f"{', '.join(e.unsupported)}")
-        for s in sample_map.get(e.id, []):
-            out.append(f"  > {escape_text(s, 200)}")
+        view = (members or {}).get(e.id)
+        if view is not None:
+            out += _members(view, zh)
+        else:
+            for s in sample_map.get(e.id, []):
+                out.append(f"  > {escape_text(s, 200)}")
         out.append("")
+    if members:
+        out += [("修正草稿：`policy faq review ID --drop QID… | --move QID… --to KEY|ID | --not-covered QID… | "
+                 "--not-a-question QID… | --clauses KEY… --by 姓名`（决定记入 `faq/labels.jsonl`）。" if zh else
+                 "Fix a draft: `policy faq review ID --drop QID… | --move QID… --to KEY|ID | --not-covered QID… | "
+                 "--not-a-question QID… | --clauses KEY… --by NAME` (decisions are saved in `faq/labels.jsonl`)."),
+                ""]
     out += [f"## {'未覆盖的问题（制度未作规定）' if zh else 'Gaps: asked, but the policy does not say'}", "",
             gaps_markdown(p.gaps, language)]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _members(view: EntryView, zh: bool) -> list[str]:
+    """An entry's member questions: id, source id and scrubbed text, each escaped."""
+    out = [f"- {'成员问题' if zh else 'Questions'} ({len(view.questions)}):"]
+    for q in view.questions[:MEMBERS_SHOWN]:
+        source = f" ({'来源' if zh else 'source'} {escape_text(q.source_id, 60)})" if q.source_id else ""
+        text = escape_text(q.text, 200) if q.text is not None else ("（本地问题库中没有）" if zh else "(not in this copy's question store)")
+        out.append(f"  - `{q.id.replace('`', '')[:40]}`{source} {text}")   # a code span: only ` matters
+    hidden = len(view.questions) - MEMBERS_SHOWN
+    if hidden > 0:
+        out.append(f"  - {'另有' if zh else 'and'} {hidden} {'条，见' if zh else 'more:'} `policy faq show {view.id}`")
+    return out
