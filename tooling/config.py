@@ -15,6 +15,10 @@ from pydantic import BaseModel, Field, ValidationError
 from .errors import Code, PolicyToolError, problem
 
 
+DEFAULT_ASKER_KEY = "policy-tooling-default-key"
+SECRET_FILE = ".policy-secret"   # per-repository pseudonym key, git-ignored (see `policy init`)
+
+
 class LLMSettings(BaseModel):
     """OpenAI-compatible endpoint for the optional drafter (vLLM, Ollama, llama.cpp work too)."""
 
@@ -49,8 +53,11 @@ class Settings(BaseModel):
     questions_timezone: str = "Asia/Shanghai"
     # Extra personal-data patterns to scrub, e.g. {"order": "SO\\d{8}"}; placeholder [order].
     scrub_patterns: dict[str, str] = Field(default_factory=dict)
-    # Key for pseudonymous asker ids (keyed hash); set it per site, e.g. via POLICY_ASKER_KEY.
-    asker_key: str = "policy-tooling-default-key"
+    # Key for pseudonymous asker ids and record ids (keyed hashes). Read, first found: the
+    # POLICY_ASKER_KEY variable, this setting, the git-ignored ROOT/.policy-secret file that
+    # `policy init` writes; else a built-in key, which anyone with the tool can recompute
+    # pseudonyms from (commands that make pseudonyms warn, PL610).
+    asker_key: str = DEFAULT_ASKER_KEY
     collector_url: str = ""
     llm: LLMSettings = Field(default_factory=LLMSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
@@ -85,8 +92,24 @@ def load_settings(root: Path) -> Settings:
             data.setdefault("matching", {})[key.removeprefix("matching_")] = value
         elif key in Settings.model_fields:
             data[key] = value
+    if "asker_key" not in data:
+        secret = _read_secret(root / SECRET_FILE)
+        if secret:
+            data["asker_key"] = secret
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise PolicyToolError([problem(Code.CONFIG, f"[tool.policy] {'.'.join(map(str, e['loc']))}: {e['msg']}",
                                        pyproject, 1) for e in exc.errors()]) from exc
+
+
+def _read_secret(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def uses_builtin_asker_key(settings: Settings) -> bool:
+    """True when pseudonyms are made with the key every copy of the tool has."""
+    return settings.asker_key == DEFAULT_ASKER_KEY

@@ -65,6 +65,8 @@ class Code(str, Enum):
     INPUT_COLUMN = "PL509"
     # configuration
     CONFIG = "PL601"
+    ASKER_KEY_BUILTIN = "PL610"
+    INIT_NOT_A_FOLDER = "PL611"
     # matching and evaluation
     MATCH_ENCODER = "PL701"
     EVAL_LABELS = "PL702"
@@ -134,6 +136,10 @@ HINTS: dict[Code, str] = {
     Code.QUESTION_STORE: "upgrade the policy tooling, or point questions_db at another file",
     Code.INPUT_COLUMN: "name the question column with --text-column (e.g. --text-column 问题)",
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
+    Code.ASKER_KEY_BUILTIN: ("asker pseudonyms use the built-in key, so anyone with the tool can recompute them from a "
+                             "list of names: run 'policy init' (it writes a git-ignored .policy-secret) or set "
+                             "POLICY_ASKER_KEY, before the first ingest (the key also makes the record ids)"),
+    Code.INIT_NOT_A_FOLDER: "give 'policy init' a folder (it is created if missing)",
     Code.MATCH_ENCODER: "install the extra (pip install 'policy-tooling[semantic]') or set [tool.policy.matching] semantic = \"off\"",
     Code.EVAL_LABELS: "each line needs id, text, intent and clauses (a list of keys such as \"SALES 4.2\", [] when not covered)",
     Code.MATCH_EMPTY_INDEX: "add policies under policies/ (or approved FAQ entries) before matching questions",
@@ -160,7 +166,7 @@ HINTS: dict[Code, str] = {
     Code.BOOKLET_NO_CJK_FONT: "install a Chinese font (apt-get install fonts-noto-cjk) or Chinese text prints as empty boxes",
 }
 
-SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
+SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.ASKER_KEY_BUILTIN: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
                                    Code.FAQ_LLM_FALLBACK: Severity.warning,
                                    Code.RELEASE_PAGE_FAILED: Severity.warning,
                                    Code.BOOKLET_NO_CJK_FONT: Severity.warning,

@@ -17,6 +17,14 @@ from . import cli
 from .options import common, echo_json, report, semantic_option
 
 
+def warn_builtin_key(root: Path) -> None:
+    """Once per command: pseudonyms made with the built-in key can be recomputed by anyone."""
+    from ..config import load_settings, uses_builtin_asker_key
+
+    if uses_builtin_asker_key(load_settings(root)):
+        report([problem(Code.ASKER_KEY_BUILTIN, "asker pseudonyms use the built-in key", root / ".policy-secret", 1)])
+
+
 @cli.group()
 def questions() -> None:
     """Collect the questions people asked: ingest exports, see counts, export scrubbed records."""
@@ -58,6 +66,7 @@ def ingest(root: Path, as_json: bool, paths: tuple[Path, ...], fmt: str | None, 
            encoding: str | None) -> None:
     """Ingest question files (CSV/TSV, .xlsx, JSON Lines, .eml, .mbox, Slack export folders, chat JSON,
     plain text) into the store. Re-running is safe: nothing is stored twice."""
+    warn_builtin_key(root)
     try:
         summary = ingest_paths(root, paths, fmt=fmt, channel=channel, policy=policy_id, keep_all=keep_all,
                                keep_raw=keep_raw, text_column=text_column, sheet=sheet, encoding=encoding,
