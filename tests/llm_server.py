@@ -1,5 +1,12 @@
 """A real OpenAI-compatible chat-completions server on 127.0.0.1 for tests (no mocks): it answers
-from a script of replies and records every request it received (the "LLM request log")."""
+from a script of replies and records every request it received (the "LLM request log").
+
+A reply is ``(status, body, delay)``. ``body`` is the completion's message content (a dict is sent
+as JSON text, a str as is), or :class:`Raw` (these exact bytes: not JSON, HTML from a proxy…), or
+:class:`Completion` (this whole response object: no ``choices``, empty ``choices``…). ``delay``
+is seconds to wait first; :data:`HOLD` stalls until :meth:`Server.release` or :meth:`Server.close`.
+:class:`CountingServer` is a plain HTTP server that counts what reached it (a tracking pixel).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,26 @@ import http.server
 import json
 import re
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-Reply = tuple[int, object, float]   # status, body (dict = JSON completion content), delay
+Reply = tuple[int, object, float]   # status, body, delay
+HOLD = float("inf")                 # delay: stall until release() or close()
+
+
+@dataclass
+class Raw:
+    """A response body sent byte for byte, whatever it is."""
+
+    body: bytes
+    content_type: str = "application/json"
+
+
+@dataclass
+class Completion:
+    """A whole response object sent as JSON, instead of a well-formed completion around content."""
+
+    payload: dict
 
 
 def good(request: dict) -> Reply:
@@ -20,6 +43,11 @@ def good(request: dict) -> Reply:
     return 200, {"question": "返利什么时候结算？", "answer": f"{text}，见 {{clause}}`{key}`。", "clauses": [key]}, 0
 
 
+def stall(request: dict) -> Reply:
+    """A server that accepted the request and never answers (until released)."""
+    return (*good(request)[:2], HOLD)
+
+
 class Server:
     """An OpenAI-compatible chat-completions endpoint answering from a script of replies."""
 
@@ -27,6 +55,8 @@ class Server:
         self.script: list[Callable[[dict], Reply]] = []
         self.default: Callable[[dict], Reply] = good
         self.requests: list[dict] = []
+        self._arrived = threading.Condition()
+        self._released = threading.Event()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -35,31 +65,88 @@ class Server:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append(body)
-                status, content, delay = (server.script.pop(0) if server.script else server.default)(body)
-                time.sleep(delay)
-                if status != 200:
-                    payload = {"error": {"message": "rate limited", "type": "rate_limit", "code": status}}
+                with server._arrived:
+                    server.requests.append(body)
+                    reply = server.script.pop(0) if server.script else server.default
+                    server._arrived.notify_all()
+                status, content, delay = reply(body)
+                if delay == HOLD:
+                    server._released.wait()
+                elif delay:
+                    server._released.wait(delay)
+                self._send(status, content, body)
+
+            def _send(self, status: int, content: object, request: dict) -> None:
+                content_type = "application/json"
+                if isinstance(content, Raw):
+                    data, content_type = content.body, content.content_type
+                elif isinstance(content, Completion):
+                    data = json.dumps(content.payload).encode()
+                elif status != 200:
+                    data = json.dumps({"error": {"message": "rate limited", "type": "rate_limit",
+                                                 "code": status}}).encode()
                 else:
                     text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-                    payload = {"id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
-                               "choices": [{"index": 0, "finish_reason": "stop",
-                                            "message": {"role": "assistant", "content": text}}],
-                               "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-                data = json.dumps(payload).encode()
+                    data = json.dumps({"id": "c1", "object": "chat.completion", "created": 0,
+                                       "model": request["model"],
+                                       "choices": [{"index": 0, "finish_reason": "stop",
+                                                    "message": {"role": "assistant", "content": text}}],
+                                       "usage": {"prompt_tokens": 1, "completion_tokens": 1,
+                                                 "total_tokens": 2}}).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(data)))
                     if status == 429:
                         self.send_header("Retry-After", "0")
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass   # the client gave up (timeout test)
+                    pass   # the client gave up (timeout, interrupted process)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 60.0) -> bool:
+        """Block until ``count`` requests have arrived (False if they did not within ``timeout``)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+
+    def release(self) -> None:
+        """Let every stalled request (and any later one) answer."""
+        self._released.set()
+
+    def close(self) -> None:
+        self.release()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class CountingServer:
+    """Serves a 1x1 PNG at any path and records every path requested (a tracking pixel)."""
+
+    PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                        "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(server.PNG)))
+                self.end_headers()
+                self.wfile.write(server.PNG)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self) -> None:

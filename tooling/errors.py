@@ -90,6 +90,8 @@ class Code(str, Enum):
     FAQ_TRANSITION = "PL807"
     FAQ_LLM_CONFIG = "PL808"
     FAQ_NOTHING_TO_PROPOSE = "PL809"
+    FAQ_PAGE_LOCKED = "PL810"
+    FAQ_TOO_LONG = "PL811"
     # FAQ booklet (print to PDF)
     BOOKLET_NO_FAQ = "PL850"
     BOOKLET_BROWSER = "PL851"
@@ -160,6 +162,8 @@ HINTS: dict[Code, str] = {
     Code.FAQ_TRANSITION: "approve draft entries, retire approved or draft ones; fix a flagged answer before approving (or pass --force)",
     Code.FAQ_LLM_CONFIG: "set [tool.policy.llm] base_url/model and export the API key variable (llm.api_key_env)",
     Code.FAQ_NOTHING_TO_PROPOSE: "run 'policy faq draft --policy ID' first (or edit the FAQ page), then propose",
+    Code.FAQ_PAGE_LOCKED: "another 'policy faq draft' is writing this page; wait for it to finish, then run the command again (it skips what the other run drafted)",
+    Code.FAQ_TOO_LONG: "shorten the question or answer (cite the clause instead of repeating it), or split the entry in two",
     Code.BOOKLET_BUILD_FAILED: "fix the problems 'policy build' reports above, then print the booklet again",
     Code.BOOKLET_NO_FAQ: "check the policy id ('policy clauses' lists them); its FAQ page is faq/<policy file name>.md ('policy faq draft' starts one)",
     Code.BOOKLET_BROWSER: "install Debian's chromium (apt-get install chromium) or point POLICY_CHROMIUM at a Chromium binary",

@@ -29,16 +29,24 @@ def draft(root: Path, as_json: bool, policy_id: str, top: int, drafter: str, min
     """Add draft entries for the most-asked question groups no entry answers yet."""
     from ..faq.draft import draft_faq
 
-    result = draft_faq(root, policy_id, top=top, drafter=drafter, min_askers=min_askers)
+    try:
+        result = draft_faq(root, policy_id, top=top, drafter=drafter, min_askers=min_askers)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was half-written (the FAQ page is written once, at the end, and only "
+                   "accepted LLM replies are cached) — run the same command again to finish", err=True)
+        sys.exit(130)
     report(result.problems)
     if as_json:
         echo_json(result)
         return
-    for e in result.added:
+    for e in [*result.added, *result.redrafted]:
         flag = f"  ⚠ unsupported: {', '.join(e.unsupported)}" if e.unsupported else ""
-        click.echo(f"{e.id:<16} [{', '.join(e.clauses)}] asked {e.asked}× by {e.askers}  {e.question}{flag}")
-    click.echo(f"{result.page}: {len(result.added)} draft(s) added ({result.live_before} live before, top {top}); "
-               f"{len(result.flagged)} flagged; {len(result.gaps)} gap(s) — see 'policy faq gaps'", err=True)
+        again = "  (redrafted)" if e in result.redrafted else ""
+        click.echo(f"{e.id:<16} [{', '.join(e.clauses)}] asked {e.asked}× by {e.askers}  {e.question}{flag}{again}")
+    redrafted = f", {len(result.redrafted)} LLM fallback(s) redrafted" if result.redrafted else ""
+    click.echo(f"{result.page}: {len(result.added)} draft(s) added{redrafted} ({result.live_before} live before, "
+               f"top {top}); {len(result.flagged)} flagged; {len(result.gaps)} gap(s) — see 'policy faq gaps'",
+               err=True)
 
 
 @faq.command()

@@ -1,9 +1,12 @@
 """``check_faq``: what ``policy check`` reports about FAQ pages, each with file:line and a hint.
 
 Unknown clause keys, duplicate (or missing) ids, unknown statuses, approved entries without a
-reviewer, approved entries still flagged by the grounding check, and a question listed by two
-entries (its counts would be counted twice). ``faq/labels.jsonl`` is checked by
-:func:`tooling.faq.labels.check_labels`.
+reviewer, approved entries still flagged by the grounding check, a question listed by two
+entries (its counts would be counted twice), and questions or answers over the documented maximum
+length. ``faq/labels.jsonl`` is checked by :func:`tooling.faq.labels.check_labels`. The length
+limit is an error, not a warning, whoever wrote the text: it is several times what a FAQ answer
+needs, so only a mistake or an attack reaches it, and a warning would still let the build publish
+(and approve would approve) a 46 MB page.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import Code, Problem, problem
-from .entries import STATUSES, FaqPage, read_pages
+from .entries import STATUSES, FaqEntry, FaqPage, read_pages
+from .models import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -63,6 +67,7 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
                 if prob is not None:
                     problems.append(problem(Code.FAQ_UNKNOWN_CLAUSE, f"FAQ {label}: {prob.message}",
                                             e.file, e.option_line("clauses")))
+            problems += too_long(e)
             if e.status == "approved":
                 if not e.reviewed_by or not e.reviewed_on:
                     missing = " and ".join(n for n, v in (("reviewed-by", e.reviewed_by),
@@ -74,3 +79,17 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
                                             f"{', '.join(e.unsupported)} not found in its cited clauses",
                                             e.file, e.option_line("unsupported")))
     return problems
+
+
+def too_long(entry: FaqEntry) -> list[Problem]:
+    """PL811 for a live entry whose question or answer is over the documented maximum (retired
+    entries are never published)."""
+    if not entry.live:
+        return []
+    label = entry.id or "entry"
+    body_line = max(entry.option_lines.values(), default=entry.line) + 1
+    return [problem(Code.FAQ_TOO_LONG, f"FAQ {label}: the {name} is {len(text):,} characters long; "
+                    f"at most {limit:,} are allowed", entry.file, line)
+            for name, text, limit, line in (("question", entry.question, MAX_QUESTION_CHARS, entry.line),
+                                            ("answer", entry.answer, MAX_ANSWER_CHARS, body_line))
+            if len(text) > limit]

@@ -5,11 +5,21 @@ are appended until the page holds ``top`` live (draft or approved) entries. A cl
 answered when an entry (any status: a retired id or topic stays retired) lists its cluster id,
 cites its clause first, or asks nearly the same question; so a re-run with no new questions
 adds nothing. Every drafted answer, whatever drafted it, goes through the grounding check.
+
+One exception, so that "re-run to redraft" works: with ``--drafter openai``, an offline draft
+written because the LLM failed is redrafted in place (same id) — but only while it is exactly as
+the tool wrote it: still a draft, and with the fingerprint recorded when it was written
+(``.policy-cache/faq/<page>.written.json``). An edited, approved or retired entry, or one with
+no record, is never touched. The page is locked for the whole run (:mod:`.pagelock`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -24,8 +34,9 @@ from ..questions.store import QuestionStore
 from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
 from .gaps import Gap, find_gaps, nearest_many, samples
 from .grounding import unsupported_figures
-from .models import ClauseText, Draft, DraftRequest
+from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 from .offline import draft_offline
+from .pagelock import page_lock, state_path
 
 SAME_QUESTION = 90   # rapidfuzz ratio above which a cluster asks what an entry already answers
 
@@ -37,6 +48,7 @@ class DraftReport(BaseModel):
     page: str
     live_before: int
     added: list[FaqEntry] = Field(default_factory=list)
+    redrafted: list[FaqEntry] = Field(default_factory=list)   # LLM fallbacks replaced by an LLM draft, same id
     flagged: list[str] = Field(default_factory=list)     # ids written with :unsupported: figures
     gaps: list[Gap] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
@@ -90,29 +102,85 @@ def request_for(cluster: Cluster, policy: Policy, catalog: Catalog, records: dic
                         clauses=[ClauseText(key=c.key, title=c.title, text=c.text) for c in clauses if c])
 
 
+def fingerprint(entry: FaqEntry) -> str:
+    """What a person could edit in an entry (question, every option, answer), hashed: equal to the
+    recorded one means nobody changed the entry since the tool wrote it."""
+    blob = json.dumps([entry.question, entry.options, entry.answer], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _written_path(root: Path, path: Path) -> Path:
+    return state_path(root, path, ".written.json")
+
+
+def written(root: Path, path: Path) -> dict[str, str]:
+    """Entry id -> fingerprint of the entries ``draft`` wrote to the page (empty when unknown)."""
+    try:
+        data = json.loads(_written_path(root, path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _remember(root: Path, path: Path, entries: list[FaqEntry]) -> None:
+    record = {**written(root, path), **{e.id: fingerprint(e) for e in entries}}
+    target = _written_path(root, path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".written.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(record, fh, ensure_ascii=False, indent=0, sort_keys=True)
+    os.replace(tmp, target)
+
+
+def redraftable(entry: FaqEntry, record: dict[str, str]) -> bool:
+    """An LLM fallback exactly as ``draft`` wrote it: a later LLM run may replace it."""
+    return (entry.status == "draft" and entry.drafter == FALLBACK_DRAFTER and bool(entry.id)
+            and record.get(entry.id) == fingerprint(entry))
+
+
 def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline", min_askers: int = 2,
               catalog: Catalog | None = None, store: QuestionStore | None = None) -> DraftReport:
     """Append drafts for the top unanswered clusters of ``policy_id`` asked by at least
-    ``min_askers`` people (one person's question is not yet a FAQ); returns what was done."""
+    ``min_askers`` people (one person's question is not yet a FAQ); with ``drafter="openai"``,
+    also redraft untouched LLM fallbacks. Returns what was done. Holds the page's lock
+    throughout (PL810 when another run holds it)."""
     root = Path(root)
     catalog = catalog or Catalog.load(root)
     policy = catalog.require(policy_id)
     path = page_path(root, catalog, policy)
+    with page_lock(root, path):
+        return _draft(root, catalog, policy, path, top, drafter, min_askers, store)
+
+
+def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, drafter: str, min_askers: int,
+           store: QuestionStore | None) -> DraftReport:
     from .entries import read_all
 
     pages = read_all(root, catalog)
     page = read_page(path, root) if path.exists() else FaqPage(path=path.relative_to(root).as_posix())
-    all_entries = [e for p in pages for e in p.entries]
+    record = written(root, path)
+    redo = {e.id: e for e in page.entries if redraftable(e, record)} if drafter == "openai" else {}
+    others = [e for p in pages for e in p.entries if not (p.path == page.path and e.id in redo)]
     report = DraftReport(policy=policy.id, page=page.path, live_before=len(page.live))
     clusters, records, matcher = load_clusters(root, catalog, store)
     report.gaps = find_gaps(clusters, records, policy.id, matcher)
-    need = top - len(page.live)
-    todo = [c for c in clusters if c.covered and c.policy == policy.id and c.askers >= min_askers
-            and not answered(c, all_entries)][:max(need, 0)]
+    need = max(top - len(page.live), 0)
+    todo: list[tuple[Cluster, FaqEntry | None]] = []   # (cluster, the fallback it redrafts)
+    for c in clusters:
+        if not (c.covered and c.policy == policy.id and c.askers >= min_askers) or answered(c, others):
+            continue
+        target = next((e for e in redo.values() if answered(c, [e])), None)
+        if target is not None:
+            del redo[target.id]
+        elif need <= 0:
+            continue
+        else:
+            need -= 1
+        todo.append((c, target))
     if not todo:
         return report
-    near = nearest_many(matcher, todo)
-    requests = [request_for(c, policy, catalog, records, near.get(c.id)) for c in todo]
+    near = nearest_many(matcher, [c for c, _ in todo])
+    requests = [request_for(c, policy, catalog, records, near.get(c.id)) for c, _ in todo]
     if drafter == "openai":
         from .llm import LlmDrafter
 
@@ -121,18 +189,33 @@ def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline
         drafts = [draft_offline(r) for r in requests]
     number = _next_number(policy, pages)
     new: list[FaqEntry] = []
-    for cluster, request, draft in zip(todo, requests, drafts):
-        entry = _entry(f"{policy.id.lower()}-faq-{number}", cluster, draft, catalog)
-        number += 1
-        if draft.note:
-            report.problems.append(problem(Code.FAQ_LLM_FALLBACK, f"{entry.id}: {draft.note}", page.path, 1))
-        if entry.unsupported:
-            report.flagged.append(entry.id)
+    replaced: list[FaqEntry] = []
+    for (cluster, target), request, draft in zip(todo, requests, drafts):
+        if target is not None and draft.note:
+            report.problems.append(problem(Code.FAQ_LLM_FALLBACK, f"{target.id}: {draft.note}; the entry was "
+                                           "left as it was", page.path, target.line))
+            continue
+        if target is not None:
+            entry = _entry(target.id, cluster, draft, catalog)
+            replaced.append(entry)
+        else:
+            entry = _entry(f"{policy.id.lower()}-faq-{number}", cluster, draft, catalog)
+            number += 1
+            new.append(entry)
+            if draft.note:
+                report.problems.append(problem(Code.FAQ_LLM_FALLBACK, f"{entry.id}: {draft.note}", page.path, 1))
         report.samples[entry.id] = request.samples[:3]
-        new.append(entry)
-    append_entries(path, policy, new)
+    if path.exists() and replaced:   # re-check at write time: editors and approve do not take the lock
+        current, record = read_page(path, root), written(root, path)
+        replaced = [e for e in replaced if (was := current.get(e.id)) is not None and redraftable(was, record)]
+    report.flagged = [e.id for e in [*new, *replaced] if e.unsupported]
+    if not new and not replaced:
+        return report
+    append_entries(path, policy, new, replace=replaced)
     fresh = read_page(path, root)
     report.added = [fresh.get(e.id) or e for e in new]
+    report.redrafted = [fresh.get(e.id) or e for e in replaced]
+    _remember(root, path, report.added + report.redrafted)
     return report
 
 

@@ -36,6 +36,7 @@ Status = Literal["draft", "approved", "retired"]
 STATUSES = ("draft", "approved", "retired")
 _OPTION_RE = re.compile(r"^(\s*):([\w-]+):(.*?)(\r?\n|\r)?$")
 _SPLIT = re.compile(r"\s*[,;，；]\s*")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Options in the order they are written; unknown options are kept as the author wrote them.
 OPTION_ORDER = ("id", "clauses", "status", "asked", "askers", "clusters", "drafter", "unsupported",
                 "reviewed-by", "reviewed-on", "clause-hashes", "questions")
@@ -227,14 +228,25 @@ def new_page_text(policy: Policy) -> str:
     return f"# {page_title(policy)}\n\n{intro}\n"
 
 
-def append_entries(path: Path, policy: Policy, entries: list[FaqEntry]) -> str:
+def append_entries(path: Path, policy: Policy, entries: list[FaqEntry],
+                   replace: list[FaqEntry] | None = None) -> str:
     """Append rendered entries to the page (created with a title if missing); returns the new text.
 
-    Existing text is kept byte for byte: new entries are added after it, in the file's line ending."""
+    Existing text is kept byte for byte: new entries are added after it, in the file's line ending.
+    ``replace`` entries take the place of the page's entries with the same id (their whole
+    directive, nothing around it), in the same single write."""
     old = read_text(path) if path.exists() else new_page_text(policy)
-    if not entries:
+    if not entries and not replace:
         return old
     nl = _newline(old)
+    if replace:
+        lines = _LINE.findall(old)   # the line breaks markdown-it counts (not str.splitlines' extra ones)
+        by_id = {e.id: e for e in parse_page(old).entries}
+        for entry in sorted(replace, key=lambda e: by_id[e.id].line, reverse=True):
+            at = by_id[entry.id]
+            end = lines[at.end_line - 1][len(lines[at.end_line - 1].rstrip("\r\n")):] or nl
+            lines[at.line - 1:at.end_line] = [entry.render().replace("\n", nl).removesuffix(nl) + end]
+        old = "".join(lines)
     text = old if old.endswith(("\n", "\r")) else old + nl
     for entry in entries:
         text += nl + entry.render().replace("\n", nl)

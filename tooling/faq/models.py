@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The documented maximum length of a FAQ question and answer (docs/faq.md), in characters.
+# Generous for a person (the longest committed answer is a fifth of it), far below what breaks a
+# page: LLM replies over it are rejected, and `policy check` reports entries over it (PL811).
+MAX_QUESTION_CHARS = 300
+MAX_ANSWER_CHARS = 2000
+FALLBACK_DRAFTER = "offline (LLM fallback)"   # :drafter: of an offline draft written because the LLM failed
+
 
 class ClauseText(BaseModel):
     """A candidate clause sent to a drafter: its key, title and full text."""
@@ -30,7 +37,7 @@ class Draft(BaseModel):
     question: str
     answer: str
     clauses: list[str]
-    drafter: str                          # offline | openai:<model> | offline (openai failed: …)
+    drafter: str                          # offline | openai:<model> | FALLBACK_DRAFTER
     note: str | None = None               # why a fallback happened
 
 
@@ -39,6 +46,10 @@ class LlmDraft(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="the canonical question, one sentence, no personal data")
-    answer: str = Field(description="a short answer that cites clauses as {clause}`KEY`")
+    # Lengths are checked in llm.validate, not as JSON-schema maxLength: strict structured-output
+    # endpoints reject schemas with keywords they do not support.
+    question: str = Field(description=f"the canonical question, one sentence, no personal data, "
+                                      f"at most {MAX_QUESTION_CHARS} characters")
+    answer: str = Field(description=f"a short answer in plain sentences that cites clauses as {{clause}}`KEY`, "
+                                    f"at most {MAX_ANSWER_CHARS} characters, no links, images or HTML")
     clauses: list[str] = Field(description="the clause keys the answer rests on, from the clauses given")

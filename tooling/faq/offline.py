@@ -11,7 +11,7 @@ import re
 
 from ..matching.tokenize import strip_filler
 from ..questions.normalize import is_chinese, to_simplified
-from .models import ClauseText, Draft, DraftRequest
+from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]\s]{1,16}\]")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
@@ -132,6 +132,6 @@ def draft_offline(request: DraftRequest, note: str | None = None) -> Draft:
         answer = f"Under {{clause}}`{clause.key}`: {said}"
         if not answer.endswith((".", "!", "?")):
             answer += "."
-    drafter = "offline" if note is None else "offline (LLM fallback)"
+    drafter = "offline" if note is None else FALLBACK_DRAFTER
     return Draft(question=best_question(request), answer=answer, clauses=[clause.key],
                  drafter=drafter, note=note)
