@@ -31,7 +31,7 @@ from tooling.faq.models import ClauseText, DraftRequest
 from tooling.questions.ingest import ingest_paths
 from tooling.site import build_site
 
-from .llm_server import HOLD, Completion, CountingServer, Raw, Reply, Server, good, stall
+from .llm_server import Completion, CountingServer, Raw, Reply, Server, good, stall
 
 
 @pytest.fixture

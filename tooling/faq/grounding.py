@@ -32,7 +32,7 @@ _UNITS = {"月": "month", "个月": "month", "天": "day", "日": "day", "自然
           "day": "day", "days": "day", "calendar day": "day", "calendar days": "day", "business day": "workday",
           "business days": "workday", "working day": "workday", "working days": "workday", "month": "month",
           "months": "month", "year": "year", "years": "year", "week": "week", "weeks": "week", "hour": "hour",
-          "hours": "hour", "night": "night", "nights": "night", "晚": "night", "times": "times", "km": "km"}
+          "hours": "hour", "night": "night", "nights": "night", "晚": "night", "times": "times"}
 _CN_UNIT = "|".join(sorted((u for u in _UNITS if not u.isascii()), key=len, reverse=True))
 _EN_UNIT = "|".join(sorted((u for u in _UNITS if u.isascii()), key=len, reverse=True))
 
@@ -43,7 +43,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")),
     ("percent", re.compile(rf"百分之(?P<n>{_NUM})")),
     ("percent", re.compile(rf"(?P<n>{_EN_NUM})\s*(?:%|percent\b|per cent\b)", re.I)),
-    ("amount", re.compile(rf"(?:[¥￥$]|RMB|CNY|USD)\s*(?P<n>\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?)\s*(?P<mult>万|千|k\b)?", re.I)),
+    ("amount", re.compile(r"(?:[¥￥$]|RMB|CNY|USD)\s*(?P<n>\d+(?:,\d{3}(?!\d))*(?:\.\d+)?)\s*(?P<mult>万|千|k\b)?", re.I)),
     ("amount", re.compile(rf"(?P<n>{_NUM})\s*(?P<mult>万|千|亿)?\s*(?:元|块钱|块|人民币|yuan\b|RMB\b|CNY\b)", re.I)),
     ("duration", re.compile(rf"(?P<n>{_NUM})\s*(?P<unit>{_CN_UNIT})")),
     ("duration", re.compile(rf"(?P<n>{_EN_NUM})[\s-]*(?P<unit>{_EN_UNIT})\b", re.I)),
