@@ -60,3 +60,37 @@ def test_questions_are_recognised(text):
 @pytest.mark.parametrize("text", ["好的", "谢谢", "收到，明天发你", "Thanks!", "I will send it tomorrow", "👍", "下午开会"])
 def test_chatter_is_not_a_question(text):
     assert not is_question(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("手机139.1234.5678，请回电", "手机[电话]，请回电"),
+    ("电话１３７１２３４５６７８请回", "电话[电话]请回"),
+    ("Reach me at 139.1234.5678 please", "Reach me at [phone] please"),
+    ("返利问题请发我的邮箱 lisa＠example.com", "返利问题请发我的邮箱 [邮箱]"),
+    ("请发到 zhang@例子.中国 谢谢", "请发到 [邮箱] 谢谢"),
+    ("mail a.li@xn--fiqs8s.xn--fiqs8s today", "mail [email] today"),
+    ("身份证110105491231002办理", "身份证[身份证]办理"),
+    ("加我微信 wxid_abcd1234", "加我微信 [微信]"),
+    ("微信号：zhangmin_88 谢谢", "微信号：[微信] 谢谢"),
+    ("my WeChat ID: LiLei2026 thanks", "my WeChat ID: [wechat] thanks"),
+    ("QQ号：987654321", "QQ号：[QQ]"),
+    ("QQ 12345678 找我", "QQ [QQ] 找我"),
+    ("我是华北区销售陈晨（工号S1），想问提成", "我是华北区销售[姓名]（工号S1），想问提成"),
+    ("我叫王小明，想问返利", "我叫[姓名]，想问返利"),
+    ("经销商（联系人：吴先生，电话见附件）", "经销商（联系人：[姓名]，电话见附件）"),
+    ("请问是否符合条件？谢谢。华东区 李娜", "请问是否符合条件？谢谢。华东区 [姓名]"),
+    ("Hi, this is Lisa Chen from finance. Is the cap 500?", "Hi, this is [name] from finance. Is the cap 500?"),
+    ("My name is Tom and I need the per diem", "My name is [name] and I need the per diem"),
+])
+def test_scrub_catches_the_forms_that_used_to_slip_through(text, expected):
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "我是成都的，问下返利", "我是新来的销售，想问提成", "我是G5，去新加坡能坐什么舱位", "我是华东区的，返利怎么算",
+    "I am travelling to Beijing next week", "I'm a G8 director flying to Frankfurt", "hotel budget for Xiamen? I'm G7",
+    "返利4.5%，见SALES 4.2，2026-01-05提货620万元，RO-500型号13.5%", "第十二条第（一）项 REBATE 12.2(1)",
+    "QQ音乐会员能报销吗", "微信支付的发票怎么报", "TRAVEL 6.1 says 1,200 per night in tier-1 cities",
+])
+def test_scrub_leaves_policy_content_and_non_names_alone(text):
+    assert scrub(text) == text

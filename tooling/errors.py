@@ -63,6 +63,8 @@ class Code(str, Enum):
     QUESTION_TIME = "PL507"
     QUESTION_STORE = "PL508"
     INPUT_COLUMN = "PL509"
+    QUESTION_TOO_LONG = "PL510"
+    QUESTION_STORE_LOCKED = "PL511"
     # configuration
     CONFIG = "PL601"
     ASKER_KEY_BUILTIN = "PL610"
@@ -135,7 +137,12 @@ HINTS: dict[Code, str] = {
     Code.QUESTION_NOT_ASKING: "chat messages are kept only when they ask something; pass --all to keep every message",
     Code.QUESTION_EMPTY: "the record has no question text; fill the text column or remove the record",
     Code.QUESTION_TIME: "write the time as ISO 8601 (2026-01-05T10:00:00+08:00) or YYYY-MM-DD HH:MM",
-    Code.QUESTION_STORE: "upgrade the policy tooling, or point questions_db at another file",
+    Code.QUESTION_STORE: ("the file is not a question store this tooling can read (a newer schema, or not a store at "
+                          "all): point questions_db at another file, or upgrade the tooling if a newer one made it"),
+    Code.QUESTION_TOO_LONG: ("a question is at most 4,000 characters; longer records are pasted documents or logs — "
+                             "split the real question out of it, the other records were kept"),
+    Code.QUESTION_STORE_LOCKED: ("another policy command is writing the question store: wait for it to finish, then "
+                                 "run this again (nothing was written)"),
     Code.INPUT_COLUMN: "name the question column with --text-column (e.g. --text-column 问题)",
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
     Code.ASKER_KEY_BUILTIN: ("asker pseudonyms use the built-in key, so anyone with the tool can recompute them from a "

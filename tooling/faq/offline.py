@@ -30,7 +30,8 @@ def canonical_question(text: str) -> str:
     text = strip_filler(text)
     parts = [p.strip(" ，,、~～…") for p in re.split(r"(?<=[?？。!！\n])|(?<=[.;])\s+", text) if p.strip(" ，,、~～…")]
     asking = [p for p in parts if _ASKS.search(p)]
-    best = (asking or parts or [text])[0]
+    marked = [p for p in asking if p.endswith(("?", "？"))]   # "My name is [name]. What is …?": the question
+    best = (marked or asking or parts or [text])[0]
     best = re.sub(r"\s+", " ", best).strip(" ，,、.。~～…:：;；-—")
     best = re.sub(r"^(?:[A-Z]\w*\s+)?(?:team|all|everyone|folks)\s*[,，]\s*", "", best, flags=re.I)
     best = re.sub(r"^[\u4e00-\u9fff]{1,3}(?:经理|总监|老师|总|姐|哥)好?[，,！!\s]+", "", best)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,13 +21,25 @@ from ..errors import Code, PolicyToolError, problem
 from ..models import POLICY_ID_RE
 from .asking import is_question
 from .formats import FORMATS, FileError, ReadOptions, detect_format, read
+from .formats.common import guarded
 from .formats.slack import is_slack_export
 from .models import FileSummary, IngestSummary, QuestionRecord, RawQuestion, Rejection
 from .normalize import normalize
-from .scrub import pseudonym, scrub, scrub_value
-from .store import QuestionStore
+from .scrub import is_pseudonym, public_source_id, pseudonym, scrub, scrub_value
+from .store import QuestionStore, store_error
 
 CHUNK = 2000
+# The longest question kept (characters, after cleaning): an e-mail's new text runs to a few
+# hundred, a rambling one to a couple of thousand; beyond this it is a pasted document or a log,
+# and one of those would make clustering and drafting hold gigabytes. Longer records: PL510.
+MAX_QUESTION_CHARS = 4000
+# Control characters never carry meaning in a question (NUL bytes come from broken exports).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """The question as stored before scrubbing: control characters removed, ends stripped."""
+    return _CONTROL.sub("", text).strip()
 DEFAULT_CHANNEL = {"csv": "sheet", "xlsx": "sheet", "jsonl": "unknown", "eml": "email", "mbox": "email",
                    "slack": "slack", "chat": "chat", "text": "text"}
 
@@ -42,7 +55,16 @@ class _Recorder:
         self.batch, self.channel, self.policy, self.keep_all = batch, channel, policy, keep_all
 
     def record(self, path: Path, fmt: str, item: RawQuestion) -> QuestionRecord | Rejection:
-        text = item.text.strip()
+        text = clean_text(item.text)
+        if len(text) > MAX_QUESTION_CHARS:
+            return Rejection(file=str(path), line=item.line, code=Code.QUESTION_TOO_LONG,
+                             reason=f"{len(text):,} characters; a question is at most {MAX_QUESTION_CHARS:,}")
+        if not text:
+            return Rejection(file=str(path), line=item.line, reason="no question text", code=Code.QUESTION_EMPTY)
+        if "\ufffd" in text:
+            return Rejection(file=str(path), line=item.line, code=Code.INPUT_ENCODING,
+                             reason="the text holds U+FFFD replacement characters: bytes that were not valid in "
+                                    "its declared encoding were lost")
         if item.needs_question and not self.keep_all and not is_question(text):
             return Rejection(file=str(path), line=item.line, reason="not a question (pass --all to keep it)",
                              code=Code.QUESTION_NOT_ASKING)
@@ -51,7 +73,7 @@ class _Recorder:
             return Rejection(file=str(path), line=item.line, reason=f"policy hint {hint!r} is not a policy id",
                              code=Code.INPUT_RECORD)
         asker = item.asker.strip() if item.asker else None
-        if asker and not item.asker_pseudonymous:
+        if asker and not is_pseudonym(asker):   # a login, a phone number or a name: never stored as such
             asker = pseudonym(asker, self.key)
         asked_at = item.asked_at
         assert asked_at is not None  # every reader sets it (source time or file time)
@@ -63,26 +85,57 @@ class _Recorder:
             parts = ["content", asker or "", when, plain]
         digest = hashlib.blake2b("\x1f".join(parts).encode(), key=self.id_key, digest_size=10).hexdigest()
         scrubbed = scrub(text, self.extra)
-        source = f"{path}:{item.line}" + (f"#{item.source_id}" if item.source_id else "")
+        source_id = public_source_id(item.source_id, self.key, self.extra)
+        source = f"{path}:{item.line}" + (f"#{source_id}" if source_id else "")
         return QuestionRecord(
-            id="q" + digest, source_id=item.source_id, source=source,
+            id="q" + digest, source_id=source_id, source=source,
             channel=self.channel or item.channel or DEFAULT_CHANNEL[fmt], asker=asker, asked_at=asked_at,
             text=scrubbed, normalized=normalize(scrubbed) if scrubbed != text else plain, policy_hint=hint,
             batch=self.batch, metadata=scrub_value(item.metadata, self.extra))  # type: ignore[arg-type]
 
 
-def _sources(paths: Iterable[Path], summary: IngestSummary) -> list[Path]:
-    """Files and Slack export folders to read; other folders are walked for files."""
+def _sources(paths: Iterable[Path], summary: IngestSummary, store: Path) -> list[Path]:
+    """Files and Slack export folders to read; other folders are walked for files (leaving out
+    hidden files and the question store itself, with its -wal/-shm files)."""
     found: list[Path] = []
+    own = store.resolve()
     for path in map(Path, paths):
         if not path.exists():
             summary.errors.append(Rejection(file=str(path), line=1, reason="no such file or folder",
                                             code=Code.INPUT_UNREADABLE))
         elif path.is_dir() and not is_slack_export(path):
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                                and not _is_store(p, own)))
         else:
             found.append(path)
     return found
+
+
+def _is_store(path: Path, store: Path) -> bool:
+    resolved = path.resolve()
+    return resolved.parent == store.parent and resolved.name in (store.name, f"{store.name}-wal", f"{store.name}-shm",
+                                                                 f"{store.name}-journal")
+
+
+def _records(path: Path, fmt: str, opts: ReadOptions) -> Iterator[RawQuestion | Rejection]:
+    """The reader's records; if the reader itself fails half-way (a case no reader foresaw), what
+    it read is kept and the rest of the file is one Rejection saying why — never a traceback."""
+    line = 0
+    items = read(path, fmt, opts)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except FileError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            yield Rejection(file=str(path), line=line + 1, code=Code.INPUT_RECORD,
+                            reason=f"the rest of the file could not be read ({type(exc).__name__}: {str(exc)[:160]})")
+            return
+        line = item.line
+        yield item
 
 
 def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, recorder: _Recorder,
@@ -102,9 +155,10 @@ def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, r
         raw.clear()
 
     with store.transaction():
-        for item in read(path, fmt, opts):
+        for item in _records(path, fmt, opts):
             part.read += 1
-            result = recorder.record(path, fmt, item) if isinstance(item, RawQuestion) else item
+            result = guarded(path, item.line, lambda: recorder.record(path, fmt, item)) \
+                if isinstance(item, RawQuestion) else item
             if isinstance(result, Rejection):
                 part.rejected += 1
                 rejections.append(result)
@@ -147,7 +201,7 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
     own_store = store is None
     store = store or QuestionStore(root / settings.questions_db)
     try:
-        sources = _sources(paths, summary)
+        sources = _sources(paths, summary, store.path)
         with _Progress(progress, sources) as bar:
             for path in sources:
                 opts = ReadOptions(text_column=text_column, sheet=sheet, encoding=encoding, timezone=tz)
@@ -162,9 +216,8 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
                     summary.errors.append(Rejection(file=str(path), line=1, reason=f"cannot read: {exc}",
                                                     code=Code.INPUT_UNREADABLE))
                     continue
-                except sqlite3.OperationalError as exc:  # e.g. another ingest holds the write lock
-                    raise PolicyToolError(problem(Code.QUESTION_STORE, f"cannot write the question store: {exc}",
-                                                  store.path, 1)) from exc
+                except sqlite3.OperationalError as exc:  # e.g. another ingest held the write lock too long
+                    raise store_error(exc, store.path) from exc
                 finally:
                     bar.done(path)
                 summary.add(part)

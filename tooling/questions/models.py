@@ -23,8 +23,6 @@ class RawQuestion(BaseModel):
     asked_at: dt.datetime | None = None
     channel: str | None = None
     asker: str | None = None
-    # True when ``asker`` is already a pseudonymous id (JSON Lines in the dev-set shape).
-    asker_pseudonymous: bool = False
     policy: str | None = None
     # Chat messages only: keep it only if it asks something (unless --all).
     needs_question: bool = False

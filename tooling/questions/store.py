@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,36 +50,81 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _COLUMNS = "id, source_id, source, channel, asker, asked_at, text, normalized, policy_hint, batch, metadata"
 
 
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one by one (``executescript`` would commit first)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def store_error(exc: sqlite3.Error, path: Path) -> PolicyToolError:
+    """A locked store says so (PL511); anything else cannot be read as a store (PL508)."""
+    if "locked" in str(exc) or "busy" in str(exc):
+        return PolicyToolError(problem(Code.QUESTION_STORE_LOCKED, f"the question store is locked: {exc}", path, 1))
+    return PolicyToolError(problem(Code.QUESTION_STORE, f"cannot open the question store: {exc}", path, 1))
+
+
 class QuestionStore:
     """Read and write the question store at ``path`` (created and migrated on open)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timeout: float = 60.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # Waits up to a minute for another ingest's file transaction to finish.
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            # Waits up to ``timeout`` seconds for another command's transaction to finish.
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            self._wal(timeout)
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise PolicyToolError(problem(Code.QUESTION_STORE, f"cannot open the question store: {exc}",
-                                          self.path, 1)) from exc
+            raise store_error(exc, self.path) from exc
 
     @classmethod
     def for_root(cls, root: Path) -> QuestionStore:
         """The store configured for the repository at ``root`` (``questions_db``, relative to root)."""
         return cls(Path(root) / load_settings(Path(root)).questions_db)
 
+    def _wal(self, timeout: float) -> None:
+        """Switch a new store to WAL. SQLite does not wait (no busy handler) when another process is
+        switching it at the same moment, so retry until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
     def _migrate(self) -> None:
+        """Bring the schema up to date. Several commands may open a new store at once: the first to
+        take the write lock migrates, the others wait for it and then find nothing to do."""
+        if self._current() == SCHEMA_VERSION:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for number in range(self._current(), SCHEMA_VERSION):   # read again, under the lock
+                for statement in _statements(MIGRATIONS[number]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
+            self.db.execute("ROLLBACK")   # a failed step leaves the old version
+            raise
+        self.db.execute("COMMIT")
+
+    def _current(self) -> int:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise PolicyToolError(problem(
                 Code.QUESTION_STORE, f"the store has schema version {version}; this tooling knows up to "
                 f"{SCHEMA_VERSION}", self.path, 1))
-        for number in range(version, SCHEMA_VERSION):
-            # executescript commits first; wrap each step so a failed step leaves the old version.
-            self.db.executescript(f"BEGIN; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
+        return version
 
     @property
     def version(self) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Union
@@ -81,8 +82,10 @@ def detect_encoding(path: Path, head: bytes) -> str:
     try:
         head.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        # a sample that ends inside a character (one long line, no newline in the first MiB)
+        if len(head) >= SAMPLE and exc.reason == "unexpected end of data" and exc.start >= len(head) - 3:
+            return "utf-8"
     guesses = [m.encoding for m in charset_normalizer.from_bytes(head)]
     try:
         as_gb = head.decode("gb18030")
@@ -124,28 +127,89 @@ def undecodable(text: str) -> bool:
     return _ESCAPED.search(text) is not None
 
 
+# Times outside this range are typos or broken exports (epoch 0, year 20260, an overflow), not when
+# someone asked: the record is rejected (PL507) rather than stored at a wrong time.
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
+LATEST_YEAR = 2100
+
+
 def parse_time(value: object, tz: dt.tzinfo) -> dt.datetime:
     """Parse the times exports write (ISO 8601, ``2026/1/5 10:00``, ``2026年1月5日``, epoch seconds or
-    milliseconds, Excel datetimes); times without an offset are in ``tz``. Raises ValueError."""
+    milliseconds, Excel datetimes); times without an offset are in ``tz``. Raises ValueError for
+    anything else — booleans, non-finite or overflowing numbers, offsets beyond ±14 h, years
+    outside 1990–2100 — so one bad time rejects one record."""
+    try:
+        when = _parse_time(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=tz)
+        offset = when.utcoffset()
+        if offset is None or abs(offset) > dt.timedelta(hours=14):
+            raise ValueError("UTC offset beyond ±14 hours")
+        utc = when.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError, OSError, TypeError, ArithmeticError) as exc:
+        raise ValueError(f"cannot read the time {str(value)[:80]!r} ({exc})") from exc
+    if not EARLIEST <= utc < dt.datetime(LATEST_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc):
+        raise ValueError(f"the time {str(value)[:80]!r} is outside {EARLIEST.year}–{LATEST_YEAR}")
+    return when
+
+
+def _parse_time(value: object) -> dt.datetime:
+    if isinstance(value, bool):   # JSON true is not a time (it would be 1970-01-01 00:00:01)
+        raise TypeError("a boolean is not a time")
     if isinstance(value, dt.datetime):
-        when = value
-    elif isinstance(value, dt.date):
-        when = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, (int, float)) or (isinstance(value, str) and _EPOCH.match(value.strip())):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _EPOCH.match(value.strip())):
         seconds = float(value)
-        when = dt.datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, dt.timezone.utc)
-    elif isinstance(value, str) and value.strip():
+        if not math.isfinite(seconds):
+            raise ValueError("not a finite number")
+        return dt.datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, dt.timezone.utc)
+    if isinstance(value, str) and value.strip():
         text = _ZH_DATE.sub(r"\1-\2-\3 ", value.strip()).strip()
         try:
-            when = dt.datetime.fromisoformat(text)
+            return dt.datetime.fromisoformat(text)
         except ValueError:
-            try:
-                when = dateparser.parse(text)
-            except (ValueError, OverflowError) as exc:
-                raise ValueError(f"cannot read the time {value!r}") from exc
-    else:
-        raise ValueError(f"cannot read the time {value!r}")
-    return when if when.tzinfo is not None else when.replace(tzinfo=tz)
+            return dateparser.parse(text)
+    raise ValueError("no time")
+
+
+# Lines longer than this (characters) are not read into memory: a question is at most a few
+# thousand characters (ingest.MAX_QUESTION_CHARS), so such a line is rejected (PL510) unread.
+MAX_LINE_CHARS = 1 << 20
+TOO_LONG = "\ue000policy-tooling: line too long\ue000"   # stands in for such a line (CSV rows)
+
+
+def bounded_lines(handle: io.TextIOBase) -> Iterator[str]:
+    """The lines of a text stream, NUL bytes removed; a line over ``MAX_LINE_CHARS`` is consumed in
+    chunks (memory stays flat) and yielded as ``TOO_LONG``."""
+    while True:
+        line = handle.readline(MAX_LINE_CHARS)
+        if not line:
+            return
+        if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            while True:
+                chunk = handle.readline(MAX_LINE_CHARS)
+                if not chunk or chunk.endswith(("\n", "\r")):
+                    break
+            yield TOO_LONG + "\n"
+            continue
+        yield line.replace("\x00", "") if "\x00" in line else line
+
+
+def too_long(path: Path, line: int) -> Rejection:
+    return Rejection(file=str(path), line=line, code=Code.QUESTION_TOO_LONG,
+                     reason=f"a line of over {MAX_LINE_CHARS:,} characters (not read)")
+
+
+def guarded(path: Path, line: int, make: Callable[[], Item]) -> Item:
+    """One record built by ``make``, or a Rejection saying what went wrong: a record a reader did not
+    foresee must reject that record, never end the file (KeyboardInterrupt still stops)."""
+    try:
+        return make()
+    except Exception as exc:  # noqa: BLE001 - any error in one record is that record's problem
+        return Rejection(file=str(path), line=line, code=Code.INPUT_RECORD,
+                         reason=f"cannot read the record ({type(exc).__name__}: {str(exc)[:160]})")
 
 
 def file_time(path: Path, tz: dt.tzinfo) -> dt.datetime:
@@ -169,8 +233,11 @@ def iter_json_array(path: Path, text: str) -> Iterator[tuple[int, object]]:
     while True:
         while pos < length and text[pos] in " \t\r\n,":
             pos += 1
-        if pos >= length:
-            raise file_error(path, "the JSON array is not closed", Code.INPUT_RECORD, line)
+        if pos >= length:   # cut after an element: keep the elements read, report the cut
+            yield line, Rejection(file=str(path), line=line + text.count("\n", last, pos), code=Code.INPUT_RECORD,
+                                  reason="the JSON array ends without ']' (the file was cut); the messages "
+                                         "before the cut were read")
+            return
         if text[pos] == "]":
             return
         line += text.count("\n", last, pos)

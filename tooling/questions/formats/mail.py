@@ -95,10 +95,9 @@ def _message_item(path: Path, line: int, message: EmailMessage, opts: ReadOption
     part = message.get_body(preferencelist=("plain", "html"))
     body = ""
     if part is not None:
-        try:
-            content = part.get_content()
-        except (LookupError, UnicodeDecodeError) as exc:
-            return Rejection(file=str(path), line=line, reason=f"cannot decode the body: {exc}", code=Code.INPUT_ENCODING)
+        content = _decoded_body(part)
+        if isinstance(content, str) and content.startswith(_UNDECODABLE):
+            return Rejection(file=str(path), line=line, reason=content[len(_UNDECODABLE):], code=Code.INPUT_ENCODING)
         if part.get_content_subtype() == "html":
             content = _html().handle(content)
         body = new_text(content)
@@ -124,6 +123,25 @@ def _message_item(path: Path, line: int, message: EmailMessage, opts: ReadOption
     message_id = str(message.get("Message-ID", "")).strip() or None
     return RawQuestion(text=text, line=line, source_id=message_id, asked_at=asked_at, channel="email",
                        asker=(sender[1] or sender[0]) or None, metadata=metadata)
+
+
+_UNDECODABLE = "\x00undecodable:"
+
+
+def _decoded_body(part: EmailMessage) -> str:
+    """The text of a body part, decoded strictly in its declared charset (the email package would
+    put U+FFFD in place of invalid bytes: mojibake stored as if it were the question). An
+    undeclared charset is read as UTF-8. Failures come back prefixed with ``_UNDECODABLE``."""
+    payload = part.get_payload(decode=True) or b""
+    declared = part.get_content_charset()
+    charset = declared or "utf-8"
+    try:
+        return payload.decode(charset)
+    except LookupError:
+        return f"{_UNDECODABLE}unknown charset {charset!r} declared for the body"
+    except UnicodeDecodeError as exc:
+        what = f"the declared charset {declared}" if declared else "UTF-8 (no charset declared)"
+        return f"{_UNDECODABLE}the body has bytes that are not valid in {what} (at byte {exc.start})"
 
 
 def _parse(data: bytes) -> EmailMessage:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ...errors import Code
 from ..models import RawQuestion, Rejection
-from .common import Item, ReadOptions, file_time, iter_json_array, open_text, parse_time, undecodable
+from .common import (TOO_LONG, Item, ReadOptions, bounded_lines, file_time, guarded, iter_json_array, open_text,
+                     parse_time, too_long, undecodable)
 
 _FIELDS = {
     "text": ("text", "question", "content", "message", "body"),
@@ -23,9 +23,6 @@ _FIELDS = {
     "policy": ("policy_hint", "policy"),
 }
 _BY_NAME = {name: (field, order) for field, names in _FIELDS.items() for order, name in enumerate(names)}
-# Askers already written as pseudonymous ids (``sales-east-017``) are kept; anything that looks
-# like a name or an address is hashed.
-_PSEUDONYM = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
 
 
 def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback: dt.datetime, chat: bool) -> Item:
@@ -61,15 +58,17 @@ def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback:
     return RawQuestion(
         text=text, line=line, source_id=str(found["id"]) if "id" in found else None, asked_at=asked_at,
         channel=str(found["channel"]) if "channel" in found else None, asker=asker,
-        asker_pseudonymous=bool(not chat and asker and _PSEUDONYM.match(asker)),
         policy=str(found["policy"]) if "policy" in found else None, needs_question=chat, metadata=metadata)
 
 
 def _numbered_lines(path: Path, opts: ReadOptions) -> Iterator[tuple[int, str] | Rejection]:
     """Non-blank lines with their numbers; a line the encoding cannot decode is a Rejection."""
     with open_text(path, opts) as handle:
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(bounded_lines(handle), start=1):
             if not line.strip():
+                continue
+            if line.startswith(TOO_LONG):
+                yield too_long(path, number)
                 continue
             if undecodable(line):
                 yield Rejection(file=str(path), line=number, reason="bytes that are not valid in the file's encoding",
@@ -92,7 +91,7 @@ def _lines(path: Path, opts: ReadOptions, chat: bool) -> Iterator[Item]:
             yield Rejection(file=str(path), line=number, reason=f"invalid JSON: {exc.msg} (column {exc.colno})",
                             code=Code.INPUT_RECORD)
             continue
-        yield record_item(path, number, obj, opts, fallback, chat)
+        yield guarded(path, number, lambda: record_item(path, number, obj, opts, fallback, chat))
 
 
 def read_jsonl(path: Path, opts: ReadOptions) -> Iterator[Item]:
@@ -112,7 +111,8 @@ def read_chat(path: Path, opts: ReadOptions) -> Iterator[Item]:
     with open_text(path, opts) as handle:
         text = handle.read()
     for line, obj in iter_json_array(path, text):
-        yield obj if isinstance(obj, Rejection) else record_item(path, line, obj, opts, fallback, chat=True)
+        yield obj if isinstance(obj, Rejection) else guarded(
+            path, line, lambda: record_item(path, line, obj, opts, fallback, chat=True))
 
 
 def read_text(path: Path, opts: ReadOptions) -> Iterator[Item]:

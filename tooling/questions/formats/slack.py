@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...errors import Code
 from ..models import RawQuestion, Rejection
-from .common import Item, ReadOptions, iter_json_array
+from .common import Item, ReadOptions, guarded, iter_json_array
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 _MENTION = re.compile(r"<[@!](?:[^>|]+)(?:\|[^>]*)?>")
@@ -48,7 +48,8 @@ def read_slack(folder: Path, opts: ReadOptions) -> Iterator[Item]:
                 yield Rejection(file=str(day), line=1, reason=f"not UTF-8: {exc}", code=Code.INPUT_ENCODING)
                 continue
             for line, message in iter_json_array(day, text):
-                yield message if isinstance(message, Rejection) else _message(day, line, channel.name, message)
+                yield message if isinstance(message, Rejection) else guarded(
+                    day, line, lambda: _message(day, line, channel.name, message))
 
 
 def _message(path: Path, line: int, channel: str, message: object) -> Item:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ...errors import Code
 from ..models import RawQuestion, Rejection
-from .common import Item, ReadOptions, file_error, file_time, open_text, parse_time, undecodable
+from .common import (MAX_LINE_CHARS, TOO_LONG, Item, ReadOptions, bounded_lines, file_error, file_time, guarded,
+                     open_text, parse_time, too_long, undecodable)
 
 # Header names per field, best first (compared after NFKC + casefold + stripping).
 COLUMNS: dict[str, list[str]] = {
@@ -89,13 +89,15 @@ def row_item(path: Path, line: int, header: Sequence[object], row: Sequence[obje
 
 
 def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
-    """CSV or TSV with a header row; delimiter from the header line, encoding detected."""
-    csv.field_size_limit(sys.maxsize)
+    """CSV or TSV with a header row; delimiter from the header line, encoding detected. Lines over
+    ``MAX_LINE_CHARS`` are never held in memory; a bad row rejects that row only."""
+    csv.field_size_limit(4 * MAX_LINE_CHARS)   # a quoted field spanning many lines
     fallback = file_time(path, opts.timezone)
     with open_text(path, opts) as handle:
-        first, header_line = handle.readline(), 1
+        lines = bounded_lines(handle)
+        first, header_line = next(lines, ""), 1
         while first and not first.strip():
-            first, header_line = handle.readline(), header_line + 1
+            first, header_line = next(lines, ""), header_line + 1
         if not first:
             return
         counts = {d: first.count(d) for d in DELIMITERS}
@@ -103,11 +105,21 @@ def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
             "\t" if path.suffix.lower() in (".tsv", ".tab") else ",")
         header = next(csv.reader([first], delimiter=delimiter))
         cols = map_columns(header, opts.text_column, path, header_line)
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(lines, delimiter=delimiter)
         start = header_line + 1
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield row_item(path, start, header, row, cols, opts, fallback)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:   # e.g. a field over the limit: that row only
+                yield Rejection(file=str(path), line=start, reason=f"not a CSV row: {exc}", code=Code.QUESTION_TOO_LONG
+                                if "field larger" in str(exc) else Code.INPUT_RECORD)
+            else:
+                if any(TOO_LONG in cell for cell in row):
+                    yield too_long(path, start)
+                elif any(cell.strip() for cell in row):
+                    yield guarded(path, start, lambda: row_item(path, start, header, row, cols, opts, fallback))
             start = header_line + reader.line_num + 1
 
 
@@ -135,6 +147,6 @@ def read_xlsx(path: Path, opts: ReadOptions) -> Iterator[Item]:
             if header is None:
                 header, cols = row, map_columns(row, opts.text_column, path, number)
                 continue
-            yield row_item(path, number, header, row, cols, opts, fallback)
+            yield guarded(path, number, lambda: row_item(path, number, header, row, cols, opts, fallback))
     finally:
         book.close()
