@@ -65,6 +65,8 @@ class Code(str, Enum):
     INPUT_COLUMN = "PL509"
     QUESTION_TOO_LONG = "PL510"
     QUESTION_STORE_LOCKED = "PL511"
+    QUESTION_TIME_FROM_FILE = "PL512"
+    BATCH_UNKNOWN = "PL513"
     # configuration
     CONFIG = "PL601"
     ASKER_KEY_BUILTIN = "PL610"
@@ -141,9 +143,13 @@ HINTS: dict[Code, str] = {
                           "all): point questions_db at another file, or upgrade the tooling if a newer one made it"),
     Code.QUESTION_TOO_LONG: ("a question is at most 4,000 characters; longer records are pasted documents or logs — "
                              "split the real question out of it, the other records were kept"),
+    Code.QUESTION_TIME_FROM_FILE: ("the file has no time column the tool recognised: name it with --time-column "
+                                   "(e.g. --time-column 发送时间), then 'policy questions forget --batch ID' and ingest again"),
+    Code.BATCH_UNKNOWN: "'policy questions batches' lists the ingests and their ids",
     Code.QUESTION_STORE_LOCKED: ("another policy command is writing the question store: wait for it to finish, then "
                                  "run this again (nothing was written)"),
-    Code.INPUT_COLUMN: "name the question column with --text-column (e.g. --text-column 问题)",
+    Code.INPUT_COLUMN: ("name the columns with --text-column, --time-column and --asker-column "
+                        "(e.g. --text-column 消息内容 --time-column 发送时间)"),
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
     Code.ASKER_KEY_BUILTIN: ("asker pseudonyms use the built-in key, so anyone with the tool can recompute them from a "
                              "list of names: run 'policy init' (it writes a git-ignored .policy-secret) or set "
@@ -177,7 +183,7 @@ HINTS: dict[Code, str] = {
     Code.BOOKLET_NO_CJK_FONT: "install a Chinese font (apt-get install fonts-noto-cjk) or Chinese text prints as empty boxes",
 }
 
-SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.ASKER_KEY_BUILTIN: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
+SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.QUESTION_TIME_FROM_FILE: Severity.warning, Code.ASKER_KEY_BUILTIN: Severity.warning, Code.HISTORY_BAD_VERSION: Severity.warning,
                                    Code.FAQ_LLM_FALLBACK: Severity.warning,
                                    Code.RELEASE_PAGE_FAILED: Severity.warning,
                                    Code.BOOKLET_NO_CJK_FONT: Severity.warning,

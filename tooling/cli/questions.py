@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -37,10 +38,12 @@ def _problem(r: Rejection):
 
 def _print_summary(summary: IngestSummary) -> None:
     listed = [r for r in summary.rejections if r.code != Code.QUESTION_NOT_ASKING]
-    report([_problem(r) for r in summary.errors + listed])
-    chatter = len(summary.rejections) - len(listed)
+    report([_problem(r) for r in summary.errors + listed + summary.warnings])
+    chatter = Counter(r.reason for r in summary.rejections if r.code == Code.QUESTION_NOT_ASKING)
     if chatter:
-        click.echo(f"{chatter} chat message(s) were not questions and were skipped (--all keeps them)", err=True)
+        kinds = "; ".join(f"{n} {reason}" for reason, n in chatter.most_common())
+        click.echo(f"{sum(chatter.values())} message(s) were not questions and were not stored ({kinds}); "
+                   "--all keeps them, --json lists each with its line", err=True)
     for part in summary.files:
         click.echo(f"{part.file} [{part.format}]: read {part.read}, stored {part.stored}, "
                    f"duplicates {part.duplicates}, rejected {part.rejected}")
@@ -58,18 +61,21 @@ def _print_summary(summary: IngestSummary) -> None:
 @click.option("--policy", "policy_id", help="Policy hint for every record, e.g. SALES.")
 @click.option("--all", "keep_all", is_flag=True, help="Keep every chat message, not only questions.")
 @click.option("--keep-raw", is_flag=True, help="Also store the unscrubbed text (never exported). Off by default.")
-@click.option("--text-column", help="Spreadsheets: the column that holds the question.")
+@click.option("--text-column", help="The column (spreadsheets) or key (JSON) that holds the question, e.g. 消息内容.")
+@click.option("--time-column", help="The column or key that holds when it was asked, e.g. 发送时间.")
+@click.option("--asker-column", help="The column or key that holds who asked (it is pseudonymised), e.g. 发送人.")
 @click.option("--sheet", help="Excel: the sheet to read (default: the first).")
 @click.option("--encoding", help="Text encoding, when detection cannot tell (e.g. gb18030, big5).")
 def ingest(root: Path, as_json: bool, paths: tuple[Path, ...], fmt: str | None, channel: str | None,
-           policy_id: str | None, keep_all: bool, keep_raw: bool, text_column: str | None, sheet: str | None,
-           encoding: str | None) -> None:
+           policy_id: str | None, keep_all: bool, keep_raw: bool, text_column: str | None, time_column: str | None,
+           asker_column: str | None, sheet: str | None, encoding: str | None) -> None:
     """Ingest question files (CSV/TSV, .xlsx, JSON Lines, .eml, .mbox, Slack export folders, chat JSON,
     plain text) into the store. Re-running is safe: nothing is stored twice."""
     warn_builtin_key(root)
     try:
         summary = ingest_paths(root, paths, fmt=fmt, channel=channel, policy=policy_id, keep_all=keep_all,
-                               keep_raw=keep_raw, text_column=text_column, sheet=sheet, encoding=encoding,
+                               keep_raw=keep_raw, text_column=text_column, time_column=time_column,
+                               asker_column=asker_column, sheet=sheet, encoding=encoding,
                                progress=sys.stderr.isatty() and not as_json)
     except KeyboardInterrupt:
         click.echo("interrupted: the file being read was rolled back, earlier files are stored; "
@@ -80,6 +86,40 @@ def ingest(root: Path, as_json: bool, paths: tuple[Path, ...], fmt: str | None, 
     else:
         _print_summary(summary)
     sys.exit(1 if summary.errors else 0)
+
+
+@questions.command()
+@common
+def batches(root: Path, as_json: bool) -> None:
+    """The ingests so far, oldest first: batch id, files and counts (for 'forget --batch')."""
+    with QuestionStore.for_root(root) as store:
+        found = store.batches()
+    if as_json:
+        echo_json(found)
+        return
+    for b in found:
+        files = ", ".join(Path(f).name for f in b.files[:3]) + (f" (+{len(b.files) - 3})" if len(b.files) > 3 else "")
+        click.echo(f"{b.batch}  {b.finished_at[:16].replace('T', ' ')}  stored {b.stored:>5} (now {b.present:>5})  "
+                   f"read {b.read:>5}  dup {b.duplicates:>4}  rejected {b.rejected:>4}  {files}")
+    if not found:
+        click.echo("no ingests yet (run 'policy questions ingest FILES')", err=True)
+
+
+@questions.command()
+@common
+@click.option("--batch", "batch", required=True, help="The batch id ('policy questions batches' lists them).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget(root: Path, as_json: bool, batch: str, yes: bool) -> None:
+    """Take an ingest back out: remove the questions that batch stored (e.g. after a wrong column)."""
+    with QuestionStore.for_root(root) as store:
+        known = {b.batch: b for b in store.batches()}
+        if batch in known and not yes and not as_json:
+            click.confirm(f"remove the {known[batch].present} question(s) stored by batch {batch}?", abort=True, err=True)
+        removed = store.forget(batch)
+    if as_json:
+        echo_json({"batch": batch, "removed": removed})
+    else:
+        click.echo(f"batch {batch}: {removed} question(s) removed; ingest the files again to bring them back")
 
 
 @questions.command()

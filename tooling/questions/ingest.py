@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..config import Settings, load_settings
 from ..errors import Code, PolicyToolError, problem
 from ..models import POLICY_ID_RE
-from .asking import is_question
+from .asking import chatter, is_question
 from .formats import FORMATS, FileError, ReadOptions, detect_format, read
-from .formats.common import guarded
+from .formats.common import file_time, guarded
 from .formats.slack import is_slack_export
 from .models import FileSummary, IngestSummary, QuestionRecord, RawQuestion, Rejection
 from .normalize import normalize
@@ -47,12 +47,22 @@ DEFAULT_CHANNEL = {"csv": "sheet", "xlsx": "sheet", "jsonl": "unknown", "eml": "
 class _Recorder:
     """Turns RawQuestions into QuestionRecords with one site's settings and one command's options."""
 
-    def __init__(self, settings: Settings, batch: str, channel: str | None, policy: str | None, keep_all: bool):
+    def __init__(self, settings: Settings, batch: str, channel: str | None, policy: str | None, keep_all: bool,
+                 root: Path | None = None):
         self.key = settings.asker_key
         # Record ids are keyed hashes (BLAKE2b's keyed mode, a MAC like HMAC but one call).
         self.id_key = hashlib.sha256(settings.asker_key.encode()).digest()
         self.extra = settings.scrub_patterns
         self.batch, self.channel, self.policy, self.keep_all = batch, channel, policy, keep_all
+        # texts reviewers labeled as chatter (faq/labels.jsonl): never stored as questions again
+        self.chatter_labels: dict[str, str] = {}
+        if root is not None and not keep_all:
+            from ..faq.labels import NOT_A_QUESTION, read_labels, text_key
+
+            self._text_key = text_key
+            labels, _ = read_labels(root, settings)   # broken lines are `policy check`'s to report
+            self.chatter_labels = {text_key(label.text): f"labeled {NOT_A_QUESTION} by {label.by}"
+                                   for label in labels if label.kind == NOT_A_QUESTION}
 
     def record(self, path: Path, fmt: str, item: RawQuestion) -> QuestionRecord | Rejection:
         text = clean_text(item.text)
@@ -65,9 +75,13 @@ class _Recorder:
             return Rejection(file=str(path), line=item.line, code=Code.INPUT_ENCODING,
                              reason="the text holds U+FFFD replacement characters: bytes that were not valid in "
                                     "its declared encoding were lost")
-        if item.needs_question and not self.keep_all and not is_question(text):
-            return Rejection(file=str(path), line=item.line, reason="not a question (pass --all to keep it)",
-                             code=Code.QUESTION_NOT_ASKING)
+        if not self.keep_all:
+            why = chatter(text) or (self.chatter_labels.get(self._text_key(text)) if self.chatter_labels else None)
+            if why is None and item.needs_question and not is_question(text):
+                why = "asks nothing"
+            if why:
+                return Rejection(file=str(path), line=item.line, reason=f"not a question: {why}",
+                                 code=Code.QUESTION_NOT_ASKING)
         hint = (self.policy or item.policy or "").strip().upper() or None
         if hint and not POLICY_ID_RE.match(hint):
             return Rejection(file=str(path), line=item.line, reason=f"policy hint {hint!r} is not a policy id",
@@ -146,6 +160,7 @@ def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, r
     rejections: list[Rejection] = []
     pending: list[QuestionRecord] = []
     raw: dict[str, str] = {}
+    undated = 0
 
     def flush() -> None:
         stored = store.insert(pending, raw if keep_raw else None)
@@ -164,6 +179,7 @@ def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, r
                 rejections.append(result)
             else:
                 pending.append(result)
+                undated += result.metadata.get("time_source") == "file"
                 if keep_raw:
                     raw[result.id] = item.text.strip()  # type: ignore[union-attr]
                 if len(pending) >= CHUNK:
@@ -172,12 +188,14 @@ def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, r
                 on_record(part.read)
         flush()
         store.record_file(recorder.batch, part)
+    part.undated = undated
     return part, rejections
 
 
 def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None, channel: str | None = None,
                  policy: str | None = None, keep_all: bool = False, keep_raw: bool = False,
                  text_column: str | None = None, sheet: str | None = None, encoding: str | None = None,
+                 time_column: str | None = None, asker_column: str | None = None,
                  store: QuestionStore | None = None, progress: bool = False,
                  on_record: Callable[[int], None] | None = None) -> IngestSummary:
     """Ingest files (and Slack export folders) into the root's question store.
@@ -197,14 +215,15 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
                                                    f"{settings.questions_timezone!r}", root / "pyproject.toml", 1)) from exc
     batch = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     summary = IngestSummary(batch=batch)
-    recorder = _Recorder(settings, batch, channel, policy, keep_all)
+    recorder = _Recorder(settings, batch, channel, policy, keep_all, root)
     own_store = store is None
     store = store or QuestionStore(root / settings.questions_db)
     try:
         sources = _sources(paths, summary, store.path)
         with _Progress(progress, sources) as bar:
             for path in sources:
-                opts = ReadOptions(text_column=text_column, sheet=sheet, encoding=encoding, timezone=tz)
+                opts = ReadOptions(text_column=text_column, time_column=time_column, asker_column=asker_column,
+                                   sheet=sheet, encoding=encoding, timezone=tz)
                 hook = bar.hook(path, opts, on_record)
                 try:
                     part, rejections = ingest_file(store, path, fmt or detect_format(path), opts, recorder,
@@ -222,6 +241,12 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
                     bar.done(path)
                 summary.add(part)
                 summary.rejections.extend(rejections)
+                if part.undated:
+                    stamp = file_time(path, tz).strftime("%Y-%m-%d %H:%M")
+                    summary.warnings.append(Rejection(
+                        file=str(path), line=1, code=Code.QUESTION_TIME_FROM_FILE,
+                        reason=f"{part.undated} record(s) have no time of their own and were stamped with the "
+                               f"file's modification time ({stamp})"))
     finally:
         if own_store:
             store.close()

@@ -68,6 +68,7 @@ class FileSummary(BaseModel):
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
+    undated: int = 0     # stored or duplicate records stamped with the file's modification time
 
 
 class IngestSummary(BaseModel):
@@ -82,6 +83,8 @@ class IngestSummary(BaseModel):
     files: list[FileSummary] = Field(default_factory=list)
     # Files that could not be read at all (no records counted from them); the CLI exits 1.
     errors: list[Rejection] = Field(default_factory=list)
+    # What was kept but deserves a look (times taken from the file's modification time).
+    warnings: list[Rejection] = Field(default_factory=list)
 
     def add(self, part: FileSummary) -> None:
         self.files.append(part)
@@ -103,3 +106,17 @@ class QuestionStats(BaseModel):
     top_repeat_askers: dict[str, int]
     repeated_questions: int
     batches: int
+
+
+class BatchSummary(BaseModel):
+    """One ingest run (``policy questions batches``): its files and counts, and how many of the
+    records it stored are still in the store (``forget`` removes them)."""
+
+    batch: str
+    finished_at: str
+    files: list[str] = Field(default_factory=list)
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    present: int = 0

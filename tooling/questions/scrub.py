@@ -45,6 +45,12 @@ _RULES: list[tuple[str, str, str, str]] = [
     ("email", "[邮箱]", "[email]",
      r"[A-Za-z0-9._%+\-]+@(?:[\w\-]+\.)+(?:xn--[A-Za-z0-9\-]+|[A-Za-z]{2,}(?![A-Za-z0-9\-])|"
      r"中国|中國|公司|网络|網絡|香港|台湾|台灣|新加坡|集团|在线|商城|网店|移动|政务|公益|信息|企业|网址)"),
+    # Order, contract and ticket numbers: 1-5 capitals, then digits (dashes allowed), 8+ characters with
+    # 6+ digits: XS20261112008, HT-2026-0042, INC0012345. Not clause keys (SALES 4.2), model numbers
+    # (RO-800), grades (G8), dates or amounts (RMB1200000).
+    ("ref", "[单号]", "[ref]",
+     r"(?<![A-Za-z0-9_\-./])(?!(?:RMB|CNY|USD|HKD|EUR|GBP|JPY)\d)(?=(?:[A-Z\-]*\d){6})(?=[A-Z0-9\-]{8,})"
+     r"[A-Z]{1,5}-?\d[\d\-]*\d(?![A-Za-z0-9_\-])"),
     # Chinese resident ID: 18 digits (birth date, check digit or X) or the old 15-digit form.
     ("id-card", "[身份证]", "[id-card]",
      r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"),

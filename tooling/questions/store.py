@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..config import load_settings
 from ..errors import Code, PolicyToolError, problem
-from .models import FileSummary, QuestionRecord, QuestionStats
+from .models import BatchSummary, FileSummary, QuestionRecord, QuestionStats
 
 # Each step brings the schema from version i to i+1. Append only; never edit a released step.
 MIGRATIONS: list[str] = [
@@ -165,6 +165,35 @@ class QuestionStore:
         self.db.execute("INSERT OR REPLACE INTO batches VALUES (?,?,?,?,?,?,?,?)",
                         (batch, part.file, part.format, dt.datetime.now(dt.timezone.utc).isoformat(),
                          part.read, part.stored, part.duplicates, part.rejected))
+
+    def batches(self) -> list[BatchSummary]:
+        """Every ingest run, oldest first, with its files and counts."""
+        present = dict(self.db.execute("SELECT batch, count(*) FROM questions GROUP BY batch"))
+        out: dict[str, BatchSummary] = {}
+        for batch, file, finished, read, stored, dups, rejected in self.db.execute(
+                "SELECT batch, file, finished_at, read, stored, duplicates, rejected FROM batches "
+                "ORDER BY finished_at, batch, file"):
+            summary = out.setdefault(batch, BatchSummary(batch=batch, finished_at=finished,
+                                                         present=present.get(batch, 0)))
+            summary.files.append(file)
+            summary.finished_at = max(summary.finished_at, finished)
+            summary.read += read
+            summary.stored += stored
+            summary.duplicates += dups
+            summary.rejected += rejected
+        return list(out.values())
+
+    def forget(self, batch: str) -> int:
+        """Remove the records an ingest stored, and its file rows; returns how many records went.
+        (A record a later ingest also read was counted there as a duplicate: ingest that file
+        again to have it back.)"""
+        with self.transaction():
+            known = self.db.execute("SELECT count(*) FROM batches WHERE batch = ?", (batch,)).fetchone()[0]
+            if not known:
+                raise PolicyToolError(problem(Code.BATCH_UNKNOWN, f"no ingest batch {batch!r} in the store", self.path, 1))
+            removed = self.db.execute("DELETE FROM questions WHERE batch = ?", (batch,)).rowcount
+            self.db.execute("DELETE FROM batches WHERE batch = ?", (batch,))
+        return removed
 
     def count(self, policy: str | None = None) -> int:
         if policy is None:

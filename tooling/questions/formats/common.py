@@ -30,11 +30,17 @@ class ReadOptions:
     """Options that readers understand; unset ones are detected."""
 
     text_column: str | None = None
+    time_column: str | None = None
+    asker_column: str | None = None
     sheet: str | None = None
     encoding: str | None = None
     timezone: dt.tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     # The binary file currently being read, so ingest can show progress by bytes.
     current: BinaryIO | None = None
+
+    def columns(self) -> dict[str, str | None]:
+        """The columns (spreadsheets) or keys (JSON) the user named, by field."""
+        return {"text": self.text_column, "time": self.time_column, "asker": self.asker_column}
 
     def position(self) -> int:
         try:

@@ -15,14 +15,24 @@ from .common import (TOO_LONG, Item, ReadOptions, bounded_lines, file_time, guar
                      parse_time, too_long, undecodable)
 
 _FIELDS = {
-    "text": ("text", "question", "content", "message", "body"),
+    "text": ("text", "question", "content", "message", "body", "msg", "消息内容", "内容", "问题"),
     "id": ("id", "msg_id", "message_id", "msgid"),
-    "time": ("asked_at", "time", "timestamp", "date", "created_at", "create_time", "send_time"),
-    "asker": ("asker", "sender", "from", "user", "author"),
+    "time": ("asked_at", "time", "timestamp", "date", "created_at", "create_time", "send_time", "sent_at", "sent",
+             "msg_time", "发送时间", "时间"),
+    "asker": ("asker", "sender", "from", "user", "author", "nickname", "发送人", "发送者"),
     "channel": ("channel",),
     "policy": ("policy_hint", "policy"),
 }
 _BY_NAME = {name: (field, order) for field, names in _FIELDS.items() for order, name in enumerate(names)}
+
+
+def _field_of(name: str, named: dict[str, str]) -> tuple[str, int] | None:
+    """(field, rank) of a JSON key. A key the user named (``--time-column sent``) wins; the usual
+    names of a field the user named are then ordinary metadata."""
+    if name in named:
+        return named[name], -1
+    known = _BY_NAME.get(name)
+    return None if known is not None and known[0] in named.values() else known
 
 
 def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback: dt.datetime, chat: bool) -> Item:
@@ -32,17 +42,16 @@ def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback:
                          code=Code.INPUT_RECORD)
     found: dict[str, object] = {}
     rank: dict[str, int] = {}
-    used: set[str] = set()
+    key_of: dict[str, str] = {}   # field -> the key its value came from
+    named = {name: field for field, name in opts.columns().items() if name}   # --text-column etc. name keys
     for name, value in obj.items():
-        known = _BY_NAME.get(name)
+        known = _field_of(name, named)
         if known is None or value is None or value == "":
             continue
         field, order = known
         if order < rank.get(field, 99):
-            if field in found:
-                used.discard(_FIELDS[field][rank[field]])
-            found[field], rank[field] = value, order
-            used.add(name)
+            found[field], rank[field], key_of[field] = value, order, name
+    used = set(key_of.values())
     text = found.get("text")
     if not isinstance(text, str) or not text.strip():
         return Rejection(file=str(path), line=line, reason="no question text (key 'text')", code=Code.QUESTION_EMPTY)

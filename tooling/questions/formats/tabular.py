@@ -4,6 +4,7 @@ is found by its header (text, question, 内容, 问题, …) or named with ``--t
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -16,37 +17,58 @@ from .common import (MAX_LINE_CHARS, TOO_LONG, Item, ReadOptions, bounded_lines,
 
 # Header names per field, best first (compared after NFKC + casefold + stripping).
 COLUMNS: dict[str, list[str]] = {
-    "text": ["text", "question", "questions", "question text", "content", "message", "body", "query",
-             "问题", "内容", "提问", "问题内容", "提问内容", "咨询内容", "问题描述", "留言", "消息", "咨询问题"],
-    "id": ["id", "message_id", "message id", "msg_id", "question_id", "编号", "序号", "问题编号", "工单号"],
-    "time": ["asked_at", "time", "timestamp", "datetime", "date", "created", "created_at", "submitted",
-             "submitted_at", "提问时间", "时间", "日期", "提交时间", "创建时间", "咨询时间"],
-    "asker": ["asker", "user", "sender", "from", "name", "email", "author", "提问人", "姓名", "发送人",
-              "提交人", "用户", "咨询人", "联系人"],
+    "text": ["text", "question", "questions", "question text", "content", "message", "message text", "body", "query",
+             "msg", "问题", "内容", "提问", "问题内容", "提问内容", "咨询内容", "问题描述", "留言", "消息", "消息内容",
+             "聊天内容", "发言内容", "正文", "文本", "咨询问题"],
+    "id": ["id", "message_id", "message id", "msg_id", "msgid", "question_id", "编号", "序号", "问题编号", "工单号",
+           "消息id", "消息编号"],
+    "time": ["asked_at", "time", "timestamp", "datetime", "date", "date/time", "created", "created_at", "submitted",
+             "submitted_at", "sent", "sent_at", "send time", "send_time", "提问时间", "时间", "日期", "提交时间",
+             "创建时间", "咨询时间", "发送时间", "消息时间", "发言时间", "记录时间", "日期时间"],
+    "asker": ["asker", "user", "sender", "from", "name", "email", "author", "提问人", "姓名", "发送人", "发送者",
+              "发言人", "发件人", "昵称", "提交人", "用户", "用户名", "咨询人", "联系人"],
     "channel": ["channel", "source", "渠道", "来源"],
     "policy": ["policy", "policy_id", "制度", "政策"],
 }
+# Headers are compared without what is in brackets or marks a required field ("问题描述（必填）",
+# "发送时间(北京时间)", "*内容"). When no header names a time, one that holds one of these words is
+# the time column ("最后发送时间").
+LOOSE_TIME = ("时间", "日期", "time", "date")
+_DECORATION = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]|[*:：]")
 DELIMITERS = [",", "\t", ";", "|"]
 
 
 def _key(name: object) -> str:
-    return unicodedata.normalize("NFKC", str(name or "")).strip().casefold()
+    text = unicodedata.normalize("NFKC", str(name or "")).strip().casefold()
+    return _DECORATION.sub("", text).strip() or text
 
 
-def map_columns(header: Sequence[object], text_column: str | None, path: Path, line: int) -> dict[str, int]:
-    """Field -> column index. The text column must exist; the others are optional."""
+def map_columns(header: Sequence[object], path: Path, line: int, named: dict[str, str | None] | None = None
+                ) -> dict[str, int]:
+    """Field -> column index, by header name (``named``: columns the user named, e.g.
+    ``{"text": "消息内容", "time": "发送时间"}``, which must exist). The text column must exist."""
     keys = [_key(h) for h in header]
+    named = {f: n for f, n in (named or {}).items() if n}
     found: dict[str, int] = {}
+    for field, wanted in named.items():
+        if _key(wanted) not in keys:
+            shown = ", ".join(str(h) for h in header if h is not None) or "(empty)"
+            raise file_error(path, f"no column named {wanted!r} (--{field}-column) in the header: {shown}",
+                             Code.INPUT_COLUMN, line)
+        found[field] = keys.index(_key(wanted))
     for field, names in COLUMNS.items():
-        wanted = [_key(text_column)] if field == "text" and text_column else names
-        for name in wanted:
-            if name in keys:
-                found[field] = keys.index(name)
-                break
+        if field in found:
+            continue
+        taken = set(found.values())
+        exact = next((keys.index(n) for n in names if n in keys and keys.index(n) not in taken), None)
+        if exact is None and field == "time":
+            exact = next((i for i, k in enumerate(keys) if i not in taken and any(w in k for w in LOOSE_TIME)), None)
+        if exact is not None:
+            found[field] = exact
     if "text" not in found:
         shown = ", ".join(str(h) for h in header if h is not None) or "(empty)"
-        what = f"no column named {text_column!r}" if text_column else "no question column (text, question, 内容, 问题…)"
-        raise file_error(path, f"{what} in the header: {shown}", Code.INPUT_COLUMN, line)
+        raise file_error(path, f"no question column (text, question, 内容, 问题, 消息内容…) in the header: {shown}",
+                         Code.INPUT_COLUMN, line)
     return found
 
 
@@ -104,7 +126,7 @@ def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
         delimiter = max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else (
             "\t" if path.suffix.lower() in (".tsv", ".tab") else ",")
         header = next(csv.reader([first], delimiter=delimiter))
-        cols = map_columns(header, opts.text_column, path, header_line)
+        cols = map_columns(header, path, header_line, opts.columns())
         reader = csv.reader(lines, delimiter=delimiter)
         start = header_line + 1
         while True:
@@ -145,7 +167,7 @@ def read_xlsx(path: Path, opts: ReadOptions) -> Iterator[Item]:
             if not any(v not in (None, "") for v in row):
                 continue
             if header is None:
-                header, cols = row, map_columns(row, opts.text_column, path, number)
+                header, cols = row, map_columns(row, path, number, opts.columns())
                 continue
             yield guarded(path, number, lambda: row_item(path, number, header, row, cols, opts, fallback))
     finally:
