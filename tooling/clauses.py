@@ -14,6 +14,7 @@ Sphinx: the CLI and the Sphinx extension both call :func:`parse_policy_text`.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,10 @@ def _key_line(tokens: list, key: str) -> int:
 
 
 def parse_policy_file(path: Path, root: Path, default_language: Language = "zh") -> tuple[Policy | None, list[Problem]]:
-    relative = path.resolve().relative_to(root.resolve())
+    try:   # the path as listed (paths.list_sources), not a link's target: its docname is the link's
+        relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+    except ValueError:
+        return None, [problem(Code.SOURCE_OUTSIDE, "policy file outside the repository: not read", path, 1)]
     doc = relative.with_suffix("").as_posix()
     try:
         source = path.read_text(encoding="utf-8")

@@ -29,6 +29,10 @@ class Code(str, Enum):
     FRONT_MATTER_VALUE = "PL105"
     POLICY_ID_DUPLICATE = "PL106"
     POLICY_UNKNOWN = "PL107"
+    # source files (tooling/paths.py)
+    SOURCE_OUTSIDE = "PL111"
+    SOURCE_NAME = "PL112"
+    SOURCE_REFERENCE_OUTSIDE = "PL113"
     # clauses
     CLAUSE_DUPLICATE = "PL201"
     CLAUSE_NUMERAL = "PL202"
@@ -56,6 +60,12 @@ class Code(str, Enum):
     INPUT_COLUMN = "PL509"
     # configuration
     CONFIG = "PL601"
+    # output and root paths (tooling/paths.py)
+    OUTPUT_OVERWRITES_SOURCE = "PL602"
+    OUTPUT_DIR_UNSAFE = "PL603"
+    OUTPUT_DIR_NOT_SITE = "PL604"
+    ROOT_MISSING = "PL605"
+    SITE_NOT_UPDATED = "PL606"
     # matching and evaluation
     MATCH_ENCODER = "PL701"
     EVAL_LABELS = "PL702"
@@ -94,6 +104,14 @@ HINTS: dict[Code, str] = {
     Code.FRONT_MATTER_VALUE: "correct the value (dates as YYYY-MM-DD, policy ids in A-Z and 0-9, language zh or en)",
     Code.POLICY_ID_DUPLICATE: "give each policy file its own 'policy' id",
     Code.POLICY_UNKNOWN: "use the id from a policy's front matter ('policy clauses' lists the clauses of each)",
+    Code.SOURCE_OUTSIDE: ("replace the link with a copy of the file, or remove it: a symbolic link may point only to an "
+                          "existing file of this repository (not into a hidden folder or the question store); until "
+                          "then the file is neither read nor published"),
+    Code.SOURCE_NAME: ("rename the file or folder: no leading '.', no spaces, no '#', '?', '%' or '\\', no control or "
+                       "invisible characters, Unicode NFC, suffix '.md' (e.g. sales-policy.md); until then it is not "
+                       "published"),
+    Code.SOURCE_REFERENCE_OUTSIDE: ("copy the file into the repository (e.g. next to the page) and refer to it there; "
+                                    "a file outside the repository is never read or published"),
     Code.CLAUSE_DUPLICATE: "renumber one of the two clauses so every number is used once",
     Code.CLAUSE_NUMERAL: "write the article number as Chinese numerals (第十二条) or arabic digits",
     Code.ANCHOR_DUPLICATE: "two clauses (or a clause and an explicit (target)= line) produce the same anchor: renumber one or rename the target",
@@ -116,6 +134,15 @@ HINTS: dict[Code, str] = {
     Code.QUESTION_STORE: "upgrade the policy tooling, or point questions_db at another file",
     Code.INPUT_COLUMN: "name the question column with --text-column (e.g. --text-column 问题)",
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
+    Code.OUTPUT_OVERWRITES_SOURCE: ("write the output outside policies/, faq/ and _templates/, and not over the question "
+                                    "store, index.md, pyproject.toml, conf.py or faq/labels.jsonl (e.g. --out _build/FILE)"),
+    Code.OUTPUT_DIR_UNSAFE: ("build into a folder of its own, e.g. --out _build/html (not /, not the repository or a "
+                             "folder that contains it, not policies/, faq/, _templates/, .git or .policy-cache)"),
+    Code.OUTPUT_DIR_NOT_SITE: ("the build replaces the whole output folder: choose a new or empty folder, or one that "
+                               "holds a site built before (it has a .buildinfo file)"),
+    Code.ROOT_MISSING: ("check the path: --root DIR (or $POLICY_ROOT) names an existing policy repository, the folder "
+                        "that holds policies/ and faq/"),
+    Code.SITE_NOT_UPDATED: "fix the errors reported above and build again; the previous site is still served as it was",
     Code.MATCH_ENCODER: "install the extra (pip install 'policy-tooling[semantic]') or set [tool.policy.matching] semantic = \"off\"",
     Code.EVAL_LABELS: "each line needs id, text, intent and clauses (a list of keys such as \"SALES 4.2\", [] when not covered)",
     Code.MATCH_EMPTY_INDEX: "add policies under policies/ (or approved FAQ entries) before matching questions",

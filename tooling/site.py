@@ -11,6 +11,7 @@ from typing import Any
 from .check import check_repository
 from .config import Settings, load_settings
 from .errors import Severity
+from .paths import page_areas
 
 DEFAULT_INDEX = """# {project}
 
@@ -32,7 +33,7 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
         "html_baseurl": settings.html_baseurl,
         "root_doc": "index",
         "source_suffix": {".md": "markdown"},
-        "include_patterns": ["index.md", f"{settings.policies_dir}/**", f"{settings.faq_dir}/**"],
+        "include_patterns": page_areas(settings),
         "exclude_patterns": ["_build", ".nox", ".venv", "**/.*"],
         "templates_path": templates,
         "myst_enable_extensions": ["colon_fence", "deflist"],

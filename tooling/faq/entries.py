@@ -30,6 +30,7 @@ from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..markdown import directive_body, parse, role_parts, roles_in
 from ..models import Policy
+from ..paths import list_sources
 
 Status = Literal["draft", "approved", "retired"]
 STATUSES = ("draft", "approved", "retired")
@@ -172,8 +173,8 @@ def read_page(path: Path, root: Path) -> FaqPage:
 
 
 def faq_paths(root: Path, catalog: Catalog) -> list[Path]:
-    folder = Path(root) / catalog.settings.faq_dir
-    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+    """The FAQ pages that are safe to read (``paths.list_sources``; ``policy check`` reports the rest)."""
+    return list_sources(Path(root), catalog.settings).faq
 
 
 def read_all(root: Path, catalog: Catalog) -> list[FaqPage]:
