@@ -162,10 +162,11 @@ class Catalog:
 
 
 class ParseCache:
-    """Parsed policies kept on disk (``.policy-cache/policies.pickle``), keyed by file size and
-    mtime, so commands that only read clauses do not re-parse unchanged Markdown."""
+    """Parsed policies kept on disk (``.policy-cache/policies.pickle``), keyed by each file's path
+    and a hash of its content (not its size and mtime, which an edit can keep), so commands that
+    only read clauses do not re-parse unchanged Markdown."""
 
-    VERSION = 3
+    VERSION = 4
 
     def __init__(self, root: Path, settings: Settings):
         self.root, self.settings = root, settings
@@ -183,16 +184,16 @@ class ParseCache:
 
     def parse(self, path: Path) -> tuple[Policy | None, list[Problem]]:
         try:
-            stat = path.stat()
+            data = path.read_bytes()
         except OSError:
-            return parse_policy_file(path, self.root, self.settings.language)
-        stamp = (stat.st_mtime_ns, stat.st_size)
+            return parse_policy_file(path, self.root, self.settings.language)   # reports it (PL501)
+        digest = hashlib.blake2b(data, digest_size=16).digest()
         name = str(path)
         hit = self.entries.get(name)
-        if hit and hit[0] == stamp:
+        if hit and hit[0] == digest:
             return hit[1], hit[2]
-        policy, problems = parse_policy_file(path, self.root, self.settings.language)
-        self.entries[name] = (stamp, policy, problems)
+        policy, problems = parse_policy_file(path, self.root, self.settings.language, data)
+        self.entries[name] = (digest, policy, problems)
         self.dirty = True
         return policy, problems
 
