@@ -91,6 +91,13 @@ def test_propose_refuses_to_write_its_description_over_a_policy_before_making_a_
     assert [p.name for p in good.parent.iterdir() if p.name.startswith(".pr.md")] == []   # no temp file left
 
 
+def test_booklet_refuses_an_output_over_a_source(repo: Path):
+    (repo / "faq" / "sales-policy.md").write_text(DRAFT_PAGE, encoding="utf-8")
+    result = run("booklet", "SALES", "--root", str(repo), "--out", str(repo / "policies" / "sales-policy.md"))
+    assert result.exit_code == 1 and "PL602" in result.stderr
+    assert (repo / "policies" / "sales-policy.md").read_text(encoding="utf-8") == SALES
+
+
 def test_export_file_appears_whole_and_replaces_an_older_one(repo: Path, tmp_path: Path):
     out = tmp_path / "exports" / "questions.jsonl"
     out.parent.mkdir()
