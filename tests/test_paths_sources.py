@@ -220,3 +220,63 @@ def test_every_name_check_accepts_is_reachable_in_a_browser(make_repo, serve, pa
         assert response.ok, record["url"]
         anchor = record["url"].split("#", 1)[1]
         assert page.locator(f"[id='{anchor}']").inner_text().find(f"MARK{record['policy'][1:]}X") >= 0, record["url"]
+
+
+# --- files pages refer to -------------------------------------------------------------------
+
+REFERENCES = """
+Text. [the store](../questions.db), [git](../.git/config) and [notes](../../outside/secret.md).
+
+![logo](../../outside/secret.md)
+
+{download}`form <../../outside/secret.md>`
+
+```{include} ../../outside/secret.md
+```
+
+:::{literalinclude} ../../outside/secret.md
+:::
+
+```{figure} ../../outside/secret.md
+```
+
+```{csv-table}
+:file: ../../outside/secret.md
+```
+
+```{csv-table}
+:file: OUTSIDE/secret.md
+```
+
+Kept: ![ok](img/logo.png) and [the claim form](forms/claim.txt).
+"""
+
+
+def test_files_outside_the_repository_that_pages_refer_to_are_errors_and_never_published(make_repo, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(f"{SECRET}\n", encoding="utf-8")
+    page = SALES + REFERENCES.replace("OUTSIDE", str(outside))
+    root = make_repo({"policies/sales-policy.md": page, "policies/rebate-rules.md": REGULATION,
+                      "policies/forms/claim.txt": "claim form\n", "index.md": "# 制度\n\n```{policy-index}\n```\n",
+                      "questions.db": f"{SECRET} a planted store\n"})
+    (root / "policies" / "img").mkdir()
+    (root / "policies" / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n logo")
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text(f"[core]\n# {SECRET}\n", encoding="utf-8")
+    shutil.copy(ROOT / "conf.py", root / "conf.py")
+    first = SALES.count("\n")   # REFERENCES line n is line first + n of the page
+    check = policy("check", "--root", str(root))
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    lines = sorted(int(line.split(":")[1]) for line in check.stderr.splitlines() if " error PL113 " in line)
+    expected = [2, 2, 2, 4, 6, 8, 11, 14, 17, 21]
+    assert lines == [first + n for n in expected], check.stderr
+    assert "the question store" in check.stderr and "in the hidden folder '.git'" in check.stderr
+    assert "img/logo.png" not in check.stderr and "claim.txt" not in check.stderr
+    out = tmp_path / "plain"
+    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "PL113" in run.stderr, run.stderr
+    assert SECRET not in tree_text(out)
+    assert b"logo" in (out / "_images" / "logo.png").read_bytes()
+    assert [p.read_text() for p in (out / "_downloads").rglob("claim.txt")] == ["claim form\n"]

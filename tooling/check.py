@@ -8,6 +8,7 @@ from .catalog import Catalog
 from .errors import Problem
 from .faq.checks import check_faq
 from .faq.entries import read_pages
+from .references import reference_problems
 
 
 def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem]:
@@ -18,5 +19,5 @@ def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem
 
     pages, read_problems = read_pages(Path(root), catalog)   # FAQ pages are read and parsed once
     problems = (list(catalog.problems) + catalog.check_citations(pages) + check_faq(catalog, (pages, read_problems))
-                + stale_problems(root, catalog, pages))
+                + stale_problems(root, catalog, pages) + reference_problems(Path(root), catalog.settings))
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
