@@ -176,3 +176,14 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(make_repo):
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
     second = json.loads(run("clauses", "--json", "--root", str(root)).stdout)
     assert any("Chengdu" in c["text"] for c in second) and not any("Beijing" in c["text"] for c in second)
+
+
+def test_drafting_into_a_linked_faq_page_refuses_instead_of_copying_the_target_in(repo: Path, tmp_path: Path):
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("# someone else's notes\n\nTOPSECRET-7f3a\n", encoding="utf-8")
+    page = repo / "faq" / "sales-policy.md"
+    page.symlink_to(outside)
+    result = run("faq", "draft", "--policy", "SALES", "--root", str(repo))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{page}:1: error PL111 is a symbolic link to {outside}, outside the repository" in result.stderr
+    assert page.is_symlink() and outside.read_text(encoding="utf-8").endswith("TOPSECRET-7f3a\n")

@@ -192,6 +192,17 @@ def outside_reason(real_root: Path, store: Path, target: Path) -> str | None:
     return None
 
 
+def source_problem(root: Path, settings: Settings, path: Path) -> Problem | None:
+    """For one known source file (a policy's FAQ page, ``faq/labels.jsonl``): a PL111 problem if
+    it, or a folder on its way, is a link the listing would leave out; None if it may be read."""
+    if not Path(path).is_symlink() and Path(path).resolve() == Path(os.path.abspath(path)):
+        return None
+    target = Path(path).resolve()
+    reason = outside_reason(Path(root).resolve(), question_store(root, settings), target) if target.exists() \
+        else f"{shown(str(target))}, which does not exist"
+    return problem(Code.SOURCE_OUTSIDE, f"is a symbolic link to {reason}", shown(str(path)), 1) if reason else None
+
+
 def question_store(root: Path, settings: Settings) -> Path:
     return (Path(root) / settings.questions_db).resolve()
 
