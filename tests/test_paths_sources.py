@@ -280,3 +280,17 @@ def test_files_outside_the_repository_that_pages_refer_to_are_errors_and_never_p
     assert SECRET not in tree_text(out)
     assert b"logo" in (out / "_images" / "logo.png").read_bytes()
     assert [p.read_text() for p in (out / "_downloads").rglob("claim.txt")] == ["claim form\n"]
+
+
+def test_a_template_cannot_include_a_file_from_outside_its_folder(make_repo, tmp_path: Path):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text(SECRET, encoding="utf-8")
+    root = make_repo({"policies/travel-policy.md": TRAVEL, "index.md": "# Home\n\n```{policy-index}\n```\n",
+                      "_templates/layout.html": '{% extends "!layout.html" %}{% block footer %}'
+                                                '{% include "../../outside/secret.txt" %}{% endblock %}'})
+    shutil.copy(ROOT / "conf.py", root / "conf.py")
+    out = tmp_path / "plain"
+    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode != 0 and "../../outside/secret.txt" in run.stderr   # not found: refused
+    assert not out.exists() or SECRET not in tree_text(out)

@@ -24,7 +24,6 @@ from sphinx.application import Sphinx
 from sphinx.directives.patches import CSVTable
 from sphinx.errors import ConfigError
 from sphinx.jinja2glue import SphinxFileSystemLoader
-
 from sphinx.util import logging
 
 from ..config import load_settings
@@ -37,6 +36,19 @@ logger = logging.getLogger(__name__)
 
 def _root(app: Sphinx) -> Path:
     return Path(app.config.policy_root or app.srcdir)
+
+
+def _limits(app: Sphinx) -> tuple[Path, Path]:
+    """The resolved repository and question store, read once per build (not once per page)."""
+    cached = getattr(app, "_policy_path_limits", None)
+    if cached is None:
+        root = _root(app)
+        cached = app._policy_path_limits = (root.resolve(), question_store(root, load_settings(root)))
+    return cached
+
+
+def _refusal(app: Sphinx, path: Path) -> str | None:
+    return outside_reason(*_limits(app), path.resolve())
 
 
 def exclude_unsafe_sources(app: Sphinx, config) -> None:
@@ -76,8 +88,7 @@ def contain_templates(app: Sphinx) -> None:
     loaders = getattr(templates, "loaders", None)
     if not loaders:
         return
-    root = _root(app).resolve()
-    store = question_store(root, load_settings(root))
+    root, store = _limits(app)
     templates.loaders = [ContainedLoader(loader.searchpath[0], root, store)
                          if type(loader) is SphinxFileSystemLoader and len(loader.searchpath) == 1 else loader
                          for loader in loaders]
@@ -85,15 +96,14 @@ def contain_templates(app: Sphinx) -> None:
 
 def drop_outside_references(app: Sphinx, doctree: nodes.document) -> None:
     env, root = app.env, _root(app)
-    real_root, store = root.resolve(), question_store(root, load_settings(root))
     page = Path(env.doc2path(env.docname))
 
     def refused(reference: str, path: str | None = None) -> str | None:
         if path is None:
             target = local_target(root, page, reference) if "*" not in reference else None
         else:
-            target = Path(path).resolve()
-        return outside_reason(real_root, store, target) if target is not None else None
+            target = Path(path)
+        return _refusal(app, target) if target is not None else None
 
     found: list[tuple[nodes.Element, str, str]] = []
     for node in doctree.findall(nodes.Element):
@@ -114,11 +124,6 @@ def drop_outside_references(app: Sphinx, doctree: nodes.document) -> None:
         node.replace_self(nodes.inline(text, text) if text else [])
         logger.warning("%s refers to %r: %s; it is not published", Code.SOURCE_REFERENCE_OUTSIDE.value, reference,
                        reason, location=node, type="policy", subtype=Code.SOURCE_REFERENCE_OUTSIDE.value)
-
-
-def _refusal(app: Sphinx, path: Path) -> str | None:
-    root = _root(app)
-    return outside_reason(root.resolve(), question_store(root, load_settings(root)), path.resolve())
 
 
 def blank_outside_includes(app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]) -> None:
