@@ -145,6 +145,7 @@ def test_links_inside_the_repository_keep_working_under_their_own_name(make_repo
         f"{root / 'policies/sub/up'}:1: error PL111 is a symbolic link to a folder that contains it (a loop)"]
     (root / "policies" / "more").unlink()
     (root / "policies" / "sub" / "up").unlink()
+    (root / "policies" / ".#sales-policy.md").symlink_to("someone@host.1234:1700000000")   # Emacs is editing
     assert policy("check", "--root", str(root)).returncode == 0
     travel = Catalog.load(root).policy("TRAVEL")
     assert travel.doc == "policies/travel-policy"            # the link's name, not its target's

@@ -141,6 +141,8 @@ class _Lister:
             return
         for entry in entries:
             path = Path(entry.path)
+            if entry.name.startswith(".#"):
+                continue   # an editor's lock file (Emacs: a dangling link), there only while a page is edited
             if entry.is_symlink():
                 if not self._safe(path):
                     continue
