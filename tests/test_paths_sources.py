@@ -79,7 +79,7 @@ def test_links_out_of_the_repository_are_errors_naming_the_file_and_no_command_c
         assert f"{linked_repo / rel}:1: error PL111 is a symbolic link to " in check.stderr, rel
     assert "/etc/passwd, outside the repository" in check.stderr
     assert "missing.md, which does not exist" in check.stderr
-    assert "in the hidden folder '.git'" in check.stderr
+    assert "in the repository's hidden '.git'" in check.stderr
     assert "root:x:0" not in check.stderr and SECRET not in check.stderr
 
     clauses = policy("clauses", "--json", "--root", str(linked_repo))
@@ -272,7 +272,7 @@ def test_files_outside_the_repository_that_pages_refer_to_are_errors_and_never_p
     lines = sorted(int(line.split(":")[1]) for line in check.stderr.splitlines() if " error PL113 " in line)
     expected = [2, 2, 2, 4, 6, 8, 11, 14, 17, 21]
     assert lines == [first + n for n in expected], check.stderr
-    assert "the question store" in check.stderr and "in the hidden folder '.git'" in check.stderr
+    assert "the question store" in check.stderr and "in the repository's hidden '.git'" in check.stderr
     assert "img/logo.png" not in check.stderr and "claim.txt" not in check.stderr
     out = tmp_path / "plain"
     run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)],

@@ -188,7 +188,7 @@ def outside_reason(real_root: Path, store: Path, target: Path) -> str | None:
         return f"{shown(str(target))}, outside the repository"
     hidden = next((part for part in target.relative_to(real_root).parts if part.startswith(".")), None)
     if hidden:
-        return f"{shown(str(target))}, in the hidden folder {shown(hidden)!r} of the repository"
+        return f"{shown(str(target))}, in the repository's hidden {shown(hidden)!r}"
     if target == store or (target.parent == store.parent and target.name.startswith(store.name + "-")):
         return f"{shown(str(target))}, the question store"
     return None
