@@ -20,6 +20,7 @@ from .catalog import Catalog
 from .errors import Code, PolicyToolError, Problem, problem
 from .faq.entries import page_path, page_title
 from .models import Policy
+from .paths import replacing, safe_output
 
 CHROMIUM = "/usr/bin/chromium"
 _FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#666">'
@@ -97,19 +98,18 @@ def write_booklet(root: Path, policy_id: str, out: Path | None = None, site: Pat
     root = Path(root).resolve()
     catalog = Catalog.load(root)
     policy = catalog.require(policy_id)
+    out = safe_output(root, Path(out or root / "_build" / f"{policy.id.lower()}-faq.pdf"), catalog.settings)
     source = faq_page(root, catalog, policy)
     rel = source.relative_to(root).with_suffix(".html")
-    out = Path(out or root / "_build" / f"{policy.id.lower()}-faq.pdf").resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="policy-booklet-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="policy-booklet-") as tmp, replacing(out) as pdf:
         html_root = Path(site) if site else Path(tmp) / "html"
-        if site is None and build_site(root, html_root, quiet=True) != 0:
+        if site is None and build_site(root, html_root, quiet=True, env_dir=Path(tmp) / "doctrees") != 0:
             raise PolicyToolError(problem(Code.BOOKLET_BUILD_FAILED, "the site did not build; fix the problems above",
                                           source, 1))
         html = html_root / rel
         if not html.is_file():
             raise PolicyToolError(problem(Code.BOOKLET_NO_FAQ, f"{rel} is not in the built site {html_root}", source, 1))
-        pages = print_pdf(html, out)
+        pages = print_pdf(html, pdf)
     problems = [] if policy.language != "zh" or has_chinese_font() else [
         problem(Code.BOOKLET_NO_CJK_FONT, "no Chinese font installed: the booklet's Chinese text is unreadable",
                 source, 1)]

@@ -21,6 +21,7 @@ from .config import Settings, cache_dir, load_settings
 from .errors import Code, PolicyToolError, Problem, problem
 from .markdown import role_parts, roles
 from .models import Clause, Policy
+from .paths import list_sources
 
 if TYPE_CHECKING:
     from .faq.entries import FaqPage
@@ -45,8 +46,10 @@ class Catalog:
         root = Path(root)
         settings = settings or load_settings(root)
         catalog = cls(root=root, settings=settings)
+        sources = list_sources(root, settings)
+        catalog.problems += sources.problems   # PL111/PL112: files left out of the site, and why
         cache = ParseCache(root, settings)
-        for path in policy_files(root, settings):
+        for path in sources.policies:
             policy, problems = cache.parse(path)
             catalog.problems += problems
             if policy is None:
@@ -159,10 +162,11 @@ class Catalog:
 
 
 class ParseCache:
-    """Parsed policies kept on disk (``.policy-cache/policies.pickle``), keyed by file size and
-    mtime, so commands that only read clauses do not re-parse unchanged Markdown."""
+    """Parsed policies kept on disk (``.policy-cache/policies.pickle``), keyed by each file's path
+    and a hash of its content (not its size and mtime, which an edit can keep), so commands that
+    only read clauses do not re-parse unchanged Markdown."""
 
-    VERSION = 3
+    VERSION = 4
 
     def __init__(self, root: Path, settings: Settings):
         self.root, self.settings = root, settings
@@ -180,16 +184,16 @@ class ParseCache:
 
     def parse(self, path: Path) -> tuple[Policy | None, list[Problem]]:
         try:
-            stat = path.stat()
+            data = path.read_bytes()
         except OSError:
-            return parse_policy_file(path, self.root, self.settings.language)
-        stamp = (stat.st_mtime_ns, stat.st_size)
+            return parse_policy_file(path, self.root, self.settings.language)   # reports it (PL501)
+        digest = hashlib.blake2b(data, digest_size=16).digest()
         name = str(path)
         hit = self.entries.get(name)
-        if hit and hit[0] == stamp:
+        if hit and hit[0] == digest:
             return hit[1], hit[2]
-        policy, problems = parse_policy_file(path, self.root, self.settings.language)
-        self.entries[name] = (stamp, policy, problems)
+        policy, problems = parse_policy_file(path, self.root, self.settings.language, data)
+        self.entries[name] = (digest, policy, problems)
         self.dirty = True
         return policy, problems
 
@@ -216,8 +220,8 @@ def _parser_fingerprint() -> str:
 
 
 def policy_files(root: Path, settings: Settings) -> list[Path]:
-    folder = root / settings.policies_dir
-    return sorted(p for p in folder.rglob("*.md") if p.name != "index.md") if folder.is_dir() else []
+    """The policy files (``policies/**/*.md`` but ``index.md``) that are safe to read."""
+    return list_sources(root, settings).policies
 
 
 def source_digest(root: Path, settings: Settings, *extra: str | bytes) -> str:
@@ -226,17 +230,13 @@ def source_digest(root: Path, settings: Settings, *extra: str | bytes) -> str:
     digest = hashlib.sha256()
     for item in (settings.policies_dir, settings.faq_dir, *extra):
         digest.update(item if isinstance(item, bytes) else item.encode())
-    faq = root / settings.faq_dir
-    for path in [*policy_files(root, settings), *(sorted(faq.rglob("*.md")) if faq.is_dir() else [])]:
-        digest.update(str(path.relative_to(root)).encode())
+    sources = list_sources(root, settings)
+    for path in [*sources.policies, *sources.faq]:
+        digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape"))
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def site_pages(root: Path, settings: Settings) -> list[Path]:
-    """The Markdown pages the site is built from (policies, FAQ pages, the home page)."""
-    pages = [root / "index.md"] if (root / "index.md").is_file() else []
-    for folder in (settings.policies_dir, settings.faq_dir):
-        if (root / folder).is_dir():
-            pages += sorted((root / folder).rglob("*.md"))
-    return pages
+    """The Markdown pages the site is built from (the home page, policies, FAQ pages)."""
+    return list_sources(root, settings).pages

@@ -9,6 +9,7 @@ from .errors import Problem
 from .faq.checks import check_faq
 from .faq.entries import read_pages
 from .faq.labels import check_labels
+from .references import reference_problems
 
 
 def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem]:
@@ -20,5 +21,6 @@ def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem
 
     pages, read_problems = read_pages(Path(root), catalog)   # FAQ pages are read and parsed once
     problems = (list(catalog.problems) + catalog.check_citations(pages) + check_faq(catalog, (pages, read_problems))
-                + check_labels(catalog, pages)[1] + stale_problems(root, catalog, pages))
+                + check_labels(catalog, pages)[1] + stale_problems(root, catalog, pages)
+                + reference_problems(Path(root), catalog.settings))
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))

@@ -14,6 +14,8 @@ Sphinx: the CLI and the Sphinx extension both call :func:`parse_policy_text`.
 
 from __future__ import annotations
 
+import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,11 +89,17 @@ def _key_line(tokens: list, key: str) -> int:
     return next((n + 2 for n, text in enumerate(lines) if text.startswith(f"{key}:")), 1)
 
 
-def parse_policy_file(path: Path, root: Path, default_language: Language = "zh") -> tuple[Policy | None, list[Problem]]:
-    relative = path.resolve().relative_to(root.resolve())
+def parse_policy_file(path: Path, root: Path, default_language: Language = "zh",
+                      data: bytes | None = None) -> tuple[Policy | None, list[Problem]]:
+    """Parse a policy file (or ``data``, its bytes as the caller already read them)."""
+    try:   # the path as listed (paths.list_sources), not a link's target: its docname is the link's
+        relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+    except ValueError:
+        return None, [problem(Code.SOURCE_OUTSIDE, "policy file outside the repository: not read", path, 1)]
     doc = relative.with_suffix("").as_posix()
     try:
-        source = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8") if data is None else io.TextIOWrapper(
+            io.BytesIO(data), encoding="utf-8").read()   # the same newline handling as read_text
     except (OSError, UnicodeDecodeError) as exc:
         return None, [problem(Code.INPUT_UNREADABLE, f"cannot read policy file: {exc}", path, 1)]
     return parse_policy_text(source, path, doc, default_language, relative.as_posix())

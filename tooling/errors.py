@@ -29,6 +29,10 @@ class Code(str, Enum):
     FRONT_MATTER_VALUE = "PL105"
     POLICY_ID_DUPLICATE = "PL106"
     POLICY_UNKNOWN = "PL107"
+    # source files (tooling/paths.py)
+    SOURCE_OUTSIDE = "PL111"
+    SOURCE_NAME = "PL112"
+    SOURCE_REFERENCE_OUTSIDE = "PL113"
     # clauses
     CLAUSE_DUPLICATE = "PL201"
     CLAUSE_NUMERAL = "PL202"
@@ -69,6 +73,12 @@ class Code(str, Enum):
     BATCH_UNKNOWN = "PL513"
     # configuration
     CONFIG = "PL601"
+    # output and root paths (tooling/paths.py)
+    OUTPUT_OVERWRITES_SOURCE = "PL602"
+    OUTPUT_DIR_UNSAFE = "PL603"
+    OUTPUT_DIR_NOT_SITE = "PL604"
+    ROOT_MISSING = "PL605"
+    SITE_NOT_UPDATED = "PL606"
     ASKER_KEY_BUILTIN = "PL610"
     INIT_NOT_A_FOLDER = "PL611"
     # matching and evaluation
@@ -111,6 +121,14 @@ HINTS: dict[Code, str] = {
     Code.FRONT_MATTER_VALUE: "correct the value (dates as YYYY-MM-DD, policy ids in A-Z and 0-9, language zh or en)",
     Code.POLICY_ID_DUPLICATE: "give each policy file its own 'policy' id",
     Code.POLICY_UNKNOWN: "use the id from a policy's front matter ('policy clauses' lists the clauses of each)",
+    Code.SOURCE_OUTSIDE: ("replace the link with a copy of the file, or remove it: a symbolic link may point only to an "
+                          "existing file of this repository (not into a hidden folder or the question store); until "
+                          "then the file is neither read nor published"),
+    Code.SOURCE_NAME: ("rename the file or folder: no leading '.', no spaces, no '#', '?', '%' or '\\', no control or "
+                       "invisible characters, Unicode NFC, suffix '.md' (e.g. sales-policy.md); until then it is not "
+                       "published"),
+    Code.SOURCE_REFERENCE_OUTSIDE: ("copy the file into the repository (e.g. next to the page) and refer to it there; "
+                                    "a file outside the repository is never read or published"),
     Code.CLAUSE_DUPLICATE: "renumber one of the two clauses so every number is used once",
     Code.CLAUSE_NUMERAL: "write the article number as Chinese numerals (第十二条) or arabic digits",
     Code.ANCHOR_DUPLICATE: "two clauses (or a clause and an explicit (target)= line) produce the same anchor: renumber one or rename the target",
@@ -151,6 +169,15 @@ HINTS: dict[Code, str] = {
     Code.INPUT_COLUMN: ("name the columns with --text-column, --time-column and --asker-column "
                         "(e.g. --text-column 消息内容 --time-column 发送时间)"),
     Code.CONFIG: "check [tool.policy] in pyproject.toml and the POLICY_* environment variables",
+    Code.OUTPUT_OVERWRITES_SOURCE: ("write the output outside policies/, faq/ and _templates/, and not over the question "
+                                    "store, index.md, pyproject.toml, conf.py or faq/labels.jsonl (e.g. --out _build/FILE)"),
+    Code.OUTPUT_DIR_UNSAFE: ("build into a folder of its own, e.g. --out _build/html (not /, not the repository or a "
+                             "folder that contains it, not policies/, faq/, _templates/, .git or .policy-cache)"),
+    Code.OUTPUT_DIR_NOT_SITE: ("the build replaces the whole output folder: choose a new or empty folder, or one that "
+                               "holds a site built before (it has a .buildinfo file)"),
+    Code.ROOT_MISSING: ("check the path: --root DIR (or $POLICY_ROOT) names an existing policy repository, the folder "
+                        "that holds policies/ and faq/"),
+    Code.SITE_NOT_UPDATED: "fix the errors reported above and build again; the previous site is still served as it was",
     Code.ASKER_KEY_BUILTIN: ("asker pseudonyms use the built-in key, so anyone with the tool can recompute them from a "
                              "list of names: run 'policy init' (it writes a git-ignored .policy-secret) or set "
                              "POLICY_ASKER_KEY, before the first ingest (the key also makes the record ids)"),

@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from .check import check_repository
-from .config import Settings, load_settings
-from .errors import Severity
+from .config import Settings, cache_dir, load_settings
+from .errors import Code, Problem, Severity, problem
+from .paths import Discard, page_areas, site_folder, staged_folder
 
 DEFAULT_INDEX = """# {project}
 
@@ -32,7 +35,7 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
         "html_baseurl": settings.html_baseurl,
         "root_doc": "index",
         "source_suffix": {".md": "markdown"},
-        "include_patterns": ["index.md", f"{settings.policies_dir}/**", f"{settings.faq_dir}/**"],
+        "include_patterns": page_areas(settings),
         "exclude_patterns": ["_build", ".nox", ".venv", "**/.*"],
         "templates_path": templates,
         "myst_enable_extensions": ["colon_fence", "deflist"],
@@ -46,21 +49,29 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
 
 
 def build_site(root: Path, out: Path | None = None, drafts: bool = False,
-               warnings_as_errors: bool = False, quiet: bool = False) -> int:
+               warnings_as_errors: bool = False, quiet: bool = False, env_dir: Path | None = None) -> int:
     """Check the repository, then build its HTML site; returns a process exit status.
 
     The check reports every problem with file:line (Sphinx would only re-report pages it
-    re-reads); an error fails the build even when Sphinx itself succeeds.
+    re-reads). The site is built beside ``out`` and swapped in only if the check and Sphinx found
+    no error, so a failed build (or Ctrl-C) leaves the previous site as it was. Sphinx's
+    environment (what makes rebuilds incremental) lives in the cache, ``env_dir`` or
+    ``.policy-cache/doctrees/``, never next to the site.
     """
     from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
     root = Path(root).resolve()
     settings = load_settings(root)
-    out = Path(out or root / "_build" / "html").resolve()
+    out = site_folder(root, Path(out or root / "_build" / "html"), settings)
     problems = check_repository(root)
     for prob in problems:  # file:line: error CODE message — hint: …
         print(prob, file=sys.stderr)
+    errors = [p for p in problems if p.severity == Severity.error]
+    if errors:
+        print(_not_updated(out, f"{len(errors)} error(s) reported above"), file=sys.stderr)
+        return 1
     if not (root / "index.md").exists():
         (root / "index.md").write_text(DEFAULT_INDEX.format(project=settings.project), encoding="utf-8")
         print(f"{root / 'index.md'}: created a default home page (commit it or edit it)", file=sys.stderr)
@@ -69,10 +80,35 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     overrides["policy_show_drafts"] = drafts
     # Problems were reported above with file:line and a hint; do not print them twice.
     overrides["suppress_warnings"] = [*overrides.get("suppress_warnings", []), "policy"]
-    with patch_docutils(root), docutils_namespace():
-        app = Sphinx(str(root), str(root) if has_conf else None, str(out),
-                     str(out.parent / f".doctrees-{out.name}"), "html", confoverrides=overrides,
-                     warningiserror=warnings_as_errors, status=None if quiet else sys.stdout, freshenv=False)
-        app.build()
-    errors = [p for p in problems if p.severity == Severity.error]
-    return 1 if errors or app.statuscode else 0
+    doctrees = Path(env_dir) if env_dir else cache_dir(
+        root, "doctrees", f"{out.name}-{hashlib.sha256(str(out).encode()).hexdigest()[:10]}")
+    failure = "interrupted"
+    try:
+        with staged_folder(out) as staging:
+            with patch_docutils(root), docutils_namespace():
+                app = Sphinx(str(root), str(root) if has_conf else None, str(staging), str(doctrees), "html",
+                             confoverrides=overrides, warningiserror=warnings_as_errors,
+                             status=None if quiet else sys.stdout, freshenv=False)
+                app.builder.epilog = ""   # it would name the staging folder; said below instead
+                app.build()
+            failure = "Sphinx reported errors (with -W, warnings count as errors)" if app.statuscode else ""
+            if failure:
+                raise Discard
+    except SphinxError as exc:
+        failure = f"Sphinx failed: {exc}"
+    finally:
+        if failure:   # the environment may describe pages the kept site lacks: re-read them next time
+            (doctrees / "environment.pickle").unlink(missing_ok=True)
+    if failure:
+        print(_not_updated(out, failure), file=sys.stderr)
+        return 1
+    legacy = out.parent / f".doctrees-{out.name}"   # where earlier versions kept the environment
+    if (legacy / "environment.pickle").is_file():
+        shutil.rmtree(legacy, ignore_errors=True)
+    if not quiet:
+        print(f"The site is in {out}.")
+    return 0
+
+
+def _not_updated(out: Path, why: str) -> Problem:
+    return problem(Code.SITE_NOT_UPDATED, f"the site was not updated ({why}); this folder is as it was", out, None)

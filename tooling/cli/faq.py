@@ -79,9 +79,14 @@ def propose(root: Path, policy_id: str, push: bool, remote: str, branch: str | N
     """Commit the FAQ page on a new branch and print a pull-request description."""
     from ..faq.propose import propose as run
 
+    from ..config import load_settings
+    from ..paths import safe_output, write_output
+
+    if out:
+        safe_output(root, out, load_settings(root))   # refused before the branch is made, not after
     proposal = run(root, policy_id, push=push, remote=remote, branch=branch)
     if out:
-        out.write_text(proposal.description, encoding="utf-8")
+        write_output(root, out, load_settings(root), proposal.description)
     else:
         click.echo(proposal.description, nl=False)
     pushed = f", pushed to {remote}" if proposal.pushed else ""

@@ -12,14 +12,23 @@ import click
 from pydantic import BaseModel
 
 from ..errors import PolicyToolError, Problem
+from ..paths import require_root
 
 
-def root_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``--root DIR``: the policy repository (holds policies/ and faq/)."""
-    return click.option(
-        "--root", "root", type=click.Path(file_okay=False, path_type=Path), envvar="POLICY_ROOT",
-        default=".", show_default="$POLICY_ROOT or the current directory",
-        help="Policy repository: the folder that holds policies/ and faq/.")(fn)
+def root_option(fn: Callable[..., Any] | None = None, *, must_exist: bool = True) -> Any:
+    """``--root DIR``: the policy repository (holds policies/ and faq/). It must exist (one PL605
+    error otherwise); a command that creates a repository passes ``must_exist=False``."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+        return require_root(value) if must_exist else value
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        return click.option(
+            "--root", "root", type=click.Path(path_type=Path), envvar="POLICY_ROOT", callback=check,
+            default=".", show_default="$POLICY_ROOT or the current directory",
+            help="Policy repository: the folder that holds policies/ and faq/.")(f)
+
+    return decorate(fn) if fn is not None else decorate
 
 
 def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:

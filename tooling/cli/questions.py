@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from ..config import load_settings
 from ..errors import Code, Severity, problem
+from ..paths import output_file
 from ..questions.formats import FORMATS
 from ..questions.ingest import ingest_paths
 from ..questions.models import IngestSummary, Rejection
@@ -147,18 +149,16 @@ def stats(root: Path, as_json: bool) -> None:
 def export(root: Path, as_json: bool, policy_id: str | None, out: Path | None) -> None:
     """Scrubbed records as JSON Lines: id, source_id, channel, asker, asked_at, text, policy_hint."""
     del as_json
-    handle = open(out, "w", encoding="utf-8") if out else None
-    try:
+    if out is None:
         with QuestionStore.for_root(root) as store:
             for record in store.iter_records(policy_id):
-                line = json.dumps(record.export(), ensure_ascii=False)
-                if handle:
-                    handle.write(line + "\n")
-                else:
-                    click.echo(line)
-    finally:
-        if handle:
-            handle.close()
+                click.echo(json.dumps(record.export(), ensure_ascii=False))
+        return
+    # checked before the store is opened; the file appears only once complete
+    with output_file(root, out, load_settings(root)) as tmp, open(tmp, "w", encoding="utf-8") as handle, \
+            QuestionStore.for_root(root) as store:
+        for record in store.iter_records(policy_id):
+            handle.write(json.dumps(record.export(), ensure_ascii=False) + "\n")
 
 
 @questions.command(name="cluster")

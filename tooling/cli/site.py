@@ -16,7 +16,7 @@ from .options import common, echo_json, report, root_option
 
 @cli.command()
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: ROOT/_build/html).")
 @click.option("--drafts", is_flag=True, help="Show draft FAQ entries with a draft badge (for reviewers).")
 @click.option("-W", "--warnings-as-errors", "strict", is_flag=True, help="Fail on any Sphinx warning.")
@@ -24,7 +24,11 @@ def build(root: Path, out: Path | None, drafts: bool, strict: bool) -> None:
     """Build the site of the policy repository at ROOT."""
     from ..site import build_site
 
-    status = build_site(root, out, drafts=drafts, warnings_as_errors=strict)
+    try:
+        status = build_site(root, out, drafts=drafts, warnings_as_errors=strict)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the site was not updated; the previous site is as it was", err=True)
+        sys.exit(130)
     sys.exit(status)
 
 

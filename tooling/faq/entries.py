@@ -31,6 +31,7 @@ from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..markdown import directive_body, parse, role_parts, roles_in
 from ..models import Policy
+from ..paths import list_sources, source_problem
 
 Status = Literal["draft", "approved", "retired"]
 STATUSES = ("draft", "approved", "retired")
@@ -178,8 +179,8 @@ def read_page(path: Path, root: Path) -> FaqPage:
 
 
 def faq_paths(root: Path, catalog: Catalog) -> list[Path]:
-    folder = Path(root) / catalog.settings.faq_dir
-    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+    """The FAQ pages that are safe to read (``paths.list_sources``; ``policy check`` reports the rest)."""
+    return list_sources(Path(root), catalog.settings).faq
 
 
 def read_all(root: Path, catalog: Catalog) -> list[FaqPage]:
@@ -207,8 +208,13 @@ def approved_entries(root: Path, catalog: Catalog) -> list[FaqEntry]:
 
 
 def page_path(root: Path, catalog: Catalog, policy: Policy) -> Path:
-    """``faq/<policy file stem>.md``."""
-    return Path(root) / catalog.settings.faq_dir / f"{Path(policy.path).stem}.md"
+    """``faq/<policy file stem>.md``; PL111 if it is a link out of the repository (drafting would
+    copy the file it points at into the page)."""
+    path = Path(root) / catalog.settings.faq_dir / f"{Path(policy.path).stem}.md"
+    unsafe = source_problem(Path(root), catalog.settings, path)
+    if unsafe:
+        raise PolicyToolError(unsafe)
+    return path
 
 
 def page_title(policy: Policy) -> str:

@@ -167,8 +167,13 @@ def _reason(exc: Exception) -> str:
 def read_labels(root: Path, settings: Settings) -> tuple[list[Label], list[Problem]]:
     """The repository's labels (none when the file does not exist) and the broken lines."""
     path = labels_path(root, settings)
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return [], []
+    from ..paths import source_problem
+
+    linked = source_problem(root, settings, path)   # a link out of the repository is never read
+    if linked is not None:
+        return [], [linked]
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -380,6 +385,8 @@ def check_labels(catalog: Catalog, pages: Sequence[FaqPage] | None = None) -> tu
 
     root = Path(catalog.root)
     labels, problems = read_labels(root, catalog.settings)
+    # a link out of the repository is reported once, by the listing of source files (PL111)
+    problems = [p for p in problems if p.code != Code.SOURCE_OUTSIDE]
     if not labels:
         return [], problems
     path = labels_path(root, catalog.settings)

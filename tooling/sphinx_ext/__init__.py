@@ -18,7 +18,7 @@ from sphinx.util import logging
 
 from ..catalog import Catalog
 from ..config import load_settings
-from . import faq, search_index, versions
+from . import faq, paths, search_index, versions
 from .anchors import apply_anchors, clause_tools, skip_node, visit_clause_tools_html
 from .home import PolicyIndex
 from .roles import ClauseRole
@@ -105,4 +105,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     search_index.setup(app)   # clause-level search page and index, print styles
     versions.setup(app)       # release pages, history pages, versioned citations
     faq.setup(app)            # the {faq} directive and "questions about this clause" links
+    paths.setup(app)          # only the sources tooling.paths lists are read (links, names, templates)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
