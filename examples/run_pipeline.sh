@@ -15,7 +15,11 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEMO="$(mktemp -d "${TMPDIR:-/tmp}/faq-demo.XXXXXX")"
 WORK="$DEMO/repo"   # the policy repository; reports go beside it, not into it
 mkdir -p "$WORK"
-export POLICY_MATCHING_SEMANTIC=off POLICY_ROOT="$WORK"
+# Lexical matching and a fixed pseudonym key (the example's people are invented): the same ids
+# and the same FAQ pages on every machine.
+export POLICY_MATCHING_SEMANTIC=off POLICY_ROOT="$WORK" POLICY_ASKER_KEY="example-demo-key"
+# --check (what `nox -s site` runs) and --update leave nothing behind; a plain run keeps the folder to look at.
+case "${1:-}" in --check|--update) trap 'rm -rf "$DEMO"' EXIT ;; esac
 REVIEWER="${REVIEWER:-张敏}"
 REVIEWED_ON="${REVIEWED_ON:-2026-07-01}"
 # What the reviewer accepted, by the clause an entry rests on (ids are assigned in ask order).
@@ -43,12 +47,14 @@ echo "== copy of the repository in $WORK"
 cp -r "$HERE/policies" "$HERE/index.md" "$HERE/pyproject.toml" "$HERE/conf.py" "$WORK/"
 [ -d "$HERE/_templates" ] && cp -r "$HERE/_templates" "$WORK/"
 mkdir -p "$WORK/faq"
-printf 'questions.db*\n.policy-cache/\n_build/\n' > "$WORK/.gitignore"
+printf 'questions.db*\n.policy-cache/\n_build/\ninbox/\n.policy-secret\n' > "$WORK/.gitignore"
 git -C "$WORK" init -q -b main
 git -C "$WORK" -c user.name="Policy Demo" -c user.email=demo@example.com add -A
 git -C "$WORK" -c user.name="Policy Demo" -c user.email=demo@example.com commit -q -m "policies"
 
 echo "== ingest the example question log"
+echo "   (the log has bad records planted on purpose — a time written '3月初', a row without a question,"
+echo "    a broken JSON line, chat chatter — so the PL5xx lines below are expected: each is rejected alone)"
 policy questions ingest "$HERE"/examples/questions/*
 
 for P in SALES REBATE TRAVEL; do
@@ -76,8 +82,10 @@ done
 echo "== check and build"
 policy check
 policy build --out "$WORK/_build/html" > /dev/null
-echo "site: $WORK/_build/html/index.html"
-echo "PR descriptions: $DEMO/pr-*.md; gap reports: $DEMO/gaps-*.md"
+if [ -z "${1:-}" ]; then
+  echo "site: $WORK/_build/html/index.html"
+  echo "PR descriptions: $DEMO/pr-*.md; gap reports: $DEMO/gaps-*.md (delete $DEMO when done)"
+fi
 
 if [ "${1:-}" = "--update" ]; then
   cp "$WORK"/faq/*.md "$HERE/faq/"
