@@ -196,7 +196,9 @@ HINTS: dict[Code, str] = {
     Code.FAQ_UNGROUNDED: "make every number, amount, percentage, date and duration match a cited clause (or cite the clause that states it), then remove :unsupported:",
     Code.FAQ_LLM_FALLBACK: "the offline draft was written instead; check the LLM endpoint ([tool.policy.llm]) and re-run to redraft",
     Code.FAQ_NO_QUESTIONS: "ingest questions first: policy questions ingest FILES (then policy faq draft --policy ID)",
-    Code.FAQ_DIRTY_TREE: "commit or stash the other changes first; propose commits only the FAQ page",
+    Code.FAQ_DIRTY_TREE: ("propose commits only the FAQ page: commit or stash your other edits first; raw question "
+                          "exports (chats, mail, spreadsheets) hold personal data and never belong in git — move them "
+                          "to inbox/, which 'policy init' git-ignores"),
     Code.FAQ_BRANCH_EXISTS: "merge or delete the existing branch, or pass --branch NAME",
     Code.FAQ_PUSH: "check the remote name (--remote), its URL and your credentials, then push the branch by hand",
     Code.FAQ_TRANSITION: "approve draft entries, retire approved or draft ones; fix a flagged answer before approving (or pass --force)",
