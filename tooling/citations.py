@@ -23,6 +23,9 @@ _CHINESE_RE = re.compile(
 )
 
 
+_SECTION_AS_ARTICLE = re.compile(r"^第?(\d+(?:\.\d+)+)条$")
+
+
 class ParsedKey(NamedTuple):
     policy: str
     number: str
@@ -53,6 +56,7 @@ def normalize_number(rest: str) -> str:
     text = re.sub(r"\s+", "", text)
     if not text:
         raise KeySyntaxError("no clause number")
+    text = _SECTION_AS_ARTICLE.sub(r"\1", text)   # 第4.2条 / 4.2条: how running text cites section 4.2
     match = _ARABIC_RE.match(text)
     if match:
         number = match["num"]
@@ -130,3 +134,48 @@ def citation_text(policy_title: str, number: str, kind: str, language: str,
     else:
         text = f"{policy_title} {label}" + (f" ({clause_title})" if clause_title else "")
     return f"{text} {url}" if url else text
+
+
+# --- citations as people paste or type them -------------------------------------------------
+# The site's own forms, with or without the policy: the copy-citation text (《标题》第4.2条（标题）
+# https://…#sales-4-2, "Travel Policy §3.1 (City tiers) https://…"), 《标题》第4.3条, 第4.3条, 4.3条,
+# SALES 4.3, 第十二条 / 第12条 / 12条, §3.1, Article 7(1).
+_URL_ANCHOR = re.compile(r"https?://\S*#(?P<anchor>[\w\-]+)")
+_URL = re.compile(r"https?://\S+")
+_CITED_NUMBER = (rf"(?:第?\d+(?:\.\d+)+条|第?{_N}条(?:之{_N})?(?:第{_N}款)?(?:第?\({_N}\)项?)?"
+                 rf"|\d+(?:\.\d+)*(?:-\d+)?(?:\({_N}\))?)")
+_CITED_RE = re.compile(rf"^(?P<prefix>.*?)\s*(?:§+|article|art\.?|section|sec\.|clause)?\s*(?P<number>{_CITED_NUMBER})"
+                       r"(?:\s*\([^()]*\))?\s*$", re.I)
+_TITLE_NOISE = re.compile(r"[《》\"“”「」『』]|的$")
+
+
+class CitedText(NamedTuple):
+    """What a pasted or typed citation says: the anchor of a link it carries, or a policy name (an
+    id or part of a title; empty for "any policy") and a canonical clause number."""
+
+    anchor: str | None = None
+    policy: str = ""
+    number: str = ""
+    article: bool = False     # written with 条 (第十二条, 12条): prefer an article where there is one
+    language: str | None = None   # 第4.3条 is how Chinese policies are cited, §4.3 / Article 7 English ones
+
+
+def read_citation(text: str) -> CitedText | None:
+    """The citation a whole text is, or None when it is not one (a question that merely contains a
+    number is not: the text must be a citation and nothing else, apart from the clause title in
+    brackets and the link the copy button adds)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    link = _URL_ANCHOR.search(text)
+    if link:
+        return CitedText(anchor=link["anchor"])
+    match = _CITED_RE.match(_URL.sub("", text).strip())
+    if not match:
+        return None
+    try:
+        number = normalize_number(match["number"])
+    except KeySyntaxError:
+        return None
+    prefix = _TITLE_NOISE.sub("", match["prefix"].strip()).strip()
+    written = match["number"]
+    language = "zh" if "条" in written else "en" if re.search(r"§|article|art\.|section|sec\.", text, re.I) else None
+    return CitedText(policy=prefix, number=number, article="条" in written and "." not in number, language=language)
