@@ -137,3 +137,15 @@ def test_escape_text_is_shown_literally(text: str) -> None:
     html = MarkdownIt("commonmark").render(f"Intro\n\n{escape_text(text)}\n")
     literal = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert html == f"<p>Intro</p>\n<p>{literal}</p>\n"
+
+
+def test_pull_request_description_shows_entry_options_as_text() -> None:
+    from tooling.faq.entries import FaqEntry
+    from tooling.faq.propose import Proposal, describe
+
+    bad = '<img src=x onerror="alert(1)">'
+    entry = FaqEntry(id="sales-faq-9", question=f"Q {bad}?", clauses=[f"SALES 4.2 {bad}"], drafter=f"llm {bad}",
+                     unsupported=[f"30% {bad}"], status=f"draft {bad}")
+    text = describe(Proposal(policy="SALES", branch="b", commit="c", page="p", new=[entry]), "en", {})
+    rendered = MarkdownIt("commonmark").render(text)
+    assert "<img" not in rendered and rendered.count("&lt;img src=x") == 5
