@@ -134,8 +134,8 @@ HINTS: dict[Code, str] = {
     Code.SOURCE_REFERENCE_OUTSIDE: ("copy the file into the repository (e.g. next to the page) and refer to it there; "
                                     "a file outside the repository is never read or published"),
     Code.SOURCE_RAW_HTML: ("write it in Markdown instead (**bold**, lists, '|' tables, a blank line between paragraphs, "
-                           "'\\' at the end of a line for a line break); the site publishes raw HTML only when the "
-                           "repository sets [tool.policy] allow_raw_html = true"),
+                           "'\\' at the end of a line for a line break; in a table, a row per line instead of <br>); "
+                           "the site publishes raw HTML only when the repository sets [tool.policy] allow_raw_html = true"),
     Code.SOURCE_RAW_DIRECTIVE: ("remove the raw block and write its content in Markdown; raw output ({raw} html, "
                                 "'.. raw:: html' or a raw role in {eval-rst}) is published only when the repository "
                                 "sets [tool.policy] allow_raw_html = true"),
