@@ -10,11 +10,12 @@ from .faq.checks import check_faq
 from .faq.entries import read_pages
 from .faq.labels import check_labels
 from .references import reference_problems
+from .safety import safety_problems
 
 
 def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem]:
     """Front matter, clause numbering, anchors and citations of every page of the site, FAQ
-    entries, review labels (faq/labels.jsonl), and (in a git repository) FAQ answers whose clauses
+    entries, review labels (faq/labels.jsonl), raw HTML and script URLs (tooling/safety.py), and (in a git repository) FAQ answers whose clauses
     changed since review."""
     catalog = catalog or Catalog.load(root)
     from .history import stale_problems  # git is only read when an approved entry was stamped
@@ -22,5 +23,5 @@ def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem
     pages, read_problems = read_pages(Path(root), catalog)   # FAQ pages are read and parsed once
     problems = (list(catalog.problems) + catalog.check_citations(pages) + check_faq(catalog, (pages, read_problems))
                 + check_labels(catalog, pages)[1] + stale_problems(root, catalog, pages)
-                + reference_problems(Path(root), catalog.settings))
+                + reference_problems(Path(root), catalog.settings) + safety_problems(Path(root), catalog.settings))
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))

@@ -59,6 +59,10 @@ class Settings(BaseModel):
     # pseudonyms from (commands that make pseudonyms warn, PL610).
     asker_key: str = DEFAULT_ASKER_KEY
     collector_url: str = ""
+    # Publish raw HTML from sources (HTML blocks and tags, {raw} html, '.. raw:: html'). Off: `policy
+    # check` refuses them (PL120, PL121) and the site shows them as text. Script URLs (javascript:,
+    # vbscript:, data:) are refused either way (PL122).
+    allow_raw_html: bool = False
     llm: LLMSettings = Field(default_factory=LLMSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
 

@@ -33,6 +33,10 @@ class Code(str, Enum):
     SOURCE_OUTSIDE = "PL111"
     SOURCE_NAME = "PL112"
     SOURCE_REFERENCE_OUTSIDE = "PL113"
+    # raw HTML and script in sources (tooling/safety.py, sphinx_ext/safety.py)
+    SOURCE_RAW_HTML = "PL120"
+    SOURCE_RAW_DIRECTIVE = "PL121"
+    SOURCE_SCRIPT_URL = "PL122"
     # clauses
     CLAUSE_DUPLICATE = "PL201"
     CLAUSE_NUMERAL = "PL202"
@@ -129,6 +133,15 @@ HINTS: dict[Code, str] = {
                        "published"),
     Code.SOURCE_REFERENCE_OUTSIDE: ("copy the file into the repository (e.g. next to the page) and refer to it there; "
                                     "a file outside the repository is never read or published"),
+    Code.SOURCE_RAW_HTML: ("write it in Markdown instead (**bold**, lists, '|' tables, a blank line between paragraphs, "
+                           "'\\' at the end of a line for a line break; in a table, a row per line instead of <br>); "
+                           "the site publishes raw HTML only when the repository sets [tool.policy] allow_raw_html = true"),
+    Code.SOURCE_RAW_DIRECTIVE: ("remove the raw block and write its content in Markdown; raw output ({raw} html, "
+                                "'.. raw:: html' or a raw role in {eval-rst}) is published only when the repository "
+                                "sets [tool.policy] allow_raw_html = true"),
+    Code.SOURCE_SCRIPT_URL: ("link to an http(s):, mailto: or tel: address or to a page of the site; javascript:, "
+                             "vbscript: and data: links run code in the reader's browser and are never published "
+                             "(not even with allow_raw_html)"),
     Code.CLAUSE_DUPLICATE: "renumber one of the two clauses so every number is used once",
     Code.CLAUSE_NUMERAL: "write the article number as Chinese numerals (第十二条) or arabic digits",
     Code.ANCHOR_DUPLICATE: "two clauses (or a clause and an explicit (target)= line) produce the same anchor: renumber one or rename the target",

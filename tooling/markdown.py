@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
@@ -30,6 +32,27 @@ def parser() -> MarkdownIt:
 
 def parse(source: str) -> list[Token]:
     return parser().parse(source)
+
+
+@lru_cache(maxsize=1)
+def site_parser() -> MarkdownIt:
+    """The syntax the site is built with (MyST with colon fences and definition lists), keeping
+    every link whatever its scheme: markdown-it drops ``javascript:`` links silently, but a
+    check must see them to report them."""
+    md = (MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(myst_block_plugin)
+          .use(myst_role_plugin).use(colon_fence_plugin).use(deflist_plugin))
+    md.validateLink = lambda url: True   # type: ignore[method-assign]
+    return md
+
+
+def inline_children(tok: Token, line: int) -> Iterator[tuple[Token, int]]:
+    """The children of an inline token, each with its source line (``line`` is the token's first)."""
+    for child in tok.children or []:
+        yield child, line
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type in ("text", "html_inline"):
+            line += child.content.count("\n")
 
 
 def inline_text(token: Token) -> str:
@@ -126,14 +149,9 @@ def roles_in(tokens: list[Token], line_offset: int = 0) -> Iterator[RoleUse]:
     """The roles of an already parsed file (so a caller that parsed it once need not again)."""
     for tok in tokens:
         if tok.type == "inline":
-            line = (tok.map[0] + 1 if tok.map else 1) + line_offset
-            for child in tok.children or []:
-                if child.type in ("softbreak", "hardbreak"):
-                    line += 1
-                elif child.type == "myst_role":
+            for child, line in inline_children(tok, (tok.map[0] + 1 if tok.map else 1) + line_offset):
+                if child.type == "myst_role":
                     yield RoleUse(child.meta.get("name", ""), child.content, line)
-                elif child.type == "text":
-                    line += child.content.count("\n")
         elif tok.type == "fence" and tok.info.startswith("{") and tok.map:
             body, skipped = directive_body(tok.content)
             yield from roles(body, line_offset + tok.map[0] + 1 + skipped)
@@ -163,11 +181,16 @@ def directive_options(content: str) -> dict[str, str]:
     return options
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|@~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|@~&])")
+# What starts a block at the head of a line: a list item (-, 1. or 1)), a comment (%), a colon
+# fence or definition (:).
+_MD_LEADING = re.compile(r"^(?:(\d{1,9})(?=[.)](?:\s|$))|(?=[-%:=]))")
 
 
 def escape_text(text: str, limit: int | None = None) -> str:
-    """Untrusted text (a question) as literal Markdown on one line: no links, images, HTML,
-    roles, mentions or table breaks — what people asked is shown, never interpreted."""
+    """Untrusted text (a question, a policy title) as literal Markdown on one line: no links,
+    images, HTML, entities, roles, mentions, table breaks or block starts — what it says is shown,
+    never interpreted."""
     flat = " ".join(text.split())
-    return _MD_SPECIAL.sub(r"\\\1", flat[:limit] if limit else flat)
+    escaped = _MD_SPECIAL.sub(r"\\\1", flat[:limit] if limit else flat)
+    return _MD_LEADING.sub(lambda m: f"{m[1]}\\" if m[1] else "\\", escaped, count=1)

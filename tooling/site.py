@@ -13,6 +13,7 @@ from typing import Any
 from .check import check_repository
 from .config import Settings, cache_dir, load_settings
 from .errors import Code, Problem, Severity, problem
+from .markdown import escape_text
 from .paths import Discard, page_areas, site_folder, staged_folder
 
 DEFAULT_INDEX = """# {project}
@@ -73,7 +74,7 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
         print(_not_updated(out, f"{len(errors)} error(s) reported above"), file=sys.stderr)
         return 1
     if not (root / "index.md").exists():
-        (root / "index.md").write_text(DEFAULT_INDEX.format(project=settings.project), encoding="utf-8")
+        (root / "index.md").write_text(DEFAULT_INDEX.format(project=escape_text(settings.project)), encoding="utf-8")
         print(f"{root / 'index.md'}: created a default home page (commit it or edit it)", file=sys.stderr)
     has_conf = (root / "conf.py").is_file()
     overrides: dict[str, Any] = {} if has_conf else sphinx_config(root, settings)

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..markdown import directive_body, parse, role_parts, roles_in
+from ..markdown import directive_body, escape_text, parse, role_parts, roles_in
 from ..models import Policy
 from ..paths import list_sources, source_problem
 
@@ -228,10 +228,13 @@ def _newline(text: str) -> str:
 
 
 def new_page_text(policy: Policy) -> str:
-    intro = (f"本页汇总关于《{policy.meta.title}》最常被问到的问题，每个回答都注明所依据的条款。"
+    """The head of a new FAQ page. The policy title is text from the source: it is escaped, so a
+    title with Markdown or HTML in it is shown as written (in the H1 and the navigation), never run."""
+    title = escape_text(policy.meta.title)
+    intro = (f"本页汇总关于《{title}》最常被问到的问题，每个回答都注明所依据的条款。"
              if policy.language == "zh" else
-             f"The questions people ask most about the {policy.meta.title}; every answer cites the clauses it rests on.")
-    return f"# {page_title(policy)}\n\n{intro}\n"
+             f"The questions people ask most about the {title}; every answer cites the clauses it rests on.")
+    return f"# {escape_text(page_title(policy))}\n\n{intro}\n"
 
 
 def append_entries(path: Path, policy: Policy, entries: list[FaqEntry],

@@ -139,14 +139,14 @@ def describe(p: Proposal, language: str, sample_map: dict[str, list[str]],
         asked = (f"{e.asked or 0} 次提问，{e.askers or 0} 人" if zh else f"asked {e.asked or 0} times by {e.askers or 0} people")
         out.append(f"### `{e.id}` {escape_text(e.question)}")
         out.append("")
-        out.append(f"- {'状态' if zh else 'Status'}: {e.status}")
-        out.append(f"- {'依据条款' if zh else 'Clauses'}: {', '.join(e.clauses)}")
+        out.append(f"- {'状态' if zh else 'Status'}: {escape_text(e.status)}")   # options are page text too
+        out.append(f"- {'依据条款' if zh else 'Clauses'}: {escape_text(', '.join(e.clauses))}")
         out.append(f"- {asked}")
         if e.drafter:
-            out.append(f"- {'起草' if zh else 'Drafted by'}: {e.drafter}")
+            out.append(f"- {'起草' if zh else 'Drafted by'}: {escape_text(e.drafter)}")
         if e.unsupported:
             out.append(f"- ⚠ {'条款中找不到的数字' if zh else 'figures not found in the cited clauses'}: "
-                       f"{', '.join(e.unsupported)}")
+                       f"{escape_text(', '.join(e.unsupported))}")
         view = (members or {}).get(e.id)
         if view is not None:
             out += _members(view, zh)

@@ -17,6 +17,7 @@ from docutils import nodes
 from ..citations import citation_text
 from ..clauses import ITEM_RE
 from ..models import Clause, ClauseKind, Policy
+from .safety import safe_id
 
 
 class clause_tools(nodes.Inline, nodes.Element):
@@ -71,8 +72,9 @@ def apply_anchors(doctree: nodes.document, policy: Policy, baseurl: str) -> None
         if clause is None:
             continue
         heading_lines.add(line)
-        ids = [i for i in section["ids"] if i not in (clause.anchor, *clause.aliases)]
-        section["ids"] = [clause.anchor, *clause.aliases, *ids]
+        aliases = [a for a in clause.aliases if safe_id(a)]   # a (target)= name is source text
+        ids = [i for i in section["ids"] if i not in (clause.anchor, *aliases)]
+        section["ids"] = [clause.anchor, *aliases, *ids]
         section["classes"] += ["clause", f"clause-{clause.kind.value}"]
         section.insert(1, nodes.paragraph("", "", tools_for(clause, policy, baseurl, permalink=False),
                                           classes=["clause-toolbar"]))

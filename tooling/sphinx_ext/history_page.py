@@ -152,5 +152,6 @@ def history_context(state: "VersionState", policy_id: str, page: str,
         title = state.text(policy_id, releases[-1].version).meta.title
     except PolicyToolError:
         title = policy_id
-    return {"title": w["title"].format(title=title), "body": body, "policy_history": policy_id,
+    # "title" is HTML to the theme (Sphinx passes a page's rendered title): escape the policy's
+    return {"title": _e(w["title"].format(title=title)), "body": body, "policy_history": policy_id,
             "policy_language": language, "metatags": "", "display_toc": False, "sourcename": ""}

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from .. import __version__
 from ..config import cache_dir
 from ..errors import Code, PolicyToolError, Problem, problem
+from ..markdown import escape_text
 from ..history.releases import _blob_text, last_commit, open_repo
 from .versions import version_slug
 
@@ -42,9 +43,9 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 #: What a release page's HTML depends on besides its text, hashed into every cache key (not the
 #: extension's other modules: editing the search page must not rebuild every old version).
 _CODE = [_PACKAGE / "sphinx_ext" / name for name in ("__init__.py", "anchors.py", "roles.py", "state.py",
-                                                     "versions.py", "release_build.py")] + \
+                                                     "versions.py", "release_build.py", "safety.py")] + \
         [_PACKAGE / name for name in ("clauses.py", "citations.py", "markdown.py", "models.py", "site.py",
-                                      "numerals.py", "frontmatter.py")]
+                                      "numerals.py", "frontmatter.py", "safety.py")]
 
 
 class ReleaseJob(BaseModel):
@@ -91,7 +92,8 @@ def release_jobs(state: "VersionState", today: str = "") -> list[ReleaseJob]:
     """A job per committed release of every policy, with its cache key."""
     settings = state.settings
     code = _code_fingerprint()
-    site = json.dumps([settings.project, settings.html_baseurl, settings.language, settings.policies_dir])
+    site = json.dumps([settings.project, settings.html_baseurl, settings.language, settings.policies_dir,
+                       settings.allow_raw_html])
     jobs: list[ReleaseJob] = []
     with open_repo(state.root) as (repo, prefix):
         for policy_id, releases in sorted(state.releases.items()):
@@ -186,7 +188,7 @@ def build_release(job: ReleaseJob, cache: Path) -> Path:
     source.parent.mkdir(parents=True)
     source.write_text(job.text, encoding="utf-8")
     # A home page in the small build, so the theme's "home" and "up" links lead to the site's.
-    (src / "index.md").write_text(f"# {load_settings(root).project}\n\n```{{toctree}}\n:hidden:\n\n{job.page}\n```\n", encoding="utf-8")
+    (src / "index.md").write_text(f"# {escape_text(load_settings(root).project)}\n\n```{{toctree}}\n:hidden:\n\n{job.page}\n```\n", encoding="utf-8")
     has_conf = (root / "conf.py").is_file()
     overrides: dict[str, Any] = {} if has_conf else sphinx_config(root, load_settings(root))
     if not has_conf:

@@ -40,6 +40,7 @@ from ..config import Settings
 from ..errors import Code, PolicyToolError, problem
 from ..history import Release, find_release, list_releases, policy_at
 from ..models import Clause, Policy
+from .safety import html_node
 from .state import catalog_of, set_catalog
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,8 @@ def _link(href: str, text: str, cls: str = "") -> str:
 
 
 def canonical_line(state: VersionState, policy: Policy, base: str) -> str | None:
-    """The small "version · current · history" line of a canonical page (HTML), or None."""
+    """The small "version · current · history" line of a canonical page (HTML), or None. Every text
+    in it comes from the source (the front-matter version) or is ours: all of it is escaped."""
     releases = state.releases.get(policy.id)
     if not releases:
         return None
@@ -147,15 +149,16 @@ def canonical_line(state: VersionState, policy: Policy, base: str) -> str | None
     in_force = [r for r in releases if r.status == "current"]
     if meta.effective > state.today:
         parts.append(f"将于 {meta.effective} 起施行，尚未生效" if zh else f"takes effect {meta.effective}, not yet in force")
-        if in_force:
-            now = in_force[-1]
-            parts.append(_link(rel(state.page(policy.id, now.version)),
-                               f"现行版本：第{now.version}版" if zh else f"in force now: version {now.version}"))
     else:
         parts.append(f"自 {meta.effective} 起施行" if zh else f"in force since {meta.effective}")
         parts.append("现行版本" if zh else "current version")
-    parts.append(_link(rel(state.history_page(policy.id)), "修订历史" if zh else "history"))
-    return '<p class="policy-version-line">' + " · ".join(parts) + "</p>"
+    shown = [html.escape(part) for part in parts]
+    if meta.effective > state.today and in_force:
+        now = in_force[-1]
+        shown.append(_link(rel(state.page(policy.id, now.version)),
+                           f"现行版本：第{now.version}版" if zh else f"in force now: version {now.version}"))
+    shown.append(_link(rel(state.history_page(policy.id)), "修订历史" if zh else "history"))
+    return '<p class="policy-version-line">' + " · ".join(shown) + "</p>"
 
 
 def banner_html(state: VersionState, release: Release, page: str, language: str) -> str:
@@ -211,7 +214,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         if release is None:
             return
         release = Release.model_validate({**release.model_dump(), **job["status"]})
-        doctree.insert(0, nodes.raw("", banner_html(state, release, docname, policy.language), format="html"))
+        doctree.insert(0, html_node(banner_html(state, release, docname, policy.language)))
         _stamp_versions(doctree, policy, job["version"])
         return
     line = canonical_line(state, policy, app.builder.get_target_uri(docname))
@@ -219,7 +222,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     if line:
         sections = list(doctree.findall(nodes.section))
         target = sections[0] if sections else doctree
-        target.insert(1 if sections else 0, nodes.raw("", line, format="html"))
+        target.insert(1 if sections else 0, html_node(line))
 
 
 def _stamp_versions(doctree: nodes.document, policy: Policy, version: str) -> None:
