@@ -20,7 +20,7 @@ import pytest
 
 from tooling.catalog import Catalog
 from tooling.config import LLMSettings
-from tooling.errors import Code, Severity
+from tooling.errors import Code, PolicyToolError, Severity
 from tooling.faq import models as faq_models
 from tooling.faq.approve import approve
 from tooling.faq.checks import check_faq
@@ -491,3 +491,16 @@ def test_a_drafts_page_built_from_hostile_answers_loads_nothing(server: Server, 
         assert len(report.problems) == 6 and all("not allowed" in p.message for p in report.problems)
     finally:
         pixel.close()
+
+
+def test_approve_refuses_an_overlong_answer_even_when_forced(dev_repo: Path) -> None:
+    from tooling.faq.approve import approve
+
+    write_text(dev_repo / "faq" / "sales-policy.md", "# 2026年度产品销售政策50问\n\n" +
+               _entry("返" * (faq_models.MAX_ANSWER_CHARS + 1), status="draft"))
+    page_id = parse_page(read_text(dev_repo / "faq" / "sales-policy.md")).entries[0].id
+    for force in (False, True):
+        with pytest.raises(PolicyToolError) as err:
+            approve(dev_repo, page_id, "张敏", force=force)
+        assert err.value.problems[0].code == Code.FAQ_TOO_LONG
+    assert parse_page(read_text(dev_repo / "faq" / "sales-policy.md")).entries[0].status == "draft"

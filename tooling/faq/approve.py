@@ -19,6 +19,7 @@ from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..history.stale import HASH_OPTION, format_stamps
 from .entries import FaqEntry, find_entry, read_page, read_text, set_options, write_text
+from .checks import too_long
 from .grounding import unsupported_figures
 from .labels import LabelChange
 
@@ -51,6 +52,9 @@ def approve_entry(root: Path, entry_id: str, by: str, on: dt.date | None = None,
     if entry.status == "retired":
         raise PolicyToolError(problem(Code.FAQ_TRANSITION, f"{entry_id} is retired; retired ids are never reused — "
                                       "draft a new entry instead", page.path, entry.option_line("status")))
+    overlong = too_long(entry)    # a 5 MB answer is never approved, --force or not
+    if overlong:
+        raise PolicyToolError(overlong)
     clauses = []
     for key in entry.clauses:
         clause, prob = catalog.resolve(key, page.path, entry.option_line("clauses"))
