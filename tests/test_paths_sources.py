@@ -295,3 +295,22 @@ def test_a_template_cannot_include_a_file_from_outside_its_folder(make_repo, tmp
                          capture_output=True, text=True)
     assert run.returncode != 0 and "../../outside/secret.txt" in run.stderr   # not found: refused
     assert not out.exists() or SECRET not in tree_text(out)
+
+
+def test_a_theme_installed_in_a_hidden_folder_of_the_repository_is_used(make_repo, tmp_path: Path):
+    """A virtualenv inside the repository (nox's ``.nox/``, a ``.venv/``) holds the theme: it is
+    installed code, not a source, so its templates are not refused like a hidden source file."""
+    root = make_repo({"policies/travel-policy.md": TRAVEL, "index.md": "# Home\n\n```{policy-index}\n```\n"})
+    theme = root / ".venv" / "themes" / "plain"
+    theme.mkdir(parents=True)
+    (theme / "theme.conf").write_text("[theme]\ninherit = basic\n", encoding="utf-8")
+    (theme / "layout.html").write_text('{% extends "basic/layout.html" %}'
+                                       '{% block footer %}THEME-FOOTER-MARK{% endblock %}', encoding="utf-8")
+    conf = (ROOT / "conf.py").read_text(encoding="utf-8")
+    (root / "conf.py").write_text(conf + '\nhtml_theme = "plain"\nhtml_theme_path = [".venv/themes"]\n',
+                                  encoding="utf-8")
+    out = tmp_path / "plain"
+    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "THEME-FOOTER-MARK" in (out / "policies" / "travel-policy.html").read_text(encoding="utf-8")

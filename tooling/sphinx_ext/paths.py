@@ -89,9 +89,22 @@ def contain_templates(app: Sphinx) -> None:
     if not loaders:
         return
     root, store = _limits(app)
+    own = _repository_template_folders(app, root)
     templates.loaders = [ContainedLoader(loader.searchpath[0], root, store)
-                         if type(loader) is SphinxFileSystemLoader and len(loader.searchpath) == 1 else loader
+                         if type(loader) is SphinxFileSystemLoader and len(loader.searchpath) == 1
+                         and Path(loader.searchpath[0]).resolve() in own else loader
                          for loader in loaders]
+
+
+def _repository_template_folders(app: Sphinx, root: Path) -> set[Path]:
+    """The repository's own template folders (``templates_path``), the ones its authors edit.
+
+    Theme folders and this package's templates are installed code, trusted like any import: a
+    virtualenv inside the repository (``.nox/``, ``.venv/``) is a hidden folder, and refusing
+    its theme would leave the site without ``page.html``."""
+    ours = (Path(__file__).parent / "templates").resolve()
+    folders = {(Path(app.confdir) / t).resolve() for t in app.config.templates_path}
+    return {f for f in folders if f != ours and f.is_relative_to(root)}
 
 
 def drop_outside_references(app: Sphinx, doctree: nodes.document) -> None:
