@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from tooling.cli import cli
 from tooling.matching.answer import Matcher, answer
 from tooling.matching.index import load_index
+
+from .conftest import ROOT
 
 
 def _lexical(root: Path) -> Matcher:
@@ -123,3 +126,46 @@ def test_a_repository_without_policies_is_a_clear_error(make_repo):
     root = make_repo({})
     out = CliRunner().invoke(cli, ["answer", "返利什么时候发", "--root", str(root)])
     assert out.exit_code == 1 and "error PL703" in out.output and "policies" in out.output
+
+
+def test_a_question_with_markup_is_answered_like_the_question_without_it(dev_repo: Path):
+    m = _lexical(dev_repo)
+    plain = m.answer("窜货第二次怎么处罚？")
+    marked = m.answer("窜货第二次怎么处罚？<script>alert('x')</script><b>急</b>")
+    assert marked.flag is None and marked.covered and marked.keys[:3] == plain.keys[:3]
+    only = m.answer("</script><script>alert('fl')</script>")
+    assert (only.covered, only.matches, only.flag) == (False, [], "empty") and "<" not in only.reply
+    sql = m.answer("x'; DROP TABLE questions; --")
+    assert (sql.covered, sql.matches, sql.flag) == (False, [], "injection")
+
+
+@pytest.mark.parametrize("text, key", [
+    ("《2026年度产品销售政策》第6.2条", "SALES 6.2"),   # the user report: answered with clause 1.2
+    ("《2026年度产品销售政策》第4.3条", "SALES 4.3"),
+    ("第4.2条", "SALES 4.2"),
+    ("4.3条", "SALES 4.3"),
+    ("SALES 4.3", "SALES 4.3"),
+    ("第十二条", "REBATE 12"),
+    ("第12条", "REBATE 12"),
+    ("TRAVEL 7.3", "TRAVEL 7.3"),
+])
+def test_policy_answer_takes_a_pasted_or_typed_citation_to_its_clause(text: str, key: str):
+    out = CliRunner().invoke(cli, ["answer", text, "--json", "--root", str(ROOT)],
+                             env={"POLICY_MATCHING_SEMANTIC": "off"})
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output)
+    assert result["flag"] == "citation" and result["covered"]
+    assert result["matches"][0]["key"] == key
+    assert result["matches"][0]["url"].endswith("#" + key.lower().replace(" ", "-").replace(".", "-"))
+
+
+def test_the_copy_citation_text_is_answered_with_its_clause():
+    from tooling.catalog import Catalog
+    from tooling.citations import citation_text
+
+    catalog = Catalog.load(ROOT)
+    clause = catalog.get("SALES 4.3")
+    pasted = f"{citation_text(catalog.policy('SALES').meta.title, clause.number, clause.kind.value, 'zh', clause.title)}" \
+             f" https://policies.example.com/{clause.url}"
+    result = Matcher.open(ROOT, catalog, semantic="off").answer(pasted)
+    assert result.flag == "citation" and result.keys == ["SALES 4.3"]

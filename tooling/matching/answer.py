@@ -23,7 +23,7 @@ from ..catalog import Catalog
 from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
 from ..questions.normalize import language_of
-from .guard import is_injection
+from .guard import is_injection, strip_markup
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
 
@@ -59,7 +59,7 @@ class AnswerResult(BaseModel):
     matches: list[Match]
     reply: str
     policy: str | None = None   # the primary policy of the best match
-    flag: str | None = None     # "injection": instructions or script/SQL instead of a question
+    flag: str | None = None     # "injection": instructions instead of a question; "citation": the text named a clause; "empty": no question in it
 
     @property
     def keys(self) -> list[str]:
@@ -76,8 +76,9 @@ class Matcher:
     """A loaded index plus the encoder and threshold to answer with; reuse it for many questions."""
 
     def __init__(self, index: MatchIndex, encoder: Encoder | None, base_url: str = "",
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None, catalog: Catalog | None = None) -> None:
         self.index = index
+        self.catalog = catalog   # for citations typed or pasted as the question (``Catalog.cited``)
         self.encoder = encoder if index.embeddings is not None else None
         self.base_url = base_url
         self._groups: list[np.ndarray] | None = None
@@ -98,7 +99,8 @@ class Matcher:
                                           Path(catalog.root) / settings.policies_dir, 1))
         encoder = get_encoder(settings)
         index = load_index(catalog.root, catalog, encoder)
-        return cls(index, encoder, settings.html_baseurl, threshold if threshold is not None else settings.matching.threshold)
+        return cls(index, encoder, settings.html_baseurl,
+                   threshold if threshold is not None else settings.matching.threshold, catalog)
 
     # -- scoring ---------------------------------------------------------------------------
     def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -149,24 +151,39 @@ class Matcher:
         questions = list(questions)
         ids = list(ids) if ids is not None else [None] * len(questions)
         results: list[AnswerResult] = []
+        asked = [strip_markup(q) for q in questions]   # the markup is not the question; what is left is
         for start in range(0, len(questions), 256):
-            chunk = questions[start:start + 256]
+            chunk = asked[start:start + 256]
             for j, (rank, conf) in enumerate(self.score(chunk)):
-                results.append(self._result(chunk[j], ids[start + j], rank, conf, top))
+                results.append(self._result(questions[start + j], ids[start + j], rank, conf, top, chunk[j]))
         return results
 
     def answer(self, question: str, top: int = 3, id: str | None = None) -> AnswerResult:
         return self.answer_many([question], top, [id])[0]
 
     # -- result ----------------------------------------------------------------------------
-    def _result(self, question: str, qid: str | None, rank: np.ndarray, conf: np.ndarray, top: int) -> AnswerResult:
+    def _result(self, question: str, qid: str | None, rank: np.ndarray, conf: np.ndarray, top: int,
+                asked: str | None = None) -> AnswerResult:
         docs = self.index.docs
-        language = language_of(question)
-        if not self.index.plain and is_injection(question):  # never answered, never cites what it names
-            reply = ("这条消息包含对系统的指令或代码，未作处理；如有制度方面的问题，请直接提问。" if language == "zh" else
-                     "This message contains instructions or code and was not processed; please ask your policy question directly.")
+        asked = question if asked is None else asked
+        language = language_of(asked)
+        if not self.index.plain and is_injection(asked):  # never answered, never cites what it names
+            reply = ("这条消息包含对系统的指令，未作处理；如有制度方面的问题，请直接提问。" if language == "zh" else
+                     "This message contains instructions to the system and was not processed; please ask your policy question directly.")
             return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=0.0,
                                 matches=[], reply=reply, flag="injection")
+        if not any(ch.isalnum() for ch in asked):   # nothing but markup (or punctuation) was sent
+            reply = ("这条消息里没有问题；请直接写出您想问的制度问题。" if language == "zh" else
+                     "This message has no question in it; please write the policy question you have.")
+            return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=0.0,
+                                matches=[], reply=reply, flag="empty")
+        cited = self._cited(asked)
+        if cited:   # the question is a citation (pasted from the site, typed as 第4.3条): that clause
+            best = cited[0]
+            return AnswerResult(id=qid, question=question, language=language, covered=True, confidence=1.0,
+                                matches=[Match(kind="clause", key=d.key, title=d.title, url=self._url(d.url), score=1.0,
+                                               clauses=[d.key]) for d in cited[:top]],
+                                reply=self._reply(best, best.language), policy=best.policy, flag="citation")
         order = np.argsort(-rank, kind="stable")[:max(top, 1)] if len(docs) else []
         matches = [Match(kind=docs[i].kind, key=docs[i].key, title=docs[i].title, url=self._url(docs[i].url),
                          score=round(float(conf[i]), 4), clauses=docs[i].clauses or ([docs[i].key] if docs[i].kind == "clause" else []))
@@ -178,6 +195,13 @@ class Matcher:
         return AnswerResult(id=qid, question=question, language=language, covered=covered,
                             confidence=round(confidence, 4), matches=matches[:top], reply=reply,
                             policy=best.policy if best is not None else None)
+
+    def _cited(self, text: str) -> list[MatchDoc]:
+        if self.catalog is None:
+            return []
+        keys = [c.key for c in self.catalog.cited(text)]
+        by_key = {d.key: d for d in self.index.docs if d.kind == "clause"}
+        return [by_key[k] for k in keys if k in by_key]
 
     def _url(self, url: str) -> str:
         return f"{self.base_url.rstrip('/')}/{url}" if self.base_url else url

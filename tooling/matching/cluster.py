@@ -148,13 +148,13 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
     import numpy as np
     from scipy import sparse
 
-    from .guard import is_injection
+    from .guard import is_injection, strip_markup
 
     docs = matcher.index.docs
     out: list[tuple[str | None, float, bool, str | None]] = []
     keep = min(KEEP, len(docs))
     for start in range(0, len(texts), SMOOTH_MAX):
-        chunk = texts[start:start + SMOOTH_MAX]
+        chunk = [strip_markup(t) for t in texts[start:start + SMOOTH_MAX]]   # the markup is not the question
         cols = np.zeros((len(chunk), keep), dtype=np.int64)
         vals = np.zeros((len(chunk), keep), dtype=np.float32)
         confs = np.zeros((len(chunk), keep), dtype=np.float32)
@@ -174,7 +174,7 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
         G = F + SMOOTH_WEIGHT * (_neighbours(chunk, matcher, vectors, tokens) @ F) if len(chunk) > 1 else F
         best = np.asarray(G.argmax(axis=1)).ravel()
         for i, text in enumerate(chunk):
-            if is_injection(text):
+            if is_injection(text) or not any(ch.isalnum() for ch in text):   # instructions, or markup alone
                 out.append((None, 0.0, False, "injection"))
                 continue
             j = int(best[i])
