@@ -30,7 +30,7 @@ from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
 from ..questions.normalize import normalize
 
-FORMAT = 5  # bump when records, tokens or the file layout change
+FORMAT = 6  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
 STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
 K1, B = 1.2, 0.75
@@ -65,6 +65,7 @@ class PolicyEntry(BaseModel):
 
     id: str
     title: str
+    name: str                 # the title as normalize() folds it: what a citation's policy part is compared with
     owner: str
     version: str
     language: str
@@ -187,11 +188,12 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
             index.terms.setdefault(token, []).extend((i, tf))
     index.terms = {t: encode_postings(p) for t, p in index.terms.items()}
     index.avgdl = sum(index.lengths) / max(len(index.lengths), 1)
-    index.policies = [PolicyEntry(id=p.id, title=p.meta.title, owner=p.meta.owner, version=p.meta.version,
-                                  language=p.language, url=f"{p.doc}.html") for p in catalog.policies]
+    index.policies = [PolicyEntry(id=p.id, title=p.meta.title, name=normalize(p.meta.title), owner=p.meta.owner,
+                                  version=p.meta.version, language=p.language, url=f"{p.doc}.html")
+                      for p in catalog.policies]
     texts = [f"{r.title} {r.policy_title} {r.snippet}" for r in index.docs]
     texts += [c.text for c in catalog.clauses] + [e.answer for e in entries]
-    index.tokenizer = tokenizer_spec(index.terms, texts)
+    index.tokenizer = tokenizer_spec(index.terms, texts, "".join(p.name for p in index.policies))
     return index
 
 
@@ -253,8 +255,9 @@ def _stem_map(texts: list[str]) -> dict[str, str]:
     return {w: stem(w) for w in sorted(words) if len(w) > 1 and w not in tk.EN_STOP}
 
 
-def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, Any]:
-    """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged."""
+def tokenizer_spec(terms: dict[str, list[int]], texts: list[str], titles: str = "") -> dict[str, Any]:
+    """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged. ``titles``: the
+    policies' folded titles, whose characters a citation's policy part is folded to as well."""
     cjk_terms = [t for t in terms if _CJK_WORD.match(t)]
     chars = {ch for t in cjk_terms for ch in t}
     return {
@@ -264,7 +267,7 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
         "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),
         "pinyin": bool([t for t in terms if t.startswith("py:")]),
         "pinyin_chars": _char_pinyin(chars),
-        "t2s": _t2s_map(chars),
+        "t2s": _t2s_map(chars | set(titles)),
     }
 
 
