@@ -294,3 +294,38 @@ def test_search_index_file_is_shipped(site):
     # Sphinx's page-level index is not built: our search page replaces it (policy_search = False
     # brings it back), and skipping it saves a third of a large site's build time.
     assert not (site / "searchindex.js").exists()
+
+
+HINT_POLICIES = {
+    "policies/handbook.md": "---\npolicy: HR\ntitle: 员工手册\nversion: \"1.0\"\neffective: 2027-01-01\nowner: 人力资源部\n"
+                            "language: zh\n---\n\n# 员工手册\n\n## 2 考勤\n\n### 2.1 工作时间\n\n每周工作五天。\n",
+    "policies/leave.md": "---\npolicy: LEAVE\ntitle: 员工休假管理办法\nversion: \"1.0\"\neffective: 2027-01-01\nowner: 人力资源部\n"
+                         "language: zh\n---\n\n# 员工休假管理办法\n\n**第一条**【目的】 为规范休假，制定本办法。\n\n"
+                         "**第二条**【年假】 员工每年享有带薪年假。\n",
+    "policies/it.md": "---\npolicy: IT\ntitle: IT & Security Policy\nversion: \"1.0\"\neffective: 2027-01-01\nowner: IT\n"
+                      "language: en\n---\n\n# IT & Security Policy\n\n## 1. Scope\n\n### 1.1 Purpose\n\nKeep data safe.\n\n"
+                      "**Article 3** Passwords are never shared.\n",
+}
+
+
+@pytest.mark.parametrize("language, examples", [
+    ("zh", {"《员工手册》第2.1条": "policies/handbook.html#hr-2-1", "第一条": "policies/leave.html#leave-1"}),
+    ("en", {"IT & Security Policy §1.1": "policies/it.html#it-1-1", "Article 3": "policies/it.html#it-3"}),
+])
+def test_search_hint_cites_the_sites_own_clauses(make_repo, serve, page, language, examples):
+    """The hint's examples are clauses of this site, in its language, and each one opens its clause
+    (it used to offer SALES 4.2 and 第十二条 on every site)."""
+    root = make_repo({**HINT_POLICIES, "pyproject.toml": f'[tool.policy]\nproject = "HR"\nlanguage = "{language}"\n'})
+    assert build_site(root, root / "out", quiet=True) == 0
+    base = serve(root / "out")
+    page.goto(base + "search.html")
+    hint = page.locator(".policy-search-help").inner_text()
+    assert all(text in hint for text in examples), hint
+    assert not any(word in hint for word in ("SALES", "TRAVEL", "第十二条")), hint
+    assert ("粘贴条款引用" in hint) == (language == "zh")
+    html = (root / "out" / "search.html").read_text(encoding="utf-8")
+    assert ("IT &amp; Security Policy §1.1" in html) == (language == "en")   # escaped
+    for text, url in examples.items():
+        page.goto(f"{base}search.html?q={quote(text)}")
+        page.wait_for_url(base + url)
+    assert page.js_errors == []

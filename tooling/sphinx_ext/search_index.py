@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog, source_digest
+from ..citations import citation_text, number_label
 from ..faq.entries import approved_entries
 from ..matching.answer import DEFAULT_THRESHOLD
 from ..matching.index import clause_docs, faq_docs
@@ -306,6 +307,39 @@ def write_search_index(catalog: Catalog, outdir: Path, faq_pages: list[str]) -> 
     return target
 
 
+def citation_examples(catalog: Catalog, language: str) -> list[str]:
+    """What the search page's hint offers to paste: a citation of one of this site's own clauses
+    (``《2026年度产品销售政策》第1.1条`` / ``Business Travel and Expense Policy §1.1``) and an article
+    (``第一条`` / ``Article 7``) if the site has one, from its policies in ``language``; each one
+    opens its clause (``Catalog.cited`` names just it), or it is left out."""
+    policies = [p for p in catalog.policies if p.language == language] or catalog.policies
+    sections = [(p, c) for p in policies for c in p.clauses if c.kind == ClauseKind.section]
+    articles = [(p, c) for p in policies if p.language == language for c in p.clauses
+                if c.kind == ClauseKind.article]
+    picks = [next(((p, c) for p, c in sections if "." in c.number), sections[0] if sections else None),
+             articles[0] if articles else None]
+    examples = []
+    for pick in filter(None, picks):
+        policy, clause = pick
+        short = number_label(clause.number, clause.kind.value, policy.language)
+        cited = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, None)
+        for text in ((short, cited) if clause.kind == ClauseKind.article else (cited, clause.key)):
+            if catalog.cited(text) == [clause]:
+                examples.append(text)
+                break
+    return examples
+
+
+def add_search_examples(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """``policy_search_examples`` for ``search.html``'s hint, in the site's language."""
+    if pagename != "search" or not app.config.policy_search:
+        return
+    from .state import catalog_of
+
+    language = "zh" if (app.config.language or "").startswith("zh") else "en"
+    context["policy_search_examples"] = citation_examples(catalog_of(app.env), language)
+
+
 # --- Sphinx hooks (registered in tooling/sphinx_ext/__init__.py) ------------------------------
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -355,5 +389,6 @@ def setup(app) -> None:
     app.connect("config-inited", add_search_templates)
     app.connect("builder-inited", skip_sphinx_index)
     app.connect("build-finished", on_build_finished)
+    app.connect("html-page-context", add_search_examples)
     app.add_css_file("policy-search.css")
     app.add_css_file("policy-print.css", media="print")
