@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -115,3 +116,18 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+# --- citation cases shared by the Python lookup and the site search --------------------------
+CITATION_CASES = json.loads((ROOT / "tests" / "fixtures" / "citation_cases.json").read_text(encoding="utf-8"))
+
+
+def citation_cases() -> list:
+    """``tests/fixtures/citation_cases.json`` as pytest params: (site, text, expected clause URLs)."""
+    return [pytest.param(c["site"], c["text"], c["expect"], id=f"{c['site']}:{c['text'][:40]}")
+            for c in CITATION_CASES["cases"]]
+
+
+def citation_site_source(name: str) -> Path:
+    """The folder (with ``policies/``) a citation case's site is built from."""
+    return ROOT / CITATION_CASES["sites"][name]

@@ -21,6 +21,8 @@ from tooling.site import build_site
 from tooling.sphinx_ext.search_index import (INDEX_FILE, build_search_index, decode_postings, encode_postings,
                                              write_search_index)
 
+from .conftest import CITATION_CASES, citation_cases, citation_site_source
+
 ROOT = Path(__file__).resolve().parents[1]
 HIGHLIGHT = "rgb(255, 247, 214)"  # policy.css :target background
 
@@ -142,26 +144,58 @@ def test_whole_questions_rank_by_relevance(site, serve, page, query, expected):
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize("query, anchor", [
-    ("SALES 4.2", "policies/sales-policy.html#sales-4-2"),
-    ("sales §4.2", "policies/sales-policy.html#sales-4-2"),
-    ("销售政策 4.2", "policies/sales-policy.html#sales-4-2"),
-    ("第十二条", "policies/rebate-rules.html#rebate-12"),
-    ("12条", "policies/rebate-rules.html#rebate-12"),
-    ("返利管理办法第十二条之一", "policies/rebate-rules.html#rebate-12_1"),
-    ("REBATE 第十二条第二款第（一）项", "policies/rebate-rules.html#rebate-12-2-1"),
-    ("TRAVEL §3.1", "policies/travel-policy.html#travel-3-1"),
-])
-def test_citation_jumps_to_the_clause(site, serve, page, query, anchor):
-    base = serve(site)
-    page.goto(f"{base}search.html?q={quote(query)}")
-    page.wait_for_url(base + anchor)
+@pytest.fixture(scope="module")
+def citation_site(tmp_path_factory, site):
+    """The built site of a case of tests/fixtures/citation_cases.json ("example" is ``site``)."""
+    built: dict[str, Path] = {}
+
+    def _site(name: str) -> Path:
+        source = citation_site_source(name)
+        if source == ROOT:
+            return site
+        if name not in built:
+            root = tmp_path_factory.mktemp(name) / "repo"
+            shutil.copytree(source, root)
+            assert build_site(root, root / "out", quiet=True) == 0
+            built[name] = root / "out"
+        return built[name]
+
+    return _site
+
+
+@pytest.mark.parametrize("site_name, text, expect", citation_cases())
+def test_citation_cases_open_their_clause(citation_site, serve, page, site_name, text, expect):
+    """The cases Catalog.cited runs (test_citation_lookup.py): the same clauses, in the same order;
+    one clause opens directly, several are listed first."""
+    base = serve(citation_site(site_name))
+    page.goto(f"{base}search.html")
+    assert page.evaluate("t => PolicySearch.citation(t).map(d => d.url)", text) == expect
+    if len(expect) == 1:
+        page.goto(f"{base}search.html?q={quote(text)}")
+        page.wait_for_url(base + expect[0])
+    elif expect:
+        assert search(page, base, text)[:len(expect)] == expect
     assert page.js_errors == []
 
 
-def test_ambiguous_citation_lists_every_clause_first(site, serve, page):
-    hrefs = search(page, serve(site), "§3.1")
-    assert set(hrefs[:2]) == {"policies/sales-policy.html#sales-3-1", "policies/travel-policy.html#travel-3-1"}
+@pytest.mark.parametrize("site_name", sorted(CITATION_CASES["sites"]))
+def test_copied_citations_find_their_clause(citation_site, serve, page, site_name):
+    """What each copy-citation button of the built site puts on the clipboard, with and without its
+    link, names that button's clause."""
+    base = serve(citation_site(site_name))
+    page.goto(base + "index.html")
+    pages = page.eval_on_selector_all("a[href^='policies/']", "as => as.map(a => a.getAttribute('href'))")
+    copied = []
+    for href in sorted({h.split("#")[0] for h in pages}):
+        page.goto(base + href)
+        copied += [[b["citation"], b["url"], href.split("#")[0] + "#" + b["anchor"]] for b in page.eval_on_selector_all(
+            "button.copy-citation", "bs => bs.map(b => ({...b.dataset}))")]
+    assert len(copied) > 10
+    page.goto(base + "search.html")
+    found = page.evaluate("""cs => cs.map(([text, url, target]) => [
+        PolicySearch.citation(text + " " + url).map(d => d.url),
+        PolicySearch.citation(text).map(d => d.url).includes(target)])""", copied)
+    assert [f for f, (_, _, target) in zip(found, copied) if f != [[target], True]] == []
 
 
 def test_no_result_says_so_and_points_to_faq_and_owner(site, serve, page):
@@ -260,3 +294,38 @@ def test_search_index_file_is_shipped(site):
     # Sphinx's page-level index is not built: our search page replaces it (policy_search = False
     # brings it back), and skipping it saves a third of a large site's build time.
     assert not (site / "searchindex.js").exists()
+
+
+HINT_POLICIES = {
+    "policies/handbook.md": "---\npolicy: HR\ntitle: 员工手册\nversion: \"1.0\"\neffective: 2027-01-01\nowner: 人力资源部\n"
+                            "language: zh\n---\n\n# 员工手册\n\n## 2 考勤\n\n### 2.1 工作时间\n\n每周工作五天。\n",
+    "policies/leave.md": "---\npolicy: LEAVE\ntitle: 员工休假管理办法\nversion: \"1.0\"\neffective: 2027-01-01\nowner: 人力资源部\n"
+                         "language: zh\n---\n\n# 员工休假管理办法\n\n**第一条**【目的】 为规范休假，制定本办法。\n\n"
+                         "**第二条**【年假】 员工每年享有带薪年假。\n",
+    "policies/it.md": "---\npolicy: IT\ntitle: IT & Security Policy\nversion: \"1.0\"\neffective: 2027-01-01\nowner: IT\n"
+                      "language: en\n---\n\n# IT & Security Policy\n\n## 1. Scope\n\n### 1.1 Purpose\n\nKeep data safe.\n\n"
+                      "**Article 3** Passwords are never shared.\n",
+}
+
+
+@pytest.mark.parametrize("language, examples", [
+    ("zh", {"《员工手册》第2.1条": "policies/handbook.html#hr-2-1", "第一条": "policies/leave.html#leave-1"}),
+    ("en", {"IT & Security Policy §1.1": "policies/it.html#it-1-1", "Article 3": "policies/it.html#it-3"}),
+])
+def test_search_hint_cites_the_sites_own_clauses(make_repo, serve, page, language, examples):
+    """The hint's examples are clauses of this site, in its language, and each one opens its clause
+    (it used to offer SALES 4.2 and 第十二条 on every site)."""
+    root = make_repo({**HINT_POLICIES, "pyproject.toml": f'[tool.policy]\nproject = "HR"\nlanguage = "{language}"\n'})
+    assert build_site(root, root / "out", quiet=True) == 0
+    base = serve(root / "out")
+    page.goto(base + "search.html")
+    hint = page.locator(".policy-search-help").inner_text()
+    assert all(text in hint for text in examples), hint
+    assert not any(word in hint for word in ("SALES", "TRAVEL", "第十二条")), hint
+    assert ("粘贴条款引用" in hint) == (language == "zh")
+    html = (root / "out" / "search.html").read_text(encoding="utf-8")
+    assert ("IT &amp; Security Policy §1.1" in html) == (language == "en")   # escaped
+    for text, url in examples.items():
+        page.goto(f"{base}search.html?q={quote(text)}")
+        page.wait_for_url(base + url)
+    assert page.js_errors == []

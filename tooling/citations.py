@@ -61,7 +61,10 @@ def normalize_number(rest: str) -> str:
     if match:
         number = match["num"]
         if match["item"]:
-            number += f"({_n(match['item'])})"
+            try:
+                number += f"({_n(match['item'])})"
+            except ValueError as exc:   # 4.2(十十): not a numeral, so not a clause number
+                raise KeySyntaxError(str(exc)) from exc
         return number
     match = _CHINESE_RE.match(text)
     if match:

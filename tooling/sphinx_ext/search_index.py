@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog, source_digest
+from ..citations import citation_text, number_label
 from ..faq.entries import approved_entries
 from ..matching.answer import DEFAULT_THRESHOLD
 from ..matching.index import clause_docs, faq_docs
@@ -30,7 +31,7 @@ from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
 from ..questions.normalize import normalize
 
-FORMAT = 5  # bump when records, tokens or the file layout change
+FORMAT = 6  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
 STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
 K1, B = 1.2, 0.75
@@ -65,6 +66,7 @@ class PolicyEntry(BaseModel):
 
     id: str
     title: str
+    name: str                 # the title as normalize() folds it: what a citation's policy part is compared with
     owner: str
     version: str
     language: str
@@ -187,11 +189,12 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
             index.terms.setdefault(token, []).extend((i, tf))
     index.terms = {t: encode_postings(p) for t, p in index.terms.items()}
     index.avgdl = sum(index.lengths) / max(len(index.lengths), 1)
-    index.policies = [PolicyEntry(id=p.id, title=p.meta.title, owner=p.meta.owner, version=p.meta.version,
-                                  language=p.language, url=f"{p.doc}.html") for p in catalog.policies]
+    index.policies = [PolicyEntry(id=p.id, title=p.meta.title, name=normalize(p.meta.title), owner=p.meta.owner,
+                                  version=p.meta.version, language=p.language, url=f"{p.doc}.html")
+                      for p in catalog.policies]
     texts = [f"{r.title} {r.policy_title} {r.snippet}" for r in index.docs]
     texts += [c.text for c in catalog.clauses] + [e.answer for e in entries]
-    index.tokenizer = tokenizer_spec(index.terms, texts)
+    index.tokenizer = tokenizer_spec(index.terms, texts, "".join(p.name for p in index.policies))
     return index
 
 
@@ -253,8 +256,9 @@ def _stem_map(texts: list[str]) -> dict[str, str]:
     return {w: stem(w) for w in sorted(words) if len(w) > 1 and w not in tk.EN_STOP}
 
 
-def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, Any]:
-    """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged."""
+def tokenizer_spec(terms: dict[str, list[int]], texts: list[str], titles: str = "") -> dict[str, Any]:
+    """The matcher tokeniser's rules, in a form ``policy-search.js`` runs unchanged. ``titles``: the
+    policies' folded titles, whose characters a citation's policy part is folded to as well."""
     cjk_terms = [t for t in terms if _CJK_WORD.match(t)]
     chars = {ch for t in cjk_terms for ch in t}
     return {
@@ -264,7 +268,7 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str]) -> dict[str, A
         "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),
         "pinyin": bool([t for t in terms if t.startswith("py:")]),
         "pinyin_chars": _char_pinyin(chars),
-        "t2s": _t2s_map(chars),
+        "t2s": _t2s_map(chars | set(titles)),
     }
 
 
@@ -301,6 +305,39 @@ def write_search_index(catalog: Catalog, outdir: Path, faq_pages: list[str]) -> 
     tmp.write_text(index.to_js(), encoding="utf-8")
     tmp.replace(target)
     return target
+
+
+def citation_examples(catalog: Catalog, language: str) -> list[str]:
+    """What the search page's hint offers to paste: a citation of one of this site's own clauses
+    (``《2026年度产品销售政策》第1.1条`` / ``Business Travel and Expense Policy §1.1``) and an article
+    (``第一条`` / ``Article 7``) if the site has one, from its policies in ``language``; each one
+    opens its clause (``Catalog.cited`` names just it), or it is left out."""
+    policies = [p for p in catalog.policies if p.language == language] or catalog.policies
+    sections = [(p, c) for p in policies for c in p.clauses if c.kind == ClauseKind.section]
+    articles = [(p, c) for p in policies if p.language == language for c in p.clauses
+                if c.kind == ClauseKind.article]
+    picks = [next(((p, c) for p, c in sections if "." in c.number), sections[0] if sections else None),
+             articles[0] if articles else None]
+    examples = []
+    for pick in filter(None, picks):
+        policy, clause = pick
+        short = number_label(clause.number, clause.kind.value, policy.language)
+        cited = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, None)
+        for text in ((short, cited) if clause.kind == ClauseKind.article else (cited, clause.key)):
+            if catalog.cited(text) == [clause]:
+                examples.append(text)
+                break
+    return examples
+
+
+def add_search_examples(app, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """``policy_search_examples`` for ``search.html``'s hint, in the site's language."""
+    if pagename != "search" or not app.config.policy_search:
+        return
+    from .state import catalog_of
+
+    language = "zh" if (app.config.language or "").startswith("zh") else "en"
+    context["policy_search_examples"] = citation_examples(catalog_of(app.env), language)
 
 
 # --- Sphinx hooks (registered in tooling/sphinx_ext/__init__.py) ------------------------------
@@ -352,5 +389,6 @@ def setup(app) -> None:
     app.connect("config-inited", add_search_templates)
     app.connect("builder-inited", skip_sphinx_index)
     app.connect("build-finished", on_build_finished)
+    app.connect("html-page-context", add_search_examples)
     app.add_css_file("policy-search.css")
     app.add_css_file("policy-print.css", media="print")

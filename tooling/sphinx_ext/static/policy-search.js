@@ -4,7 +4,8 @@
  * expressions, stop words and stemmer (Sphinx's Snowball English), jieba's segmentation over
  * the shipped part of its dictionary, character bigrams, pinyin, CC-CEDICT glosses. Ranking is BM25
  * over whichever terms match, so a whole question is never empty because one word is missing.
- * A query that is a citation (SALES 4.2, 销售政策 4.2, 第十二条, 12条, §3.1) jumps to the clause.
+ * A query that is a citation (the copy-citation text, 《标题》第4.3条, 第4.3条, SALES 4.2, 第十二条, §3.1)
+ * jumps to the clause, by the rules of tooling/citations.py read_citation and Catalog.cited.
  * Everything is built with textContent: queries and FAQ texts are shown, never executed.
  */
 (function () {
@@ -207,73 +208,114 @@
     return ceiling > 0 ? best / ceiling : 0;
   }
 
-  /* --- citations ---------------------------------------------------------------------- */
+  /* --- citations: tooling/citations.py read_citation + tooling/catalog.py Catalog.cited -------
+     The same regular expressions and rules, so a citation names the same clauses on the site as
+     in `policy answer` (both run tests/fixtures/citation_cases.json). */
   var DIGITS = { "零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
                  "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
                  "九": 9, "玖": 9 };
   var UNITS = { "十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10000 };
   var N = "[0-9" + Object.keys(DIGITS).join("") + Object.keys(UNITS).join("") + "]+";
-  var NUMBER = "(?:\\d+(?:\\.\\d+)*(?:-\\d+)?(?:\\(" + N + "\\))?" +
-    "|第?" + N + "条(?:之" + N + ")?(?:第" + N + "款)?(?:第?\\(" + N + "\\)项?)?)";
-  var citeRe = new RegExp("^(.*?)\\s*(?:§+|article|art\\.?|section|sec\\.|clause)?\\s*(" + NUMBER + ")$", "i");
+  var CITED_NUMBER = "(?:第?\\d+(?:\\.\\d+)+条|第?" + N + "条(?:之" + N + ")?(?:第" + N + "款)?(?:第?\\(" + N +
+    "\\)项?)?|\\d+(?:\\.\\d+)*(?:-\\d+)?(?:\\(" + N + "\\))?)";
+  var citedRe = new RegExp("^([^\\n]*?)\\s*(?:§+|article|art\\.?|section|sec\\.|clause)?\\s*(" + CITED_NUMBER +
+    ")(?:\\s*\\([^()]*\\))?\\s*$", "i");
+  var urlAnchorRe = /https?:\/\/\S*#([\p{L}\p{N}_-]+)/u;
+  var urlRe = /https?:\/\/\S+/g;
+  var titleNoiseRe = /[《》"“”「」『』]|的$/g;
+  var arabicRe = new RegExp("^(\\d+(?:\\.\\d+)*(?:-\\d+)?)(?:\\((" + N + ")\\))?$");
+  var chineseRe = new RegExp("^第?(" + N + ")条(?:之(" + N + "))?(?:第(" + N + ")款)?(?:第?\\((" + N + ")\\)项?)?$" +
+    "|^(" + N + ")条$");
+  var BY_ANCHOR = Object.create(null);  /* Catalog.clause_by_anchor: the first clause with it */
+  INDEX.docs.forEach(function (d) {
+    var anchor = d.kind === "clause" ? d.url.split("#")[1] : "";
+    if (anchor && !BY_ANCHOR[anchor]) { BY_ANCHOR[anchor] = d; }
+  });
 
-  function cnToInt(text) {  /* tooling/numerals.py cn_to_int */
-    if (/^\d+$/.test(text)) { return parseInt(text, 10); }
-    if (!/[十拾百佰千仟万]/.test(text)) {
-      return parseInt(Array.from(text).map(function (c) { return DIGITS[c]; }).join(""), 10);
+  function cnToInt(text) {  /* tooling/numerals.py cn_to_int; null where it raises */
+    var chars = Array.from(text.trim()), total = 0, section = 0, digit = null, last = Infinity;
+    if (!chars.length) { return null; }
+    if (/^\d+$/.test(text.trim())) { return parseInt(text, 10); }
+    if (chars.some(function (c) { return !own(DIGITS, c) && !own(UNITS, c); })) { return null; }
+    if (!chars.some(function (c) { return own(UNITS, c); })) {
+      return parseInt(chars.map(function (c) { return DIGITS[c]; }).join(""), 10);
     }
-    var total = 0, section = 0, digit = null;
-    Array.from(text).forEach(function (c) {
-      if (c in DIGITS) { digit = DIGITS[c] || null; return; }
+    for (var i = 0; i < chars.length; i++) {
+      var c = chars[i];
+      if (own(DIGITS, c)) {
+        if (digit !== null && DIGITS[c] !== 0) { return null; }  /* two digits in a row */
+        digit = DIGITS[c] !== 0 ? DIGITS[c] : null;
+        continue;
+      }
       var unit = UNITS[c];
-      if (unit === 10000) { total += (section + (digit || 0)) * unit; section = 0; digit = null; return; }
-      section += (digit === null ? 1 : digit) * unit;
+      if (unit === 10000) { total += (section + (digit || 0)) * unit; section = 0; digit = null; last = Infinity; continue; }
+      if (unit >= last) { return null; }  /* units out of order */
+      section += (digit !== null ? digit : 1) * unit;
       digit = null;
-    });
+      last = unit;
+    }
     return total + section + (digit || 0);
   }
 
-  function canonicalNumber(text) {  /* tooling/citations.py normalize_number */
-    var m = text.match(/^(\d+(?:\.\d+)*(?:-\d+)?)(?:\((.+)\))?$/);
-    if (m) { return m[1] + (m[2] ? "(" + cnToInt(m[2]) + ")" : ""); }
-    m = text.match(new RegExp("^第?(" + N + ")条(?:之(" + N + "))?(?:第(" + N + ")款)?(?:第?\\((" + N + ")\\)项?)?$"));
+  function canonicalNumber(written) {  /* tooling/citations.py normalize_number; null: not a number */
+    var text = written.normalize("NFKC").trim()
+      .replace(/^(?:§+|Art(?:icle)?\.?|Section|Sec\.|Clause)\s*/i, "").replace(/\s+/g, "");
+    if (!text) { return null; }
+    text = text.replace(/^第?(\d+(?:\.\d+)+)条$/, "$1");  /* 第4.2条 / 4.2条: section 4.2 */
+    var m = text.match(arabicRe), item, n;
+    if (m) {
+      if (!m[2]) { return m[1]; }
+      item = cnToInt(m[2]);
+      return item === null ? null : m[1] + "(" + item + ")";
+    }
+    m = text.match(chineseRe);
     if (!m) { return null; }
-    var number = String(cnToInt(m[1]));
-    if (m[2]) { number += "-" + cnToInt(m[2]); }
-    if (m[4]) {
-      if (m[3] && cnToInt(m[3]) > 1) { number += "." + cnToInt(m[3]); }
-      number += "(" + cnToInt(m[4]) + ")";
+    if (m[5]) { n = cnToInt(m[5]); return n === null ? null : String(n); }
+    var art = cnToInt(m[1]), ins = m[2] ? cnToInt(m[2]) : 0;
+    if (art === null || ins === null) { return null; }
+    var number = String(art) + (m[2] ? "-" + ins : "");
+    if (m[4]) {  /* 款 counts only before an item: 第十二条第二款第（一）项 = 12.2(1) */
+      var para = m[3] ? cnToInt(m[3]) : 0, item = cnToInt(m[4]);
+      if (para === null || item === null) { return null; }
+      number += (para > 1 ? "." + para : "") + "(" + item + ")";
     }
     return number;
   }
 
-  function policiesNamed(prefix) {
-    var name = normalize(prefix).replace(/[《》"“”]/g, "").replace(/的$/, "").trim();
-    if (!name) { return INDEX.policies; }
-    return INDEX.policies.filter(function (p) {
-      var title = normalize(p.title);
-      return p.id.toLowerCase() === name || (name.length >= 2 && title.indexOf(name) >= 0) ||
-        (title.length >= 2 && name.indexOf(title) >= 0);
-    });
+  /* read_citation: what a whole text cites (null when it is not a citation). */
+  function readCitation(query) {
+    var text = String(query).normalize("NFKC").trim();
+    var link = text.match(urlAnchorRe);
+    if (link) { return { anchor: link[1] }; }
+    var m = text.replace(urlRe, "").trim().match(citedRe);
+    if (!m) { return null; }
+    var number = canonicalNumber(m[2]);
+    if (number === null) { return null; }
+    var zhStyle = m[2].indexOf("条") >= 0;
+    return { policy: m[1].trim().replace(titleNoiseRe, "").trim(), number: number,
+             article: zhStyle && number.indexOf(".") < 0,
+             language: zhStyle ? "zh" : /§|article|art\.|section|sec\./i.test(text) ? "en" : null };
   }
 
-  /* Clauses a citation-shaped query names (empty when it is not a citation). */
+  /* Catalog.cited: the clauses a citation-shaped query names, in site order (empty when none). */
   function citation(query) {
-    var text = String(query).normalize("NFKC").trim();
-    var m = text.match(citeRe);
-    if (!m) { return []; }
-    var number = canonicalNumber(m[2].replace(/\s+/g, ""));
-    if (number === null) { return []; }
-    var first = number.match(/^(\d+(?:-\d+)?)\.1\((\d+)\)$/);  /* 第十二条第一款第（一）项 = 12(1) */
-    var numbers = [number].concat(first ? [first[1] + "(" + first[2] + ")"] : []);
-    var ids = new Set(policiesNamed(m[1]).map(function (p) { return p.id; }));
+    var cited = readCitation(query);
+    if (!cited) { return []; }
+    if (cited.anchor !== undefined) { return BY_ANCHOR[cited.anchor] ? [BY_ANCHOR[cited.anchor]] : []; }
+    var name = normalize(cited.policy);
+    var ids = new Set(INDEX.policies.filter(function (p) {
+      var title = p.name;  /* normalize(title) as Python folds it (search_index.PolicyEntry) */
+      return !name || p.id.toLowerCase() === name || (Array.from(name).length >= 2 && title.indexOf(name) >= 0) ||
+        name.indexOf(title) >= 0;
+    }).map(function (p) { return p.id; }));
+    var first = cited.number.match(/^(\d+(?:-\d+)?)\.1\((\d+)\)$/);  /* 第十二条第一款第（一）项 = 12(1) */
+    var numbers = [cited.number].concat(first ? [first[1] + "(" + first[2] + ")"] : []);
     var found = INDEX.docs.filter(function (d) {
       return d.kind === "clause" && ids.has(d.policy) && numbers.indexOf(d.number) >= 0;
     });
-    if (/条/.test(m[2])) {  /* 第十二条 / 12条 name an article where a policy has one */
-      var articles = found.filter(function (d) { return d.clause_kind !== "section"; });
-      if (articles.length) { return articles; }
-    }
+    var narrow = function (keep) { var some = found.filter(keep); return some.length ? some : found; };
+    if (cited.article) { found = narrow(function (d) { return d.clause_kind !== "section"; }); }
+    if (cited.language) { found = narrow(function (d) { return (d.language || "zh") === cited.language; }); }
     return found;
   }
 
@@ -372,7 +414,7 @@
   }
 
   window.PolicySearch = { tokenize: tokenize, groups: groups, rank: rank, confidence: confidence,
-                          citation: citation, normalize: normalize };
+                          citation: citation, readCitation: readCitation, normalize: normalize };
 
   function start() {
     var container = document.getElementById("search-results");
