@@ -116,12 +116,12 @@ def test_rebuilds_stay_incremental_and_nothing_is_kept_next_to_the_site(repo: Pa
     legacy.mkdir(parents=True)
     (legacy / "environment.pickle").write_bytes(b"old")
     first = policy("build", "--root", str(repo))
-    assert first.returncode == 0 and f"The site is in {out}." in first.stdout
+    assert first.returncode == 0 and f"The site is in {out} (open" in first.stdout
     assert "The HTML pages are in" not in first.stdout     # Sphinx's own line would name the staging folder
     assert sorted(p.name for p in out.parent.iterdir()) == ["html"]
     assert list((repo / ".policy-cache" / "doctrees").glob("html-*/environment.pickle"))
     pages = {k: v for k, v in state(out).items() if k.startswith("policies/")}
-    again = policy("build", "--root", str(repo))
+    again = policy("build", "-v", "--root", str(repo))
     assert again.returncode == 0 and "0 added, 0 changed, 0 removed" in again.stdout
     assert {k: v for k, v in state(out).items() if k.startswith("policies/")} == pages   # nothing rewritten
     travel = repo / "policies" / "travel-policy.md"
@@ -130,3 +130,19 @@ def test_rebuilds_stay_incremental_and_nothing_is_kept_next_to_the_site(repo: Pa
     after = state(out)
     assert after["policies/travel-policy.html"] != pages["policies/travel-policy.html"]
     assert after["policies/sales-policy.html"] == pages["policies/sales-policy.html"]
+
+
+def test_a_build_prints_a_short_summary_and_sphinx_log_only_with_v(repo: Path):
+    """Quiet by default: the counts and where the site is, no colour codes when not on a terminal,
+    no MdParserConfig dump; ``-v`` shows Sphinx's log (still without colour codes in a pipe)."""
+    out = repo / "_build" / "html"
+    quiet = policy("build", "--root", str(repo))
+    assert quiet.returncode == 0, quiet.stderr
+    lines = quiet.stdout.splitlines()
+    assert len(lines) == 2, quiet.stdout
+    assert lines[0].startswith("Built ") and "Built 16 pages: 15 policies, " in lines[0] and "0 warnings" in lines[0]
+    assert f"The site is in {out} (open {out / 'index.html'}" in lines[1]
+    assert "\x1b[" not in quiet.stdout + quiet.stderr and "MdParserConfig" not in quiet.stdout + quiet.stderr
+    loud = policy("build", "-v", "--root", str(repo))
+    assert loud.returncode == 0 and "build succeeded" in loud.stdout, loud.stdout
+    assert "\x1b[" not in loud.stdout + loud.stderr and loud.stdout.rstrip().endswith("index.html).")

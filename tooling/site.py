@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+from .catalog import Catalog
 from .check import check_repository
 from .config import Settings, cache_dir, load_settings
 from .errors import Code, Problem, Severity, problem
@@ -50,7 +52,8 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
 
 
 def build_site(root: Path, out: Path | None = None, drafts: bool = False,
-               warnings_as_errors: bool = False, quiet: bool = False, env_dir: Path | None = None) -> int:
+               warnings_as_errors: bool = False, quiet: bool = False, env_dir: Path | None = None,
+               verbose: bool = False) -> int:
     """Check the repository, then build its HTML site; returns a process exit status.
 
     The check reports every problem with file:line (Sphinx would only re-report pages it
@@ -58,6 +61,10 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     no error, so a failed build (or Ctrl-C) leaves the previous site as it was. Sphinx's
     environment (what makes rebuilds incremental) lives in the cache, ``env_dir`` or
     ``.policy-cache/doctrees/``, never next to the site.
+
+    Output: problems and Sphinx's warnings on stderr, then a one-line summary; Sphinx's own log
+    only with ``verbose``; nothing but problems with ``quiet``. No colour codes unless stderr is
+    a terminal (a CI log or a file is read as text).
     """
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
@@ -66,7 +73,9 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     root = Path(root).resolve()
     settings = load_settings(root)
     out = site_folder(root, Path(out or root / "_build" / "html"), settings)
-    problems = check_repository(root)
+    _no_colour_unless_terminal()
+    catalog = Catalog.load(root, settings)
+    problems = check_repository(root, catalog)
     for prob in problems:  # file:line: error CODE message — hint: …
         print(prob, file=sys.stderr)
     errors = [p for p in problems if p.severity == Severity.error]
@@ -89,7 +98,7 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
             with patch_docutils(root), docutils_namespace():
                 app = Sphinx(str(root), str(root) if has_conf else None, str(staging), str(doctrees), "html",
                              confoverrides=overrides, warningiserror=warnings_as_errors,
-                             status=None if quiet else sys.stdout, freshenv=False)
+                             status=sys.stdout if verbose and not quiet else None, freshenv=False)
                 app.builder.epilog = ""   # it would name the staging folder; said below instead
                 app.build()
             failure = "Sphinx reported errors (with -W, warnings count as errors)" if app.statuscode else ""
@@ -107,8 +116,37 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     if (legacy / "environment.pickle").is_file():
         shutil.rmtree(legacy, ignore_errors=True)
     if not quiet:
-        print(f"The site is in {out}.")
+        print(build_summary(root, catalog, app, out, drafts, sum(p.severity != Severity.error for p in problems), verbose))
     return 0
+
+
+def build_summary(root: Path, catalog: Catalog, app, out: Path, drafts: bool, check_warnings: int,
+                  verbose: bool = False) -> str:
+    """What a build made, in one line: what a newcomer needs to know and where to look."""
+    from .faq.entries import read_pages
+
+    pages, _ = read_pages(root, catalog)
+    shown = {"approved", "draft"} if drafts else {"approved"}
+    entries = sum(1 for page in pages for entry in page.entries if entry.status in shown)
+    warnings = check_warnings + app._warncount
+    policies = len(catalog.policies)
+    clauses = sum(1 for _ in catalog.clauses)
+    noun = "FAQ entries (approved and draft)" if drafts else "approved FAQ entries"
+    return (f"Built {len(app.env.found_docs)} pages: {policies} {'policy' if policies == 1 else 'policies'}, "
+            f"{clauses} clauses, {entries} {noun}; {warnings} warning{'' if warnings == 1 else 's'}.\n"
+            f"The site is in {out} (open {out / 'index.html'}{'' if verbose else '; -v shows Sphinx log'}).")
+
+
+def _no_colour_unless_terminal() -> None:
+    """Sphinx colours its messages even into a pipe when called as a library (its command line
+    checks the terminal first): do that check here, and honour NO_COLOR."""
+    try:
+        from sphinx._cli.util.colour import disable_colour, terminal_supports_colour
+    except ImportError:   # older Sphinx
+        from sphinx.util.console import color_terminal as terminal_supports_colour
+        from sphinx.util.console import nocolor as disable_colour
+    if os.environ.get("NO_COLOR") or not terminal_supports_colour() or not sys.stderr.isatty():
+        disable_colour()
 
 
 def _not_updated(out: Path, why: str) -> Problem:

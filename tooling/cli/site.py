@@ -20,12 +20,13 @@ from .options import common, echo_json, report, root_option
               help="Output folder (default: ROOT/_build/html).")
 @click.option("--drafts", is_flag=True, help="Show draft FAQ entries with a draft badge (for reviewers).")
 @click.option("-W", "--warnings-as-errors", "strict", is_flag=True, help="Fail on any Sphinx warning.")
-def build(root: Path, out: Path | None, drafts: bool, strict: bool) -> None:
-    """Build the site of the policy repository at ROOT."""
+@click.option("-v", "--verbose", is_flag=True, help="Show Sphinx's own log (reading, writing, each page).")
+def build(root: Path, out: Path | None, drafts: bool, strict: bool, verbose: bool) -> None:
+    """Build the site of the policy repository at ROOT; prints problems and a one-line summary."""
     from ..site import build_site
 
     try:
-        status = build_site(root, out, drafts=drafts, warnings_as_errors=strict)
+        status = build_site(root, out, drafts=drafts, warnings_as_errors=strict, verbose=verbose)
     except KeyboardInterrupt:
         click.echo("interrupted: the site was not updated; the previous site is as it was", err=True)
         sys.exit(130)
