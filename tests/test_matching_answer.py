@@ -169,3 +169,25 @@ def test_the_copy_citation_text_is_answered_with_its_clause():
              f" https://policies.example.com/{clause.url}"
     result = Matcher.open(ROOT, catalog, semantic="off").answer(pasted)
     assert result.flag == "citation" and result.keys == ["SALES 4.3"]
+
+
+def test_a_question_a_reviewer_answered_comes_back_with_that_answer(dev_repo: Path):
+    """Labels (faq/labels.jsonl) answer their question again: the same text, a near-identical one
+    (a typo, punctuation, width), a not-covered verdict; a short different text is a new question."""
+    question = "我们部门下季度想搞一个线上直播促销，需要走什么审批？"
+    cold = _lexical(dev_repo).answer(question)
+    assert cold.keys[:1] != ["SALES 2.1"]          # what ranking alone says is not the label below
+    (dev_repo / "faq" / "labels.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"text": question, "answer": "SALES 2.1", "by": "张敏", "on": "2026-07-01"},
+        {"text": "年假可以折现吗？", "answer": "not-covered", "by": "张敏", "on": "2026-07-01"},
+        {"text": "收到", "answer": "not-a-question", "by": "张敏", "on": "2026-07-01"},
+    ]) + "\n", encoding="utf-8")
+    m = _lexical(dev_repo)
+    again = m.answer(question)
+    assert (again.flag, again.covered, again.keys) == ("label", True, ["SALES 2.1"])
+    typo = m.answer("我们部门下季度想搞个线上直播促销,需要走什么审批")
+    assert (typo.flag, typo.keys) == ("label", ["SALES 2.1"])
+    leave = m.answer("年假可以折现吗")
+    assert (leave.flag, leave.covered, leave.matches) == ("label", False, [])
+    assert m.answer("收到！").flag == "label" and not m.answer("收到！").covered
+    assert m.answer("年假可以休几天？").flag != "label"       # near in characters, another question

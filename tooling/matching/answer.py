@@ -23,6 +23,7 @@ from ..catalog import Catalog
 from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
 from ..questions.normalize import language_of
+from ..faq.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
 from .guard import is_injection, strip_markup
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
@@ -59,7 +60,8 @@ class AnswerResult(BaseModel):
     matches: list[Match]
     reply: str
     policy: str | None = None   # the primary policy of the best match
-    flag: str | None = None     # "injection": instructions instead of a question; "citation": the text named a clause; "empty": no question in it
+    flag: str | None = None     # "injection": instructions instead of a question; "citation": the text named a clause; "empty": no question in it;
+    # "label": a reviewer answered this question before (faq/labels.jsonl)
 
     @property
     def keys(self) -> list[str]:
@@ -79,6 +81,7 @@ class Matcher:
                  threshold: float | None = None, catalog: Catalog | None = None) -> None:
         self.index = index
         self.catalog = catalog   # for citations typed or pasted as the question (``Catalog.cited``)
+        self.labels = LabelBook([])   # reviewers' answers to questions asked before (faq/labels.jsonl)
         self.encoder = encoder if index.embeddings is not None else None
         self.base_url = base_url
         self._groups: list[np.ndarray] | None = None
@@ -99,8 +102,10 @@ class Matcher:
                                           Path(catalog.root) / settings.policies_dir, 1))
         encoder = get_encoder(settings)
         index = load_index(catalog.root, catalog, encoder)
-        return cls(index, encoder, settings.html_baseurl,
-                   threshold if threshold is not None else settings.matching.threshold, catalog)
+        matcher = cls(index, encoder, settings.html_baseurl,
+                      threshold if threshold is not None else settings.matching.threshold, catalog)
+        matcher.labels = LabelBook(read_labels(catalog.root, settings)[0])   # bad lines: `policy check` reports them
+        return matcher
 
     # -- scoring ---------------------------------------------------------------------------
     def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -177,6 +182,9 @@ class Matcher:
                      "This message has no question in it; please write the policy question you have.")
             return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=0.0,
                                 matches=[], reply=reply, flag="empty")
+        known = self._labelled(question, qid, asked, language, top)
+        if known is not None:
+            return known
         cited = self._cited(asked)
         if cited:   # the question is a citation (pasted from the site, typed as 第4.3条): that clause
             best = cited[0]
@@ -195,6 +203,32 @@ class Matcher:
         return AnswerResult(id=qid, question=question, language=language, covered=covered,
                             confidence=round(confidence, 4), matches=matches[:top], reply=reply,
                             policy=best.policy if best is not None else None)
+
+    def _labelled(self, question: str, qid: str | None, asked: str, language: str, top: int) -> AnswerResult | None:
+        """A question a reviewer answered before (the same text, or a near-identical one) gets that
+        answer first: the point of answering once."""
+        label = self.labels.find(asked)
+        if label is None:
+            return None
+        word = answer_word(label.answer) if isinstance(label.answer, str) else None
+        if word is not None:
+            if word == NOT_A_QUESTION:
+                reply = ("这条消息不是制度问题，未作处理。" if language == "zh" else
+                         "This message is not a policy question; nothing to answer.")
+                return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=1.0,
+                                    matches=[], reply=reply, flag="label")
+            return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=1.0,
+                                matches=[], reply=self._not_covered(None, language), flag="label")
+        keys = [label.answer] if isinstance(label.answer, str) else list(label.answer)
+        by_key = {d.key: d for d in self.index.docs}
+        docs = [by_key[k] for k in keys if k in by_key]
+        if not docs:   # an entry not published (yet): rank as usual
+            return None
+        best = docs[0]
+        return AnswerResult(id=qid, question=question, language=language, covered=True, confidence=1.0,
+                            matches=[Match(kind=d.kind, key=d.key, title=d.title, url=self._url(d.url), score=1.0,
+                                           clauses=d.clauses or ([d.key] if d.kind == "clause" else [])) for d in docs[:top]],
+                            reply=self._reply(best, language), policy=best.policy, flag="label")
 
     def _cited(self, text: str) -> list[MatchDoc]:
         if self.catalog is None:
@@ -223,6 +257,31 @@ class Matcher:
             return f"{scope}未对此问题作出规定，请咨询{owner or '制度负责部门'}。"
         scope = title or "the published policies"
         return f"{scope} does not cover this question; please ask {owner or 'the policy owner'}."
+
+
+class LabelBook:
+    """Labels by their normalised text; a near-identical text (a typo, a dropped particle) counts as
+    the same question. Short texts must match exactly: two characters' difference is a new question."""
+
+    NEAR = 90          # rapidfuzz ratio (0-100) from which two texts are the same question
+    MIN_NEAR_CHARS = 8
+
+    def __init__(self, labels: list[Label]) -> None:
+        self.by_text: dict[str, Label] = {}
+        for label in labels:            # the latest label of a text wins, as in faq/labels.jsonl
+            self.by_text[text_key(label.text)] = label
+        self._keys = list(self.by_text)
+
+    def find(self, text: str) -> Label | None:
+        key = text_key(text)
+        if key in self.by_text:
+            return self.by_text[key]
+        if len(key) < self.MIN_NEAR_CHARS or not self._keys:
+            return None
+        from rapidfuzz import fuzz, process
+
+        hit = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=self.NEAR)
+        return self.by_text[hit[0]] if hit else None
 
 
 def _max_by_owner(scores: np.ndarray, owner: np.ndarray, n_docs: int) -> np.ndarray:
