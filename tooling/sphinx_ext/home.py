@@ -31,6 +31,7 @@ class PolicyIndex(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         catalog = catalog_of(self.env)
         language = self.config.language
+
         def w(message: str) -> str:
             return translate(language, message)
 
