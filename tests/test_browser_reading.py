@@ -82,14 +82,15 @@ def test_mobile_layout_fits_375px(site, serve, page, path):  # noqa: F811
     page.goto(serve(site) + path)
     page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    body = page.locator("div.body").bounding_box()
+    body = page.locator("[role=main]").bounding_box()
     assert body["x"] >= 0 and body["width"] >= 300  # the text column uses the screen
 
 
 def test_print_stylesheet_makes_a_clean_booklet(site, serve, page):  # noqa: F811
     page.goto(serve(site) + "faq/sales-policy.html")
     page.emulate_media(media="print")
-    assert page.locator("div.sphinxsidebar").evaluate("e => getComputedStyle(e).display") == "none"
+    for chrome in (".sidebar-drawer", ".toc-drawer", ".mobile-header", "footer", "form.policy-top-search"):
+        assert page.locator(chrome).first.evaluate("e => getComputedStyle(e).display") == "none", chrome
     assert page.locator("#sales-faq-1 button.copy-link").evaluate("e => getComputedStyle(e).display") == "none"
     assert page.locator("#sales-faq-1").evaluate("e => getComputedStyle(e).breakInside") == "avoid"
     url = page.locator("#sales-faq-1 .faq-clauses a").first.get_attribute("data-print-url")

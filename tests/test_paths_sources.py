@@ -287,7 +287,7 @@ def test_a_template_cannot_include_a_file_from_outside_its_folder(make_repo, tmp
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "secret.txt").write_text(SECRET, encoding="utf-8")
     root = make_repo({"policies/travel-policy.md": TRAVEL, "index.md": "# Home\n\n```{policy-index}\n```\n",
-                      "_templates/layout.html": '{% extends "!layout.html" %}{% block footer %}'
+                      "_templates/page.html": '{% extends "!page.html" %}{% block footer %}'
                                                 '{% include "../../outside/secret.txt" %}{% endblock %}'})
     shutil.copy(ROOT / "conf.py", root / "conf.py")
     out = tmp_path / "plain"

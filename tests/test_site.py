@@ -118,8 +118,10 @@ def test_clauses_json_matches_cli(site_repo):
 
 def test_home_page_lists_policies(site_repo):
     home = (build(site_repo) / "index.html").read_text(encoding="utf-8")
-    row = re.search(r"2026年度产品销售政策.*?</tr>", home, re.S).group(0)
-    assert all(v in row for v in ["SALES", "市场部", "1.0", "2026-01-01", "<p>3</p>"])
+    card = BeautifulSoup(home, "html.parser").select_one("#policy-card-sales")
+    assert card.select_one(".policy-card-title a").get_text() == "2026年度产品销售政策"
+    facts = [f.get_text(" ", strip=True).rstrip(" ·") for f in card.select(".policy-card-fact")]
+    assert facts == ["SALES", "负责部门 市场部", "版本 1.0", "生效日期 2026-01-01", "条款数 3"]
     assert "Travel Policy" in home and "渠道返利管理办法" in home
 
 

@@ -43,7 +43,7 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
         "templates_path": templates,
         "myst_enable_extensions": ["colon_fence", "deflist"],
         "myst_heading_anchors": 0,
-        "html_theme": "alabaster",
+        "html_theme": "furo",
         "html_title": settings.project,
         "html_copy_source": False,
         "html_show_sourcelink": False,

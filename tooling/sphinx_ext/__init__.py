@@ -18,7 +18,7 @@ from sphinx.util import logging
 
 from ..catalog import Catalog
 from ..config import load_settings
-from . import faq, paths, safety, search_index, versions
+from . import faq, paths, safety, search_index, theme, translations, versions
 from .anchors import apply_anchors, clause_tools, skip_node, visit_clause_tools_html
 from .home import PolicyIndex
 from .roles import ClauseRole
@@ -107,5 +107,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     faq.setup(app)            # the {faq} directive and "questions about this clause" links
     paths.setup(app)          # only the sources tooling.paths lists are read (links, names, templates)
     safety.setup(app)         # no raw HTML or script from sources, escaped project name
-    # env_version 2: the tooling's own HTML became tooling_html nodes (older pickled pages re-read)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    translations.setup(app)   # the theme's words in the site's language
+    theme.setup(app)          # footer (project, owners, version, date), search box on top on phones
+    # env_version 2: the tooling's own HTML became tooling_html nodes (older pickled pages re-read);
+    # 3: the home page's policy table became cards
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

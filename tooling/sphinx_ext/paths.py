@@ -102,9 +102,9 @@ def _repository_template_folders(app: Sphinx, root: Path) -> set[Path]:
     Theme folders and this package's templates are installed code, trusted like any import: a
     virtualenv inside the repository (``.nox/``, ``.venv/``) is a hidden folder, and refusing
     its theme would leave the site without ``page.html``."""
-    ours = (Path(__file__).parent / "templates").resolve()
+    ours = {(Path(__file__).parent / name).resolve() for name in ("templates", "theme_templates")}
     folders = {(Path(app.confdir) / t).resolve() for t in app.config.templates_path}
-    return {f for f in folders if f != ours and f.is_relative_to(root)}
+    return {f for f in folders if f not in ours and f.is_relative_to(root)}
 
 
 def drop_outside_references(app: Sphinx, doctree: nodes.document) -> None:

@@ -86,6 +86,7 @@ class SearchIndex(BaseModel):
     terms: dict[str, list[int]] = Field(default_factory=dict)   # term -> encode_postings(...)
     policies: list[PolicyEntry] = Field(default_factory=list)
     faq_pages: list[str] = Field(default_factory=list)
+    faq_titles: dict[str, str] = Field(default_factory=dict)   # page -> its title, the link text
     collector_url: str = ""
     low_confidence: float = LOW_CONFIDENCE   # below: "no clause answers this" + report it
     tokenizer: dict[str, Any] = Field(default_factory=dict)
@@ -160,7 +161,8 @@ def clause_record(clause: Clause, policy_title: str) -> SearchRecord:
 
 
 def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
-                       collector_url: str = "", fingerprint: str = "") -> SearchIndex:
+                       collector_url: str = "", fingerprint: str = "",
+                       faq_titles: dict[str, str] | None = None) -> SearchIndex:
     """Records and postings for every clause and approved FAQ entry of ``catalog``'s repository."""
     matcher_tokens = {doc.key: tokens for doc, tokens in clause_docs(catalog)}
     pairs: list[tuple[SearchRecord, list[str]]] = []
@@ -180,7 +182,8 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
                                    policy_title=doc.policy_title, version=policy.meta.version if policy else "",
                                    url=doc.url, language=doc.language, snippet=_snippet(answers[doc.key])),
                       tokens))
-    index = SearchIndex(fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [])
+    index = SearchIndex(fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [],
+                        faq_titles=faq_titles or {})
     for i, (record, tokens) in enumerate(pairs):
         tokens = tk.without_unigrams(tokens)   # the browser's tokeniser does not make them: a smaller index
         index.docs.append(record)
@@ -289,17 +292,19 @@ def write_stemmer(path: Path) -> None:
         path.write_text(code, encoding="utf-8")
 
 
-def write_search_index(catalog: Catalog, outdir: Path, faq_pages: list[str]) -> Path:
+def write_search_index(catalog: Catalog, outdir: Path, faq_pages: list[str],
+                       faq_titles: dict[str, str] | None = None) -> Path:
     """Write ``_static/policy-search-index.js`` unless the sources it was built from are unchanged."""
     target = Path(outdir) / "_static" / INDEX_FILE
     write_stemmer(target.parent / STEMMER_FILE)
     collector = catalog.settings.collector_url
-    stamp = fingerprint(catalog.root, catalog, collector)
+    titles = json.dumps(faq_titles or {}, ensure_ascii=False, sort_keys=True)
+    stamp = fingerprint(catalog.root, catalog, f"{collector}|{titles}")
     if target.is_file():
         with target.open(encoding="utf-8") as fh:
             if fh.readline().strip() == f"/* policy-search-index {stamp} */":
                 return target
-    index = build_search_index(catalog, faq_pages, collector, stamp)
+    index = build_search_index(catalog, faq_pages, collector, stamp, faq_titles)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(index.to_js(), encoding="utf-8")
@@ -360,8 +365,9 @@ def on_build_finished(app, exception: Exception | None) -> None:
 
     catalog = catalog_of(app.env)
     faq_dir = catalog.settings.faq_dir.strip("/")
-    pages = sorted(f"{d}.html" for d in app.env.found_docs if d.startswith(f"{faq_dir}/"))
-    write_search_index(catalog, Path(app.outdir), pages)
+    docs = sorted(d for d in app.env.found_docs if d.startswith(f"{faq_dir}/"))
+    titles = {f"{d}.html": app.env.titles[d].astext() for d in docs if d in app.env.titles}
+    write_search_index(catalog, Path(app.outdir), [f"{d}.html" for d in docs], titles)
 
 
 def skip_sphinx_index(app) -> None:

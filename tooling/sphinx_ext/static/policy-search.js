@@ -363,7 +363,7 @@
     if (INDEX.faq_pages.length) {
       var faq = el("p", "policy-search-faq", zh ? "可以先看看常见问题：" : "Try the FAQ: ");
       INDEX.faq_pages.forEach(function (page, i) {
-        var a = el("a", null, page.replace(/\.html$/, "").split("/").pop());
+        var a = el("a", null, (INDEX.faq_titles || {})[page] || page.replace(/\.html$/, "").split("/").pop());
         a.href = root + page;
         if (i) { faq.appendChild(document.createTextNode(zh ? "、" : ", ")); }
         faq.appendChild(a);

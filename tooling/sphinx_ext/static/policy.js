@@ -33,7 +33,7 @@
   }
   function start() {
     var base = pageUrl();
-    document.querySelectorAll("div.body a.reference.internal[href], div.body a.clause-ref[href]").forEach(function (a) {
+    document.querySelectorAll("[role=main] a.reference.internal[href], [role=main] a.clause-ref[href]").forEach(function (a) {
       if (a.closest(".toctree-wrapper")) { return; }
       a.dataset.printUrl = new URL(a.getAttribute("href"), base).href;
     });
