@@ -60,8 +60,10 @@ class AnswerResult(BaseModel):
     matches: list[Match]
     reply: str
     policy: str | None = None   # the primary policy of the best match
-    flag: str | None = None     # "injection": instructions instead of a question; "citation": the text named a clause; "empty": no question in it;
-    # "label": a reviewer answered this question before (faq/labels.jsonl)
+    # "injection": instructions instead of a question; "empty": no question in it (markup alone);
+    # "label": a reviewer answered this question before (faq/labels.jsonl); "citation": the text
+    # named a clause; None: ranked
+    flag: str | None = None
 
     @property
     def keys(self) -> list[str]:
