@@ -1,8 +1,10 @@
 """The offline drafter: deterministic, no network. Same input, same draft, on every machine.
 
 The question is the cluster's clearest phrasing with greetings, sign-offs and personal-data
-placeholders removed; the answer states what the cited clause says (its opening sentences) and
-cites it with the ``{clause}`` role, so grounding holds by construction.
+placeholders removed. The answer opens with what was asked, in the clause's own words
+(:mod:`.extract`): the yes/no its sentence gives, or the sentence that holds the figure or the
+role; then it cites the clause with the ``{clause}`` role. Every word of substance comes from the
+clause, so grounding holds by construction.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import re
 
 from ..matching.tokenize import strip_filler
 from ..questions.normalize import is_chinese, to_simplified
+from .extract import pieces, quote, short_answer
 from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]\s]{1,16}\]")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?|[^.\n]+(?:\.(?!\d)|$)")
 _ASKS = re.compile(r"[?？]|吗|么|如何|怎么|多少|几|哪|是否|能否|可否|\b(?:how|what|when|where|who|which|can|do|does|is|are)\b",
                    re.I)
 MAX_SUMMARY = 160
@@ -46,31 +48,10 @@ def canonical_question(text: str) -> str:
     return best
 
 
-def _pieces(text: str) -> list[str]:
-    """Sentences of prose and rows of tables (``a | b | c`` → ``a：b，c``), in document order."""
-    out: list[str] = []
-    header: list[str] | None = None
-    for line in (ln.strip() for ln in text.splitlines()):
-        if not line:
-            continue
-        if " | " in line:
-            cells = [c.strip() for c in line.split(" | ")]
-            if header is None:
-                header = cells
-                continue
-            zh = is_chinese(line)
-            pairs = [f"{h}{'' if zh else ' '}{c}" if h else c for h, c in zip(header[1:], cells[1:])]
-            out.append(f"{cells[0]}：{'，'.join(pairs)}；" if zh else f"{cells[0]}: {', '.join(pairs)};")
-            continue
-        header = None
-        out += [s.strip() for s in _SENTENCE.findall(line) if s.strip()]
-    return out
-
-
 def summary(clause: ClauseText) -> str:
     """What the clause says, in its own words: its first sentences (and table rows)."""
     out = ""
-    for piece in _pieces(clause.text):
+    for piece in pieces(clause.text):
         if out and len(out) + len(piece) > MAX_SUMMARY:
             break
         out += piece + ("" if is_chinese(piece) else " ")
@@ -122,17 +103,18 @@ def escape_html(text: str) -> str:
 
 
 def draft_offline(request: DraftRequest, note: str | None = None) -> Draft:
-    """The deterministic draft of one cluster, citing its first candidate clause."""
+    """The deterministic draft of one cluster, citing its first candidate clause: the direct
+    answer first (the yes/no the quote gives, else the quote itself, which holds the figure or
+    the role asked for), then the clause's sentence(s) it rests on, then the citation."""
     clause = request.clauses[0]
-    said = summary(clause)
-    if request.language == "zh":
-        answer = f"根据{{clause}}`{clause.key}`：{said}"  # the role shows the clause title
-        if not answer.endswith(("。", "……", "！", "？")):
-            answer += "。"
+    question = best_question(request)
+    said = quote(question, clause.text, clause.title) or summary(clause)
+    zh = request.language == "zh"
+    said = escape_html(said.rstrip("。.；;，,:： "))
+    lead = short_answer(question, said)
+    if zh:
+        answer = f"{lead}{said}。见{{clause}}`{clause.key}`。"   # the role shows the clause's citation
     else:
-        answer = f"Under {{clause}}`{clause.key}`: {said}"
-        if not answer.endswith((".", "!", "?")):
-            answer += "."
+        answer = f"{lead + ' ' if lead else ''}{said[:1].upper()}{said[1:]}. See {{clause}}`{clause.key}`."
     drafter = "offline" if note is None else FALLBACK_DRAFTER
-    return Draft(question=best_question(request), answer=answer, clauses=[clause.key],
-                 drafter=drafter, note=note)
+    return Draft(question=question, answer=answer, clauses=[clause.key], drafter=drafter, note=note)
