@@ -150,7 +150,10 @@ def test_draft_command_with_openai_end_to_end(server: Server, dev_repo: Path, de
     page = parse_page(read_text(dev_repo / "faq" / "sales-policy.md"))
     assert all(e.drafter == "openai:test-model" for e in page.entries)
     flagged = [e for e in page.entries if e.unsupported]
-    assert flagged and flagged[0].unsupported == ["百分之九"] and report.flagged == [flagged[0].id]
+    assert flagged and flagged[0].unsupported == ["百分之九"]
+    # the scripted model asks 返利什么时候结算 of every clause: those not about settling rebates are flagged too
+    off_topic = [e.id for e in page.entries if e.unsupported_topic]
+    assert off_topic and set(report.flagged) == {flagged[0].id, *off_topic}
     calls = len(server.requests)
     (dev_repo / "faq" / "sales-policy.md").unlink()           # an interrupted run, re-run
     draft_faq(dev_repo, "SALES", top=4, drafter="openai")
@@ -315,7 +318,8 @@ def test_rejected_replies_are_not_cached_and_an_untouched_fallback_is_redrafted(
     assert list(after) == ids                                       # same ids, same order
     for entry_id in (ids[0], ids[2]):
         assert after[entry_id].drafter == "openai:test-model" and after[entry_id].status == "draft"
-        assert after[entry_id].clusters == before[entry_id].clusters
+        # the group it answers now (approving an entry adds a document to match, so groups shift)
+        assert after[entry_id].clusters and after[entry_id].questions
     for entry_id in (ids[1], ids[3]):                               # human work is never changed
         assert after[entry_id].model_dump(exclude={"line", "end_line", "option_lines"}) == \
             before[entry_id].model_dump(exclude={"line", "end_line", "option_lines"})
@@ -416,7 +420,7 @@ def test_an_answer_that_stays_in_the_wrong_language_falls_back(server: Server, d
     server.default = _english
     draft = LlmDrafter(settings(server), dev_repo).draft(request_for(dev_repo))
     assert draft.drafter == "offline (LLM fallback)" and "policy is in Chinese" in draft.note
-    assert draft.answer.startswith("根据{clause}`SALES 4.3`")
+    assert draft.answer.endswith("见{clause}`SALES 4.3`。") and "季度" in draft.answer   # the offline draft, in Chinese
 
 
 def test_the_language_rule_reads_prose_not_clause_keys(dev_repo: Path) -> None:

@@ -110,6 +110,7 @@ class Code(str, Enum):
     FAQ_NOTHING_TO_PROPOSE = "PL809"
     FAQ_PAGE_LOCKED = "PL810"
     FAQ_TOO_LONG = "PL811"
+    FAQ_OFF_TOPIC = "PL812"
     # FAQ booklet (print to PDF)
     BOOKLET_NO_FAQ = "PL850"
     BOOKLET_BROWSER = "PL851"
@@ -218,6 +219,8 @@ HINTS: dict[Code, str] = {
     Code.FAQ_LLM_CONFIG: "set [tool.policy.llm] base_url/model and export the API key variable (llm.api_key_env)",
     Code.FAQ_NOTHING_TO_PROPOSE: "run 'policy faq draft --policy ID' first (or edit the FAQ page), then propose",
     Code.FAQ_PAGE_LOCKED: "another 'policy faq draft' is writing this page; wait for it to finish, then run the command again (it skips what the other run drafted)",
+    Code.FAQ_OFF_TOPIC: ("check that the cited clauses answer what the question asks: cite the clause that does, or "
+                         "confirm by removing the :unsupported-topic: line (or approve with --force)"),
     Code.FAQ_TOO_LONG: "shorten the question or answer (cite the clause instead of repeating it), or split the entry in two",
     Code.BOOKLET_BUILD_FAILED: "fix the problems 'policy build' reports above, then print the booklet again",
     Code.BOOKLET_NO_FAQ: "check the policy id ('policy clauses' lists them); its FAQ page is faq/<policy file name>.md ('policy faq draft' starts one)",

@@ -22,6 +22,7 @@ from .entries import FaqEntry, find_entry, read_page, read_text, set_options, wr
 from .checks import too_long
 from .grounding import unsupported_figures
 from .labels import LabelChange
+from .topic import topic_index
 
 
 class Approval(BaseModel):
@@ -69,10 +70,15 @@ def approve_entry(root: Path, entry_id: str, by: str, on: dt.date | None = None,
     if missing and not force:
         raise PolicyToolError(problem(Code.FAQ_UNGROUNDED, f"{entry_id}: {', '.join(missing)} not found in "
                                       f"{', '.join(c.key for c in clauses)}", page.path, entry.line))
+    off_topic = topic_index(catalog, clauses[0].policy).missing(entry.question, [c.key for c in clauses])
+    if entry.unsupported_topic and off_topic and not force:   # removing the flag line is the reviewer's "yes"
+        raise PolicyToolError(problem(Code.FAQ_OFF_TOPIC, f"{entry_id}: the question asks about {', '.join(off_topic)}, "
+                                      f"which the cited clauses ({', '.join(c.key for c in clauses)}) do not mention", page.path,
+                                      entry.option_line("unsupported-topic")))
     on = on or dt.date.today()
     updates: dict[str, str | None] = {
         "status": "approved", "reviewed-by": " ".join(by.split()), "reviewed-on": on.isoformat(),
-        HASH_OPTION: format_stamps(clauses), "unsupported": None}
+        HASH_OPTION: format_stamps(clauses), "unsupported": None, "unsupported-topic": None}
     approved = _apply(path, root, entry, updates)
     labels, problems = label_members(root, approved, by, on, catalog)
     return Approval(entry=approved, labels=labels, problems=problems)

@@ -74,6 +74,10 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
                                                           ("reviewed-on", e.reviewed_on)) if not v)
                     problems.append(problem(Code.FAQ_NO_REVIEWER, f"FAQ {label} is approved without :{missing}:",
                                             e.file, e.option_line("status")))
+                if e.unsupported_topic:
+                    problems.append(problem(Code.FAQ_OFF_TOPIC, f"FAQ {label} is approved but still flagged: its "
+                                            f"clauses do not mention {', '.join(e.unsupported_topic)}",
+                                            e.file, e.option_line("unsupported-topic")))
                 if e.unsupported:
                     problems.append(problem(Code.FAQ_UNGROUNDED, f"FAQ {label} is approved but still flagged: "
                                             f"{', '.join(e.unsupported)} not found in its cited clauses",

@@ -34,9 +34,11 @@ from ..questions.store import QuestionStore
 from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
 from .gaps import Gap, find_gaps, nearest_many, samples
 from .grounding import unsupported_figures
+from .intents import refine
 from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 from .offline import draft_offline
 from .pagelock import page_lock, state_path
+from .topic import TopicIndex, topic_index
 
 SAME_QUESTION = 90   # rapidfuzz ratio above which a cluster asks what an entry already answers
 
@@ -49,10 +51,11 @@ class DraftReport(BaseModel):
     live_before: int
     added: list[FaqEntry] = Field(default_factory=list)
     redrafted: list[FaqEntry] = Field(default_factory=list)   # LLM fallbacks replaced by an LLM draft, same id
-    flagged: list[str] = Field(default_factory=list)     # ids written with :unsupported: figures
+    flagged: list[str] = Field(default_factory=list)     # ids written with :unsupported: figures or topic
     gaps: list[Gap] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     samples: dict[str, list[str]] = Field(default_factory=dict)   # entry id -> scrubbed sample questions
+    inbox: list[str] = Field(default_factory=list)   # question ids off topic for their group's clause: left unanswered
 
 
 def load_clusters(root: Path, catalog: Catalog, store: QuestionStore | None = None
@@ -164,6 +167,9 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     report = DraftReport(policy=policy.id, page=page.path, live_before=len(page.live))
     clusters, records, matcher = load_clusters(root, catalog, store)
     report.gaps = find_gaps(clusters, records, policy.id, matcher)
+    topics = topic_index(catalog, policy.id)
+    refined = refine(clusters, records, {policy.id: topics})
+    clusters, report.inbox = refined.clusters, refined.inbox
     need = max(top - len(page.live), 0)
     todo: list[tuple[Cluster, FaqEntry | None]] = []   # (cluster, the fallback it redrafts)
     for c in clusters:
@@ -196,10 +202,10 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
                                            "left as it was", page.path, target.line))
             continue
         if target is not None:
-            entry = _entry(target.id, cluster, draft, catalog)
+            entry = _entry(target.id, cluster, draft, catalog, topics)
             replaced.append(entry)
         else:
-            entry = _entry(f"{policy.id.lower()}-faq-{number}", cluster, draft, catalog)
+            entry = _entry(f"{policy.id.lower()}-faq-{number}", cluster, draft, catalog, topics)
             number += 1
             new.append(entry)
             if draft.note:
@@ -208,7 +214,7 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     if path.exists() and replaced:   # re-check at write time: editors and approve do not take the lock
         current, record = read_page(path, root), written(root, path)
         replaced = [e for e in replaced if (was := current.get(e.id)) is not None and redraftable(was, record)]
-    report.flagged = [e.id for e in [*new, *replaced] if e.unsupported]
+    report.flagged = [e.id for e in [*new, *replaced] if e.unsupported or e.unsupported_topic]
     if not new and not replaced:
         return report
     append_entries(path, policy, new, replace=replaced)
@@ -219,9 +225,10 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     return report
 
 
-def _entry(entry_id: str, cluster: Cluster, draft: Draft, catalog: Catalog) -> FaqEntry:
+def _entry(entry_id: str, cluster: Cluster, draft: Draft, catalog: Catalog, topics: TopicIndex) -> FaqEntry:
     sources = [c.text + "\n" + (c.title or "") for c in (catalog.get(k) for k in draft.clauses) if c]
     return FaqEntry(id=entry_id, question=draft.question, clauses=draft.clauses, status="draft",
                     asked=cluster.size, askers=cluster.askers, clusters=[cluster.id], drafter=draft.drafter,
-                    unsupported=unsupported_figures(draft.answer, sources), answer=draft.answer,
+                    unsupported=unsupported_figures(draft.answer, sources),
+                    unsupported_topic=topics.missing(draft.question, draft.clauses), answer=draft.answer,
                     questions=list(cluster.question_ids))   # ids only: reviewers fix membership, counts follow

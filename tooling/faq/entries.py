@@ -39,7 +39,7 @@ _OPTION_RE = re.compile(r"^(\s*):([\w-]+):(.*?)(\r?\n|\r)?$")
 _SPLIT = re.compile(r"\s*[,;，；]\s*")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Options in the order they are written; unknown options are kept as the author wrote them.
-OPTION_ORDER = ("id", "clauses", "status", "asked", "askers", "clusters", "drafter", "unsupported",
+OPTION_ORDER = ("id", "clauses", "status", "asked", "askers", "clusters", "drafter", "unsupported", "unsupported-topic",
                 "reviewed-by", "reviewed-on", "clause-hashes", "questions")
 
 
@@ -55,6 +55,8 @@ class FaqEntry(BaseModel):
     clusters: list[str] = Field(default_factory=list)
     drafter: str | None = None
     unsupported: list[str] = Field(default_factory=list)   # figures grounding could not find
+    # key terms of the question its cited clauses lack (.topic): a person confirms before approval
+    unsupported_topic: list[str] = Field(default_factory=list)
     reviewed_by: str | None = None
     reviewed_on: str | None = None
     clause_hashes: str | None = None
@@ -86,7 +88,8 @@ class FaqEntry(BaseModel):
                   "asked": "" if self.asked is None else str(self.asked),
                   "askers": "" if self.askers is None else str(self.askers),
                   "clusters": ", ".join(self.clusters), "drafter": self.drafter or "",
-                  "unsupported": ", ".join(self.unsupported), "reviewed-by": self.reviewed_by or "",
+                  "unsupported": ", ".join(self.unsupported),
+                  "unsupported-topic": ", ".join(self.unsupported_topic), "reviewed-by": self.reviewed_by or "",
                   "reviewed-on": self.reviewed_on or "", "clause-hashes": self.clause_hashes or "",
                   "questions": ", ".join(self.questions)}
         keep = {"id", "clauses", "status", "reviewed-by", "reviewed-on"}
@@ -150,6 +153,7 @@ def parse_page(source: str, path: str = "") -> FaqPage:
             asked=_int(options.get("asked")), askers=_int(options.get("askers")),
             clusters=split_list(options.get("clusters", "")), drafter=options.get("drafter") or None,
             unsupported=split_list(options.get("unsupported", "")),
+            unsupported_topic=split_list(options.get("unsupported-topic", "")),
             reviewed_by=options.get("reviewed-by") or None, reviewed_on=options.get("reviewed-on") or None,
             clause_hashes=options.get("clause-hashes") or None, questions=split_list(options.get("questions", "")),
             answer=body.strip(), file=path,

@@ -147,6 +147,10 @@ def describe(p: Proposal, language: str, sample_map: dict[str, list[str]],
         if e.unsupported:
             out.append(f"- ⚠ {'条款中找不到的数字' if zh else 'figures not found in the cited clauses'}: "
                        f"{escape_text(', '.join(e.unsupported))}")
+        if e.unsupported_topic:
+            out.append(f"- ⚠ {'问题问到、条款里没有的词' if zh else 'asked about, not in the cited clauses'}: "
+                       f"{escape_text(', '.join(e.unsupported_topic))} "
+                       f"{'（请确认条款答的是这个问题）' if zh else '(check the clauses answer this question)'}")
         view = (members or {}).get(e.id)
         if view is not None:
             out += _members(view, zh)

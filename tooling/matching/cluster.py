@@ -263,14 +263,15 @@ def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any 
         members.setdefault(group_of[key], []).extend(by_key[key])
     newest = max(r.asked_at for r in records)
     covered_of = {r.id: covered_keys.get(k, False) for k in keys for r in by_key[k]}
-    clusters = [_make_cluster(gid, recs, newest, covered_of) for gid, recs in members.items()]
+    clusters = [make_cluster(gid, recs, newest, covered_of) for gid, recs in members.items()]
     if policy:
         clusters = [c for c in clusters if c.policy == policy.upper()]
     clusters.sort(key=lambda c: (-c.score, -c.size, c.id))
     return clusters
 
 
-def _make_cluster(gid: str, recs: list[Any], newest: datetime, covered_of: dict[str, bool]) -> Cluster:
+def make_cluster(gid: str, recs: list[Any], newest: datetime, covered_of: dict[str, bool]) -> Cluster:
+    """A cluster of ``recs``; ``gid`` is ``clause:KEY``, ``flag:NAME`` or any other group name."""
     recs = sorted(recs, key=lambda r: (r.asked_at, r.id))
     latest: dict[str, datetime] = {}
     asks: dict[str, int] = {}

@@ -57,7 +57,7 @@ class FaqDirective(SphinxDirective):
         if status != "approved":
             label = "草稿" if zh else "Draft"
             head += nodes.inline(label, label, classes=["faq-badge", "faq-badge-draft"])
-        flagged = split_list(self.options.get("unsupported") or "")
+        flagged = split_list(self.options.get("unsupported") or "") + split_list(self.options.get("unsupported-topic") or "")
         if flagged:
             text = ("待核实：" if zh else "Check: ") + ", ".join(flagged)
             head += nodes.inline(text, text, classes=["faq-badge", "faq-badge-flag"])
