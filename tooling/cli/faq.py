@@ -41,11 +41,13 @@ def draft(root: Path, as_json: bool, policy_id: str, top: int, drafter: str, min
         return
     for e in [*result.added, *result.redrafted]:
         flag = f"  ⚠ unsupported: {', '.join(e.unsupported)}" if e.unsupported else ""
+        flag += f"  ⚠ off topic? not in the clause: {', '.join(e.unsupported_topic)}" if e.unsupported_topic else ""
         again = "  (redrafted)" if e in result.redrafted else ""
         click.echo(f"{e.id:<16} [{', '.join(e.clauses)}] asked {e.asked}× by {e.askers}  {e.question}{flag}{again}")
     redrafted = f", {len(result.redrafted)} LLM fallback(s) redrafted" if result.redrafted else ""
     click.echo(f"{result.page}: {len(result.added)} draft(s) added{redrafted} ({result.live_before} live before, "
-               f"top {top}); {len(result.flagged)} flagged; {len(result.gaps)} gap(s) — see 'policy faq gaps'",
+               f"top {top}); {len(result.flagged)} flagged; {len(result.inbox)} question(s) left out as off topic for "
+               f"their group's clause; {len(result.gaps)} gap(s) — see 'policy faq gaps'",
                err=True)
 
 
@@ -293,3 +295,28 @@ def _review_text(result) -> str:
     if not result.changed:
         out.append("  nothing changed: this review was already applied")
     return "\n".join(out)
+
+
+@faq.command(name="eval")
+@common
+@click.argument("labeled", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--top", default=50, show_default=True, help="Entries drafted per policy.")
+@click.option("--entries", "show_entries", is_flag=True, help="Also list every entry with its judgement.")
+def eval_command(root: Path, as_json: bool, labeled: Path, top: int, show_entries: bool) -> None:
+    """Draft every FAQ offline from LABELED.jsonl in a scratch copy and judge it against the labels."""
+    from ..faq.evaluate import evaluate_faq
+
+    result = evaluate_faq(root, labeled, top=top)
+    if as_json:
+        echo_json(result)
+        return
+    if show_entries:
+        for j in result.judgements:
+            mark = {True: "ok", False: "NO", None: "--"}[j.answer_first]
+            click.echo(f"{j.id:<16} {'gold' if j.cites_gold else 'MISS'} {j.pure_members}/{j.members} {j.kind:<6} "
+                       f"{mark}  {j.question}  |  {j.first_sentence[:70]}")
+    click.echo(f"{result.entries} entries, {result.members} member questions ({labeled})")
+    click.echo(f"  cite the gold clause of most members: {result.cites_gold:.3f}")
+    click.echo(f"  member questions the entry answers (purity): {result.purity:.3f}")
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.by_kind.items()))
+    click.echo(f"  first sentence gives what is asked: {result.answer_first:.3f} of {result.judged} judged ({kinds})")
