@@ -24,10 +24,11 @@ def test_clear_questions_find_their_clause_with_a_citing_reply(dev_repo: Path):
     m = _lexical(dev_repo)
     zh = m.answer("窜货第二次怎么处罚？")
     assert zh.covered and zh.matches[0].key == "SALES 3.3"
-    assert zh.reply.startswith("请参见《2026年度产品销售政策》第3.3条（") and zh.reply.endswith("#sales-3-3")
+    assert zh.quote and zh.reply.startswith(zh.quote)                  # the sentence that answers, then where
+    assert "（《2026年度产品销售政策》第3.3条（" in zh.reply and zh.reply.endswith("#sales-3-3）")
     en = m.answer("What is the deadline for submitting travel expense claims?")
     assert en.language == "en" and "TRAVEL 7.3" in en.keys[:3]
-    assert en.reply.startswith("Please see Business Travel and Expense Policy")
+    assert en.quote and en.reply.startswith(en.quote) and "(Business Travel and Expense Policy §" in en.reply
     assert [x.score for x in en.matches] and all(x.kind == "clause" for x in en.matches)
 
 

@@ -24,6 +24,8 @@ from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
 from ..questions.normalize import language_of
 from ..faq.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
+from ..faq.extract import first_sentence, quote
+from ..questions.normalize import is_chinese
 from .guard import is_injection, strip_markup
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
@@ -59,6 +61,9 @@ class AnswerResult(BaseModel):
     confidence: float
     matches: list[Match]
     reply: str
+    # the sentence(s) that answer, from the best clause (or the FAQ entry's short answer); "" when
+    # not covered
+    quote: str = ""
     policy: str | None = None   # the primary policy of the best match
     # "injection": instructions instead of a question; "empty": no question in it (markup alone);
     # "label": a reviewer answered this question before (faq/labels.jsonl); "citation": the text
@@ -82,6 +87,7 @@ class Matcher:
     def __init__(self, index: MatchIndex, encoder: Encoder | None, base_url: str = "",
                  threshold: float | None = None, catalog: Catalog | None = None) -> None:
         self.index = index
+        self._by_key = {d.key: d for d in index.docs}   # clause keys and FAQ ids never collide
         self.catalog = catalog   # for citations typed or pasted as the question (``Catalog.cited``)
         self.labels = LabelBook([])   # reviewers' answers to questions asked before (faq/labels.jsonl)
         self.encoder = encoder if index.embeddings is not None else None
@@ -193,7 +199,7 @@ class Matcher:
             return AnswerResult(id=qid, question=question, language=language, covered=True, confidence=1.0,
                                 matches=[Match(kind="clause", key=d.key, title=d.title, url=self._url(d.url), score=1.0,
                                                clauses=[d.key]) for d in cited[:top]],
-                                reply=self._reply(best, best.language), policy=best.policy, flag="citation")
+                                **self._reply(best, best.language, asked), policy=best.policy, flag="citation")
         order = np.argsort(-rank, kind="stable")[:max(top, 1)] if len(docs) else []
         matches = [Match(kind=docs[i].kind, key=docs[i].key, title=docs[i].title, url=self._url(docs[i].url),
                          score=round(float(conf[i]), 4), clauses=docs[i].clauses or ([docs[i].key] if docs[i].kind == "clause" else []))
@@ -201,9 +207,10 @@ class Matcher:
         confidence = float(conf[order[0]]) if matches else 0.0
         covered = bool(matches) and confidence >= self.threshold
         best = docs[order[0]] if matches else None
-        reply = self._reply(best, language) if covered and best is not None else self._not_covered(best, language)
+        said = (self._reply(best, language, asked) if covered and best is not None
+                else {"reply": self._not_covered(best, language)})
         return AnswerResult(id=qid, question=question, language=language, covered=covered,
-                            confidence=round(confidence, 4), matches=matches[:top], reply=reply,
+                            confidence=round(confidence, 4), matches=matches[:top], **said,
                             policy=best.policy if best is not None else None)
 
     def _labelled(self, question: str, qid: str | None, asked: str, language: str, top: int) -> AnswerResult | None:
@@ -222,33 +229,54 @@ class Matcher:
             return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=1.0,
                                 matches=[], reply=self._not_covered(None, language), flag="label")
         keys = [label.answer] if isinstance(label.answer, str) else list(label.answer)
-        by_key = {d.key: d for d in self.index.docs}
-        docs = [by_key[k] for k in keys if k in by_key]
+        docs = [self._by_key[k] for k in keys if k in self._by_key]
         if not docs:   # an entry not published (yet): rank as usual
             return None
         best = docs[0]
         return AnswerResult(id=qid, question=question, language=language, covered=True, confidence=1.0,
                             matches=[Match(kind=d.kind, key=d.key, title=d.title, url=self._url(d.url), score=1.0,
                                            clauses=d.clauses or ([d.key] if d.kind == "clause" else [])) for d in docs[:top]],
-                            reply=self._reply(best, language), policy=best.policy, flag="label")
+                            **self._reply(best, language, asked), policy=best.policy, flag="label")
 
     def _cited(self, text: str) -> list[MatchDoc]:
         if self.catalog is None:
             return []
         keys = [c.key for c in self.catalog.cited(text)]
-        by_key = {d.key: d for d in self.index.docs if d.kind == "clause"}
-        return [by_key[k] for k in keys if k in by_key]
+        return [self._by_key[k] for k in keys if k in self._by_key and self._by_key[k].kind == "clause"]
 
     def _url(self, url: str) -> str:
         return f"{self.base_url.rstrip('/')}/{url}" if self.base_url else url
 
-    def _reply(self, doc: MatchDoc, language: str) -> str:
+    def _where(self, doc: MatchDoc, language: str) -> str:
+        """A clause's ready-to-paste citation: 《2026年度产品销售政策》第4.3条（季度返利的核算）."""
+        return citation_text(doc.policy_title, doc.number, doc.clause_kind,
+                             language if language == doc.language else doc.language, doc.title or None)
+
+    def _reply(self, doc: MatchDoc, language: str, question: str) -> dict[str, str]:
+        """``reply`` and ``quote`` for the best match: the sentence that answers, then where it
+        is said, with the link. A FAQ entry gives its short answer, the entry's link, and the
+        clauses the answer rests on, each with its citation and link."""
         url = self._url(doc.url)
+        zh = language == "zh"
         if doc.kind == "faq":
-            return f"请参见常见问题「{doc.title}」：{url}" if language == "zh" else f"Please see the FAQ “{doc.title}”: {url}"
-        where = citation_text(doc.policy_title, doc.number, doc.clause_kind, language if language == doc.language else doc.language,
-                              doc.title or None)
-        return f"请参见{where}：{url}" if language == "zh" else f"Please see {where}: {url}"
+            clauses = [d for d in (self._by_key.get(k) for k in doc.clauses) if d is not None]
+            said = first_sentence(doc.text[len(doc.title):].strip(),
+                                  lambda k: self._where(self._by_key[k], language) if k in self._by_key else k)
+            basis = ("；".join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses) if zh else
+                     "; ".join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses))
+            if zh:
+                reply = f"{said}（常见问题「{doc.title}」{url}" + (f"；依据{basis}）" if basis else "）")
+            else:
+                reply = f"{said} (FAQ “{doc.title}” {url}" + (f"; based on {basis})" if basis else ")")
+            return {"reply": reply, "quote": said}
+        where = self._where(doc, language)
+        clause = self.catalog.get(doc.key) if self.catalog is not None else None
+        said = quote(question, clause.text, clause.title) if clause is not None else ""
+        if not said:
+            return {"reply": f"请参见{where}：{url}" if zh else f"Please see {where}: {url}", "quote": ""}
+        end = "" if said.endswith(("。", "！", "？", ".", "!", "?")) else ("。" if is_chinese(said) else ".")
+        reply = f"{said}{end}（{where} {url}）" if zh else f"{said}{end} ({where}, {url})"
+        return {"reply": reply, "quote": said}
 
     def _not_covered(self, doc: MatchDoc | None, language: str) -> str:
         owners = sorted(set(self.index.owners.values()))
