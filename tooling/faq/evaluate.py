@@ -11,7 +11,7 @@ labels. The repository itself is never touched.
   clauses answers, by their gold clauses;
 * **answer first**: over entries whose question asks for a figure (how much, how long, when),
   a yes/no or a role (who), the share whose answer's first sentence gives it: a figure that the
-  gold clause states; a yes/no word or a sentence that permits, requires or forbids; an approver
+  gold clause states (for "when", a date or duration it states); a yes/no word or a sentence that permits, requires or forbids; an approver
   or owner. Entries asking "how" or other things are counted apart, not judged.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
-from .extract import _NEED, _NEG, _PERMIT, _ROLE, first_sentence, question_kind
+from .extract import _NEED, _NEG, _PERMIT, _ROLE, first_sentence, question_kind, time_figures
 from .grounding import figures
 
 _YESNO_WORD = re.compile(r"^\s*(?:可以|不能|不可以|需要|不需要|有|没有|能|会|不会|是|不是|Yes|No)[。.,，!！]", re.I)
@@ -54,14 +54,17 @@ class FaqEvaluation(BaseModel):
     judged: int                       # entries whose kind asks for a figure, a yes/no or a role
     answer_first: float
     by_kind: dict[str, int] = Field(default_factory=dict)
+    flagged: dict[str, int] = Field(default_factory=dict)   # entries flagged, by flag: figures, topic, claims
     judgements: list[EntryJudgement] = Field(default_factory=list)
 
 
 def gives_what_is_asked(kind: str, sentence: str, gold_text: str) -> bool | None:
     """Does ``sentence`` give what a question of ``kind`` asks for (see the module docstring)?"""
-    if kind in ("amount", "when"):
+    if kind == "amount":
         stated = {f.value for f in figures(gold_text)}
         return any(f.value in stated for f in figures(sentence))
+    if kind == "when":
+        return bool(set(time_figures(sentence)) & set(time_figures(gold_text)))
     if kind == "yesno":
         return bool(_YESNO_WORD.match(sentence) or _NEG.search(sentence) or _NEED.search(sentence)
                     or _PERMIT.search(sentence))
@@ -92,7 +95,10 @@ def judge(catalog: Catalog, entries, gold_of: dict[str, list[str]]) -> FaqEvalua
         cites_gold=round(sum(j.cites_gold for j in out) / len(out), 4) if out else 0.0,
         purity=round(sum(j.pure_members for j in out) / members, 4) if members else 0.0,
         judged=len(judged), answer_first=round(sum(bool(j.answer_first) for j in judged) / len(judged), 4) if judged else 0.0,
-        by_kind=dict(Counter(j.kind for j in out)), judgements=out)
+        by_kind=dict(Counter(j.kind for j in out)),
+        flagged={"figures": sum(bool(e.unsupported) for e in entries), "topic": sum(bool(e.unsupported_topic) for e in entries),
+                 "claims": sum(bool(e.unsupported_claims) for e in entries)},
+        judgements=out)
 
 
 def evaluate_faq(root: Path, labeled: Path, top: int = 50, min_askers: int = 2) -> FaqEvaluation:
@@ -101,15 +107,17 @@ def evaluate_faq(root: Path, labeled: Path, top: int = 50, min_askers: int = 2) 
     from ..questions.store import QuestionStore
     from .draft import draft_faq
 
-    root = Path(root)
+    root = Path(root).resolve()
     source = Catalog.load(root)
     rows = [json.loads(line) for line in Path(labeled).read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="policy-faq-eval-") as tmp:
         scratch = Path(tmp) / "repo"
         for policy in source.policies:
-            target = scratch / policy.path
+            rel = Path(policy.path)
+            rel = rel.relative_to(root) if rel.is_absolute() else rel
+            target = scratch / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(root / policy.path, target)
+            shutil.copyfile(root / rel, target)
         if (root / "pyproject.toml").exists():
             shutil.copyfile(root / "pyproject.toml", scratch / "pyproject.toml")
         ingest_paths(scratch, [Path(labeled)])

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from typing import Literal
 
-from ..matching.tokenize import tokenize, without_unigrams
+from ..matching.tokenize import EN_STOP, ZH_STOP, jieba_tokenizer, normalize, stemmer
 from ..questions.normalize import is_chinese
 from .grounding import figures
 
@@ -34,7 +34,8 @@ _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
     ("who", re.compile(r"谁|哪个部门|哪位|哪个领导|找哪|\bwho(?:m|se)?\b|which (?:department|team|manager|person)", re.I)),
     ("when", re.compile(r"什么时候|何时|哪天|几号|几月|哪个月|多久|多长时间|几天|期限|截止|\bwhen\b|how (?:long|soon|many days)"
                         r"|deadline|by what date|within how", re.I)),
-    ("amount", re.compile(r"多少|几|最多|最少|最高|最低|\bhow (?:much|many)\b|\bwhat(?:'s| is) the (?:rate|cap|limit|maximum|minimum)\b",
+    ("amount", re.compile(r"多少|几|最多|最少|最高|最低|\bhow (?:much|many)\b"
+                          r"|\bwhat(?:'s| is| are)\b.*\b(?:rate|cap|limit|maximum|minimum|allowance|amount|price|fee|cost)s?\b",
                           re.I)),
     ("yesno", re.compile(r"吗[？?。!！\s]*$|能不能|可不可以|是不是|是否|能否|可否|有没有|要不要|需不需要|会不会|行不行|允许|算不算"
                          r"|^\s*(?:can|could|may|is|are|am|do|does|did|should|will|would|must|shall|has|have)\b", re.I)),
@@ -56,6 +57,9 @@ _CONTINUES = re.compile(r"^(?:但|但是|其中|如|如果|否则|此外|另外|
                         re.I)
 
 
+_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z]+|\d+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_OPENS_LIST = re.compile(r"[：:]\s*\S.*[；;]$|[：:]$")
 _FIRST = re.compile(r"^.*?(?:[。！？!?](?!\d)|\.(?:\s|$)|$)", re.S)
 _ROLE_SPAN = re.compile(r"\{clause\}`([^`]*)`")
 
@@ -65,6 +69,17 @@ def first_sentence(text: str, show=lambda key: key) -> str:
     ``show(KEY)`` (the key itself by default)."""
     text = _ROLE_SPAN.sub(lambda m: show(m.group(1)), text).strip()
     return _FIRST.match(text).group().strip() if text else ""
+
+
+def opening(text: str, show=lambda key: key) -> str:
+    """What a reply quotes of an answer: its first sentence, and the next one too when the first
+    is a bare yes or no (``不能。``, ``Yes.``), which says nothing without its rule."""
+    first = first_sentence(text, show)
+    if len(first) > 6:
+        return first
+    rest = _ROLE_SPAN.sub(lambda m: show(m.group(1)), text).strip()[len(first):].strip()
+    second = _FIRST.match(rest).group().strip() if rest else ""
+    return f"{first}{'' if is_chinese(first) else ' '}{second}".strip()
 
 
 def question_kind(question: str) -> Kind:
@@ -78,7 +93,12 @@ def question_kind(question: str) -> Kind:
 
 def pieces(text: str) -> list[str]:
     """Sentences of prose and rows of tables (``a | b | c`` → ``a：b，c``), in document order."""
-    out: list[str] = []
+    return [piece for piece, _ in _pieces(text)]
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """(piece, is a table row) of :func:`pieces`."""
+    out: list[tuple[str, bool]] = []
     header: list[str] | None = None
     for line in (ln.strip() for ln in text.splitlines()):
         if not line:
@@ -90,22 +110,46 @@ def pieces(text: str) -> list[str]:
                 continue
             zh = is_chinese(line)
             pairs = [f"{h}{'' if zh else ' '}{c}" if h else c for h, c in zip(header[1:], cells[1:])]
-            out.append(f"{cells[0]}：{'，'.join(pairs)}；" if zh else f"{cells[0]}: {', '.join(pairs)};")
+            out.append((f"{cells[0]}：{'，'.join(pairs)}；" if zh else f"{cells[0]}: {', '.join(pairs)};", True))
             continue
         header = None
         pattern = _SENTENCE if is_chinese(line) else _EN_SENTENCE
-        out += [s.strip() for s in pattern.findall(line) if s.strip()]
+        out += [(s.strip(), False) for s in pattern.findall(line) if s.strip()]
+    return out
+
+
+def _word_groups(text: str) -> list[frozenset[str]]:
+    """Each word of ``text`` with its parts (经销商: 经销商, 经销), so that one shared word counts
+    once however many of its parts are shared; English words as stems. No stop words."""
+    text = normalize(text)
+    jieba, stem = jieba_tokenizer(), stemmer().stemWord
+    out: list[frozenset[str]] = []
+    for run in _RUN.findall(text):
+        if _CJK.match(run):
+            for word in jieba.lcut(run, HMM=False):
+                parts = {w for w in jieba.lcut_for_search(word, HMM=False) if len(w) >= 2 and w not in ZH_STOP}
+                if parts:
+                    out.append(frozenset(parts))
+        elif run.isdigit() or (len(run) >= 2 and run not in EN_STOP):
+            out.append(frozenset({run if run.isdigit() else stem(run)}))
     return out
 
 
 def _words(text: str) -> set[str]:
-    return set(without_unigrams(tokenize(text, pinyin=False, gloss=False)))
+    return {w for group in _word_groups(text) for w in group}
+
+
+def time_figures(sentence: str) -> list[str]:
+    """The dates and durations of a sentence (a "when" question wants one; 13% is not a time)."""
+    return [f.value for f in figures(sentence) if f.kind in ("date", "duration")]
 
 
 def _fits(kind: Kind, sentence: str) -> float:
     """How well a sentence gives what a question of ``kind`` asks for (0 to 1)."""
-    if kind in ("amount", "when"):
+    if kind == "amount":
         return 1.0 if figures(sentence) else 0.0
+    if kind == "when":
+        return 1.0 if time_figures(sentence) else 0.0
     if kind == "who":
         return 1.0 if _ROLE.search(sentence) else 0.0
     if kind == "yesno":
@@ -115,38 +159,55 @@ def _fits(kind: Kind, sentence: str) -> float:
     return 0.0
 
 
+# What giving the asked-for thing is worth, in rare shared words: an answer to "how much" or
+# "when" without a figure, or to "who" without a role, is no answer, so those weigh a full word.
+_FIT_WEIGHT: dict[Kind, float] = {"amount": 1.0, "when": 1.0, "who": 1.0, "yesno": 0.5, "how": 0.5, "other": 0.0}
+
+
 def rank_sentences(question: str, text: str, title: str | None = None) -> list[tuple[float, int, str]]:
     """(score, position, sentence) of every sentence of ``text``, best first.
 
-    Shared words count by their rarity among the clause's sentences (a word every sentence has
-    tells nothing); a sentence that gives what the question's kind asks for gains half a word."""
+    Each word of the question counts once, by the rarity among the clause's sentences of the
+    rarest of its parts that the sentence has (a word every sentence has tells nothing); a
+    sentence that gives what the question's kind asks for gains a word (a figure, a role) or
+    half of one (a permission, a duty)."""
     sents = pieces(text)
     if not sents:
         return []
     kind = question_kind(question)
-    asked = _words(question) - _words(title or "")   # the title's words are in every sentence's context
+    titled = _words(title or "")                     # the title's words are in every sentence's context
+    asked = [g for g in _word_groups(question) if not g & titled]
     bags = [_words(s) for s in sents]
     df = Counter(w for bag in bags for w in bag)
     n = len(sents)
     out = []
     for i, (sent, bag) in enumerate(zip(sents, bags)):
-        overlap = sum(math.log(1 + n / df[w]) for w in asked & bag)
-        score = overlap + 0.5 * math.log(1 + n) * _fits(kind, sent) - 0.01 * i
+        overlap = sum(max((math.log(1 + n / df[w]) for w in group & bag), default=0.0) for group in asked)
+        score = overlap + _FIT_WEIGHT[kind] * math.log(1 + n) * _fits(kind, sent) - 0.01 * i
         out.append((score, i, sent))
     return sorted(out, key=lambda t: (-t[0], t[1]))
 
 
 def quote(question: str, text: str, title: str | None = None, limit: int = 160) -> str:
     """The clause sentence(s) that answer ``question``, in the clause's words: the best sentence,
-    and the one after it when that only continues it (但…, 超过…, However…) and room is left."""
+    and the one after it when that only continues it (但…, 超过…, However…) and room is left;
+    a sentence that opens a list (``…须同时满足：A；``) is followed by the list's items."""
     ranked = rank_sentences(question, text, title)
     if not ranked:
         return ""
-    sents = pieces(text)
+    parts = _pieces(text)
+    sents = [piece for piece, _ in parts]
     _, i, best = ranked[0]
     chosen = [best]
     if i + 1 < len(sents) and _CONTINUES.match(sents[i + 1]) and len(best) + len(sents[i + 1]) <= limit:
         chosen.append(sents[i + 1])
+    elif _OPENS_LIST.search(best) and not parts[i][1]:   # "须同时满足：A；B；C。": the conditions are the answer
+        for nxt in sents[i + 1:]:
+            if sum(map(len, chosen)) + len(nxt) > limit:
+                break
+            chosen.append(nxt)
+            if not nxt.rstrip().endswith(("；", ";")):
+                break
     joiner = "" if is_chinese(best) else " "
     return joiner.join(s.strip() for s in chosen).rstrip("；;，,:：")
 
@@ -158,7 +219,7 @@ _ZH_MODALS = [
     (re.compile(r"会不会|会"), ("会。", "不会。")),
     (re.compile(r"要不要|需不需要|需要|必须|用不用|要"), ("需要。", "不需要。")),
     (re.compile(r"有没有|有"), ("有。", "没有。")),
-    (re.compile(r"算不算|算"), ("算。", "不算。")),
+    (re.compile(r"算不算|(?<![按来计怎])算"), ("算。", "不算。")),     # 算违规吗, not 按次数算吗 (calculated)
     (re.compile(r"是不是|是否"), ("是。", "不是。")),
 ]
 _CHOICE = re.compile(r"还是|或者|\bor\b|\beither\b|\bwhether\b", re.I)
@@ -185,6 +246,7 @@ def short_answer(question: str, quoted: str) -> str:
         return ""
     if not (_words(question) & _words(quoted)) or _ANAPHOR.search(quoted):
         return ""
+    quoted = _OPENS_LIST.split(pieces(quoted)[0] if pieces(quoted) else quoted)[0]   # the rule, not its list items
     zh = is_chinese(quoted)
     modal = _zh_modal(question) if zh else ("Yes.", "No.")
     if modal is None:

@@ -102,19 +102,24 @@ def escape_html(text: str) -> str:
     return "".join(out)
 
 
-def draft_offline(request: DraftRequest, note: str | None = None) -> Draft:
-    """The deterministic draft of one cluster, citing its first candidate clause: the direct
+def draft_offline(request: DraftRequest, note: str | None = None, also: tuple[str, ...] = ()) -> Draft:
+    """The deterministic draft of one cluster, citing its first candidate clause (and the
+    candidates named in ``also``, for a question one clause answers only in part): the direct
     answer first (the yes/no the quote gives, else the quote itself, which holds the figure or
     the role asked for), then the clause's sentence(s) it rests on, then the citation."""
-    clause = request.clauses[0]
+    clauses = [request.clauses[0], *(c for c in request.clauses[1:] if c.key in also)]
     question = best_question(request)
-    said = quote(question, clause.text, clause.title) or summary(clause)
     zh = request.language == "zh"
-    said = escape_html(said.rstrip("。.；;，,:： "))
-    lead = short_answer(question, said)
+    extra = [quote(question, c.text, c.title) or summary(c) for c in clauses[1:]]
+    # what the other clause says (Xiamen is Tier 2) picks the first clause's sentence (the Tier 2 row)
+    first = quote(" ".join([question, *extra]), clauses[0].text, clauses[0].title) or summary(clauses[0])
+    said = [escape_html(s.rstrip("。.；;，,:： ")) for s in [first, *extra]]
+    lead = short_answer(question, said[0]) if len(said) == 1 else ""
+    cites = ("、" if zh else " and ").join(f"{{clause}}`{c.key}`" for c in clauses)
     if zh:
-        answer = f"{lead}{said}。见{{clause}}`{clause.key}`。"   # the role shows the clause's citation
+        answer = f"{lead}{'。'.join(said)}。见{cites}。"   # the role shows the clause's citation
     else:
-        answer = f"{lead + ' ' if lead else ''}{said[:1].upper()}{said[1:]}. See {{clause}}`{clause.key}`."
+        body = ". ".join(s[:1].upper() + s[1:] for s in said)
+        answer = f"{lead + ' ' if lead else ''}{body}. See {cites}."
     drafter = "offline" if note is None else FALLBACK_DRAFTER
-    return Draft(question=question, answer=answer, clauses=[clause.key], drafter=drafter, note=note)
+    return Draft(question=question, answer=answer, clauses=[c.key for c in clauses], drafter=drafter, note=note)

@@ -24,7 +24,7 @@ from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
 from ..questions.normalize import language_of
 from ..faq.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
-from ..faq.extract import first_sentence, quote
+from ..faq.extract import opening, quote
 from ..questions.normalize import is_chinese
 from .guard import is_injection, strip_markup
 from .index import MatchDoc, MatchIndex, load_index
@@ -260,8 +260,8 @@ class Matcher:
         zh = language == "zh"
         if doc.kind == "faq":
             clauses = [d for d in (self._by_key.get(k) for k in doc.clauses) if d is not None]
-            said = first_sentence(doc.text[len(doc.title):].strip(),
-                                  lambda k: self._where(self._by_key[k], language) if k in self._by_key else k)
+            said = opening(doc.text[len(doc.title):].strip(),
+                          lambda k: self._where(self._by_key[k], language) if k in self._by_key else k)
             basis = ("；".join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses) if zh else
                      "; ".join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses))
             if zh:
