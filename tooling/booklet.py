@@ -1,14 +1,17 @@
 """``policy booklet SALES``: the policy's FAQ page printed to PDF by headless Chromium.
 
 The booklet is the site's own FAQ page under the print stylesheet (``policy-print.css``: no
-navigation, entries never split across pages, citations followed by their URLs), so what is
-printed is exactly what is published. The site is built into a temporary folder (drafts never
+navigation, entries never split across pages), so what is printed is exactly what is
+published. The page's print parts come from ``sphinx_ext/faq_page.py``: the cover (title with the
+real count, version, effective date, owner, as-of date), the contents, questions numbered by the
+policy's parts, and footnote numbers whose URLs are listed once at the end. The site is built into a temporary folder (drafts never
 appear: it is a production build) unless an already built site is given.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,13 +21,20 @@ from pydantic import BaseModel, Field
 
 from .catalog import Catalog
 from .errors import Code, PolicyToolError, Problem, problem
-from .faq.entries import page_path, page_title
+from .faq.entries import page_path, page_title, parse_page, read_text, shown, with_real_count
 from .models import Policy
 from .paths import replacing, safe_output
 
 CHROMIUM = "/usr/bin/chromium"
-_FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#666">'
+# The footer is drawn apart from the page: it gets the page's printed font, or it would fall
+# back to Chromium's default and mix fonts (see footer()).
+_FOOTER = ("<div style='font-size:8px;width:100%;text-align:center;color:#666;font-family:{font}'>"
            '<span class="title"></span> · <span class="pageNumber"></span>/<span class="totalPages"></span></div>')
+
+
+def footer(font_family: str) -> str:
+    """The page footer (title · page/pages) in ``font_family`` (the body's computed print font)."""
+    return _FOOTER.format(font=re.sub(r"[^\w\s\",.-]", "", font_family))
 
 
 class Booklet(BaseModel):
@@ -61,8 +71,6 @@ def has_chinese_font() -> bool:
 
 def count_pages(pdf: bytes) -> int:
     """Pages of a PDF Chromium wrote (its page objects are plain ``/Type /Page`` dictionaries)."""
-    import re
-
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
 
@@ -81,8 +89,9 @@ def print_pdf(html: Path, pdf: Path) -> int:
                 page = browser.new_page()
                 page.goto(html.resolve().as_uri(), wait_until="load")
                 page.emulate_media(media="print")
+                font = page.evaluate("getComputedStyle(document.body).fontFamily")
                 page.pdf(path=str(pdf), format="A4", print_background=False, display_header_footer=True,
-                         header_template="<div></div>", footer_template=_FOOTER,
+                         header_template="<div></div>", footer_template=footer(font),
                          margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"})
             finally:
                 browser.close()
@@ -113,5 +122,7 @@ def write_booklet(root: Path, policy_id: str, out: Path | None = None, site: Pat
     problems = [] if policy.language != "zh" or has_chinese_font() else [
         problem(Code.BOOKLET_NO_CJK_FONT, "no Chinese font installed: the booklet's Chinese text is unreadable",
                 source, 1)]
-    return Booklet(policy=policy.id, title=page_title(policy), page=str(source.relative_to(root)), pdf=str(out),
+    page = parse_page(with_real_count(policy, read_text(source)))
+    title = page.title or page_title(policy, sum(shown(e.status) for e in page.entries))
+    return Booklet(policy=policy.id, title=title, page=str(source.relative_to(root)), pdf=str(out),
                    pages=pages, bytes=out.stat().st_size, problems=problems)

@@ -40,7 +40,7 @@ _SPLIT = re.compile(r"\s*[,;，；]\s*")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Options in the order they are written; unknown options are kept as the author wrote them.
 OPTION_ORDER = ("id", "clauses", "status", "asked", "askers", "clusters", "drafter", "unsupported", "unsupported-topic",
-                "reviewed-by", "reviewed-on", "clause-hashes", "questions")
+                "unsupported-claims", "reviewed-by", "reviewed-on", "clause-hashes", "questions")
 
 
 class FaqEntry(BaseModel):
@@ -57,6 +57,8 @@ class FaqEntry(BaseModel):
     unsupported: list[str] = Field(default_factory=list)   # figures grounding could not find
     # key terms of the question its cited clauses lack (.topic): a person confirms before approval
     unsupported_topic: list[str] = Field(default_factory=list)
+    # numbers of the answer's sentences no cited clause sentence supports (.claims)
+    unsupported_claims: list[str] = Field(default_factory=list)
     reviewed_by: str | None = None
     reviewed_on: str | None = None
     clause_hashes: str | None = None
@@ -89,7 +91,8 @@ class FaqEntry(BaseModel):
                   "askers": "" if self.askers is None else str(self.askers),
                   "clusters": ", ".join(self.clusters), "drafter": self.drafter or "",
                   "unsupported": ", ".join(self.unsupported),
-                  "unsupported-topic": ", ".join(self.unsupported_topic), "reviewed-by": self.reviewed_by or "",
+                  "unsupported-topic": ", ".join(self.unsupported_topic),
+                  "unsupported-claims": ", ".join(self.unsupported_claims), "reviewed-by": self.reviewed_by or "",
                   "reviewed-on": self.reviewed_on or "", "clause-hashes": self.clause_hashes or "",
                   "questions": ", ".join(self.questions)}
         keep = {"id", "clauses", "status", "reviewed-by", "reviewed-on"}
@@ -154,6 +157,7 @@ def parse_page(source: str, path: str = "") -> FaqPage:
             clusters=split_list(options.get("clusters", "")), drafter=options.get("drafter") or None,
             unsupported=split_list(options.get("unsupported", "")),
             unsupported_topic=split_list(options.get("unsupported-topic", "")),
+            unsupported_claims=split_list(options.get("unsupported-claims", "")),
             reviewed_by=options.get("reviewed-by") or None, reviewed_on=options.get("reviewed-on") or None,
             clause_hashes=options.get("clause-hashes") or None, questions=split_list(options.get("questions", "")),
             answer=body.strip(), file=path,
@@ -221,10 +225,28 @@ def page_path(root: Path, catalog: Catalog, policy: Policy) -> Path:
     return path
 
 
-def page_title(policy: Policy) -> str:
+def page_title(policy: Policy, count: int = 50) -> str:
+    """The title a new FAQ page gets; in Chinese it carries a count, which builds make real."""
     if policy.language == "zh":
-        return f"{policy.meta.title}50问"
+        return f"{policy.meta.title}{count}问"
     return f"{policy.meta.title} — Frequently Asked Questions"
+
+
+def shown(status: str, show_drafts: bool = False) -> bool:
+    """Whether a build shows an entry: approved ones always, drafts only in reviewer builds."""
+    status = (status or "draft").strip().lower()
+    return status == "approved" or (show_drafts and status != "retired")
+
+
+def with_real_count(policy: Policy, source: str, show_drafts: bool = False) -> str:
+    """The page with its tool-written H1 (``# …50问``) counting the entries a build shows.
+    A title the author wrote differently is theirs and stays."""
+    auto = re.compile(rf"^# {re.escape(escape_text(policy.meta.title))}\d+问[ \t]*$", re.MULTILINE)
+    match = auto.search(source) if policy.language == "zh" else None
+    if match is None:
+        return source
+    count = sum(shown(e.status, show_drafts) for e in parse_page(source).entries)
+    return source[:match.start()] + f"# {escape_text(page_title(policy, count))}" + source[match.end():]
 
 
 def _newline(text: str) -> str:

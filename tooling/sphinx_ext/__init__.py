@@ -18,7 +18,7 @@ from sphinx.util import logging
 
 from ..catalog import Catalog
 from ..config import load_settings
-from . import faq, paths, safety, search_index, theme, translations, versions
+from . import faq, faq_page, paths, safety, search_index, theme, translations, versions
 from .anchors import apply_anchors, clause_tools, skip_node, visit_clause_tools_html
 from .home import PolicyIndex
 from .roles import ClauseRole
@@ -105,6 +105,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     search_index.setup(app)   # clause-level search page and index, print styles
     versions.setup(app)       # release pages, history pages, versioned citations
     faq.setup(app)            # the {faq} directive and "questions about this clause" links
+    faq_page.setup(app)       # FAQ pages: real count in the title, numbered parts, contents, cover, references
     paths.setup(app)          # only the sources tooling.paths lists are read (links, names, templates)
     safety.setup(app)         # no raw HTML or script from sources, escaped project name
     translations.setup(app)   # the theme's words in the site's language

@@ -18,7 +18,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ..faq.entries import OPTION_ORDER, page_title, read_pages, split_list
+from ..faq.entries import OPTION_ORDER, read_pages, split_list
 from ..questions.normalize import is_chinese
 from .anchors import clause_tools
 from .state import catalog_of
@@ -47,6 +47,7 @@ class FaqDirective(SphinxDirective):
         zh = policy.language == "zh" if policy else is_chinese(question)
 
         box = nodes.container(classes=["faq-entry", f"faq-{status}"])
+        box["faq_clauses"] = keys          # for the page layout (faq_page.py): groups and references
         if entry_id:
             box["ids"] = [entry_id]
             std = self.env.domains.standard_domain
@@ -58,6 +59,7 @@ class FaqDirective(SphinxDirective):
             label = "草稿" if zh else "Draft"
             head += nodes.inline(label, label, classes=["faq-badge", "faq-badge-draft"])
         flagged = split_list(self.options.get("unsupported") or "") + split_list(self.options.get("unsupported-topic") or "")
+        flagged += [("第" + n + "句" if zh else f"sentence {n}") for n in split_list(self.options.get("unsupported-claims") or "")]
         if flagged:
             text = ("待核实：" if zh else "Check: ") + ", ".join(flagged)
             head += nodes.inline(text, text, classes=["faq-badge", "faq-badge-flag"])
@@ -80,8 +82,9 @@ class FaqDirective(SphinxDirective):
         return [box]
 
     def _tools(self, entry_id: str, question: str, policy, zh: bool) -> clause_tools:
-        title = page_title(policy) if policy else self.config.project
-        citation = f"《{title}》{question}" if zh else f"{title}: “{question}”"
+        # the policy's title, not the page's: the page title carries a count that changes
+        title = policy.meta.title if policy else self.config.project
+        citation = f"《{title}》常见问题：{question}" if zh else f"{title}, FAQ: “{question}”"
         base = (self.config.html_baseurl or "").rstrip("/")
         node = clause_tools()
         node.update_all_atts({
