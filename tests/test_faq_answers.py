@@ -121,6 +121,25 @@ def test_the_short_answer_mirrors_the_question_and_only_when_it_is_safe() -> Non
     assert short_answer("返利什么时候到期？", "返利自入账之日起12个月内有效") == ""      # not a yes/no question
 
 
+def test_a_quote_takes_a_list_whole_a_table_row_alone_and_a_time_for_when() -> None:
+    rules = ("非质量问题退货须同时满足：距签收日不超过60天；包装完好、未拆封；单季度退货金额不超过上季度提货额的5%。"
+             "退货运费由经销商承担。")
+    assert quote("非质量问题能退货吗？", rules) == rules.split("。")[0] + "。"          # the conditions are the answer
+    table = "城市 | 住宿标准\n一线城市 | 600元\n二线城市 | 450元"
+    assert quote("一线城市住宿标准是多少？", table) == "一线城市：住宿标准600元"        # the row asked for, not the table
+    invoice = "公司开具13%税率的增值税专用发票。发票在发货后10日内开出。"
+    assert quote("专票最晚多久开出来？", invoice) == "发票在发货后10日内开出。"          # 13% is not a time
+    # a word shared in full and by its parts (经销商, 经销) counts once: the sentence with the time wins
+    receipt = "经销商须在签收时当场核对外包装。外包装破损的，于签收后48小时内反馈。"
+    assert quote("经销商说外箱破了，几天内要反馈？", receipt).startswith("外包装破损的")
+
+
+def test_a_yes_or_no_reads_the_rule_not_its_list_items() -> None:
+    fines = "窜货按次数累计处罚：第1次：罚5,000元；第2次：取消当季度返利；第3次：终止合同，保证金不予退还"
+    assert short_answer("窜货的处罚是按次数算吗？", fines) == ""       # 按…算 is "calculated", and 不予 is an item's
+    assert short_answer("赠品算不算降价？", "赠品不计入降价金额") == "不算。"     # 算不算 is "does it count as"
+
+
 def test_offline_answers_open_with_the_answer_in_the_clauses_words(repo: Path) -> None:
     draft = draft_offline(_request(repo, "返利能不能提现？", "QD 1.1"))
     assert draft.answer.startswith("不能。返利不兑换现金")
@@ -213,6 +232,56 @@ def test_an_answer_from_the_faq_gives_the_short_answer_and_the_clause_it_rests_o
         encoding="utf-8")
     result = Matcher.open(repo, semantic="off").answer("返利可以换成现金吗？")
     assert result.matches[0].kind == "faq"
-    assert result.quote.startswith("不能。")
+    # a bare 不能 says nothing alone: the rule sentence comes with it (the citation shown as the reader sees it)
+    assert result.quote == "不能。返利不兑换现金，只能抵扣货款，见《渠道返利办法》第1.1条（返利的使用）。"
     assert re.search(r"常见问题「返利可以换成现金吗？」faq/qd\.html#qd-faq-1；依据《渠道返利办法》第1\.1条（返利的使用） "
                      r"policies/qd\.html#qd-1-1）$", result.reply), result.reply
+
+
+def test_a_clause_gets_an_entry_per_intent(repo: Path) -> None:
+    from tooling.faq.draft import answered
+    from tooling.faq.entries import FaqEntry
+
+    records = {r.id: r for r in [
+        _record("q1", "折扣超过5%由谁审批？", "a"), _record("q2", "折扣找谁审批？", "b"),         # who
+        _record("q3", "折扣批复多久有效？", "c"), _record("q4", "折扣审批后多久失效？", "d"),      # how long
+        _record("q5", "折扣审批可以加急吗？", "e")]}                                            # the rest
+    group = make_cluster("clause:QD 2.1", list(records.values()), datetime(2026, 3, 2, tzinfo=timezone.utc),
+                         {q: True for q in records})
+    refined = refine([group], records, {"QD": topic_index(Catalog.load(repo), "QD")})
+    assert refined.inbox == []
+    parts = sorted(sorted(c.question_ids) for c in refined.clusters)
+    assert parts == [["q1", "q2"], ["q3", "q4"], ["q5"]]
+    assert all(c.clauses == ["QD 2.1"] for c in refined.clusters)
+    who = FaqEntry(id="qd-faq-1", question="折扣超过5%由谁审批？", clauses=["QD 2.1"])
+    by_part = {tuple(sorted(c.question_ids)): c for c in refined.clusters}
+    assert answered(by_part[("q1", "q2")], [who])              # the same clause and intent: answered
+    assert not answered(by_part[("q3", "q4")], [who])          # the same clause, another intent: its own entry
+    # what one person asks stays with the rest (no group of its own is split off for it)
+    lone = {r.id: r for r in [_record("q1", "折扣超过5%由谁审批？", "a"), _record("q2", "折扣能叠加吗？", "b"),
+                              _record("q3", "折扣批复多久有效？", "c")]}
+    one = make_cluster("clause:QD 2.1", list(lone.values()), datetime(2026, 3, 2, tzinfo=timezone.utc), {q: True for q in lone})
+    assert [c.size for c in refine([one], lone, {"QD": topic_index(Catalog.load(repo), "QD")}).clusters] == [3]
+
+
+TIERS = [("T 1", "City tiers\nTier 1: Beijing and Shanghai. Tier 2: Xiamen, Chengdu and Wuhan.", True),
+         ("T 2", "Hotel caps\nHotel | Staff | Managers\nTier 1 city | RMB 700 | RMB 900\nTier 2 city | RMB 500 | RMB 650", True),
+         ("T 3", "Taxis\nTaxi fares to the airport are reimbursed with a receipt.", True),
+         ("T 4", "Meals\nMeals with customers are reimbursed up to RMB 200 per person.", True)]
+
+
+def test_a_question_two_clauses_answer_together_cites_both() -> None:
+    from tooling.faq.topic import TopicIndex
+
+    index = TopicIndex(TIERS)
+    assert index.partner("What is the hotel cap in Xiamen for managers?", "T 2") == "T 1"
+    assert index.partner("What is the hotel cap for managers?", "T 2") is None          # one clause answers it
+    assert index.partner("What is the taxi limit in Xiamen?", "T 2") is None             # T 2 holds none of it
+    request = DraftRequest(cluster_id="c", policy="T", language="en", representative="Hotel cap in Xiamen for managers?",
+                           samples=[], clauses=[ClauseText(key=k, title=t.split("\n")[0], text=t.split("\n", 1)[1])
+                                                for k, t, _ in TIERS[:2][::-1]])
+    draft = draft_offline(request, also=("T 1",))
+    assert draft.clauses == ["T 2", "T 1"]
+    # the tier the other clause gives (Xiamen: Tier 2) picks the row of the caps
+    assert draft.answer.startswith("Tier 2 city: Staff RMB 500, Managers RMB 650. Tier 2: Xiamen")
+    assert draft.answer.endswith("See {clause}`T 2` and {clause}`T 1`.")

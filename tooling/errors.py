@@ -111,6 +111,7 @@ class Code(str, Enum):
     FAQ_PAGE_LOCKED = "PL810"
     FAQ_TOO_LONG = "PL811"
     FAQ_OFF_TOPIC = "PL812"
+    FAQ_UNSUPPORTED_CLAIM = "PL813"
     # FAQ booklet (print to PDF)
     BOOKLET_NO_FAQ = "PL850"
     BOOKLET_BROWSER = "PL851"
@@ -219,6 +220,8 @@ HINTS: dict[Code, str] = {
     Code.FAQ_LLM_CONFIG: "set [tool.policy.llm] base_url/model and export the API key variable (llm.api_key_env)",
     Code.FAQ_NOTHING_TO_PROPOSE: "run 'policy faq draft --policy ID' first (or edit the FAQ page), then propose",
     Code.FAQ_PAGE_LOCKED: "another 'policy faq draft' is writing this page; wait for it to finish, then run the command again (it skips what the other run drafted)",
+    Code.FAQ_UNSUPPORTED_CLAIM: ("make the sentence say what its nearest clause sentence says (or cite the clause that "
+                                 "says it), or confirm by removing the :unsupported-claims: line (or approve with --force)"),
     Code.FAQ_OFF_TOPIC: ("check that the cited clauses answer what the question asks: cite the clause that does, or "
                          "confirm by removing the :unsupported-topic: line (or approve with --force)"),
     Code.FAQ_TOO_LONG: "shorten the question or answer (cite the clause instead of repeating it), or split the entry in two",

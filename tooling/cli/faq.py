@@ -42,6 +42,7 @@ def draft(root: Path, as_json: bool, policy_id: str, top: int, drafter: str, min
     for e in [*result.added, *result.redrafted]:
         flag = f"  ⚠ unsupported: {', '.join(e.unsupported)}" if e.unsupported else ""
         flag += f"  ⚠ off topic? not in the clause: {', '.join(e.unsupported_topic)}" if e.unsupported_topic else ""
+        flag += f"  ⚠ sentence(s) {', '.join(e.unsupported_claims)} not what the clause says" if e.unsupported_claims else ""
         again = "  (redrafted)" if e in result.redrafted else ""
         click.echo(f"{e.id:<16} [{', '.join(e.clauses)}] asked {e.asked}× by {e.askers}  {e.question}{flag}{again}")
     redrafted = f", {len(result.redrafted)} LLM fallback(s) redrafted" if result.redrafted else ""
@@ -320,3 +321,4 @@ def eval_command(root: Path, as_json: bool, labeled: Path, top: int, show_entrie
     click.echo(f"  member questions the entry answers (purity): {result.purity:.3f}")
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(result.by_kind.items()))
     click.echo(f"  first sentence gives what is asked: {result.answer_first:.3f} of {result.judged} judged ({kinds})")
+    click.echo("  flagged for the reviewer: " + ", ".join(f"{n} {flag}" for flag, n in result.flagged.items()))

@@ -20,6 +20,7 @@ from ..errors import Code, PolicyToolError, Problem, problem
 from ..history.stale import HASH_OPTION, format_stamps
 from .entries import FaqEntry, find_entry, read_page, read_text, set_options, write_text
 from .checks import too_long
+from .claims import entry_claims
 from .grounding import unsupported_figures
 from .labels import LabelChange
 from .topic import topic_index
@@ -75,10 +76,18 @@ def approve_entry(root: Path, entry_id: str, by: str, on: dt.date | None = None,
         raise PolicyToolError(problem(Code.FAQ_OFF_TOPIC, f"{entry_id}: the question asks about {', '.join(off_topic)}, "
                                       f"which the cited clauses ({', '.join(c.key for c in clauses)}) do not mention", page.path,
                                       entry.option_line("unsupported-topic")))
+    claims = entry_claims(entry.answer, [c.key for c in clauses], catalog)
+    if entry.unsupported_claims and claims and not force:        # as for the topic: removing the line confirms
+        first = claims[0]
+        raise PolicyToolError(problem(Code.FAQ_UNSUPPORTED_CLAIM, f"{entry_id}: sentence {first.number} "
+                                      f"({first.sentence[:60]}) is not what its nearest clause sentence says "
+                                      f"({first.nearest[:60]}): {first.reason}", page.path,
+                                      entry.option_line("unsupported-claims")))
     on = on or dt.date.today()
     updates: dict[str, str | None] = {
         "status": "approved", "reviewed-by": " ".join(by.split()), "reviewed-on": on.isoformat(),
-        HASH_OPTION: format_stamps(clauses), "unsupported": None, "unsupported-topic": None}
+        HASH_OPTION: format_stamps(clauses), "unsupported": None, "unsupported-topic": None,
+        "unsupported-claims": None}
     approved = _apply(path, root, entry, updates)
     labels, problems = label_members(root, approved, by, on, catalog)
     return Approval(entry=approved, labels=labels, problems=problems)

@@ -78,6 +78,10 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
                     problems.append(problem(Code.FAQ_OFF_TOPIC, f"FAQ {label} is approved but still flagged: its "
                                             f"clauses do not mention {', '.join(e.unsupported_topic)}",
                                             e.file, e.option_line("unsupported-topic")))
+                if e.unsupported_claims:
+                    problems.append(problem(Code.FAQ_UNSUPPORTED_CLAIM, f"FAQ {label} is approved but still flagged: "
+                                            f"sentence(s) {', '.join(e.unsupported_claims)} of its answer are not what "
+                                            f"its clauses say", e.file, e.option_line("unsupported-claims")))
                 if e.unsupported:
                     problems.append(problem(Code.FAQ_UNGROUNDED, f"FAQ {label} is approved but still flagged: "
                                             f"{', '.join(e.unsupported)} not found in its cited clauses",

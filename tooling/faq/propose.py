@@ -20,6 +20,7 @@ from ..catalog import Catalog
 from ..config import CACHE_DIR
 from ..errors import Code, PolicyToolError, problem
 from ..markdown import escape_text
+from .claims import Claim, entry_claims
 from .draft import load_clusters
 from .entries import FaqEntry, page_path, page_title, parse_page, read_page
 from .gaps import Gap, find_gaps, gaps_markdown, samples
@@ -86,7 +87,8 @@ def propose(root: Path, policy_id: str, push: bool = False, remote: str = "origi
         message = _message(policy.id, new, page_title(policy))
         commit = repo.index.commit(message)
         proposal = Proposal(policy=policy.id, branch=name, commit=commit.hexsha, page=rel, new=new, gaps=gaps)
-        proposal.description = describe(proposal, policy.language, sample_map, members)
+        claims = {e.id: entry_claims(e.answer, e.clauses, catalog) for e in new if e.unsupported_claims}
+        proposal.description = describe(proposal, policy.language, sample_map, members, claims)
         if push:
             try:
                 repo.remote(remote).push(f"{name}:{name}")
@@ -126,7 +128,7 @@ def _message(policy: str, new: list[FaqEntry], title: str) -> str:
 
 
 def describe(p: Proposal, language: str, sample_map: dict[str, list[str]],
-             members: dict[str, EntryView] | None = None) -> str:
+             members: dict[str, EntryView] | None = None, claims: dict[str, list[Claim]] | None = None) -> str:
     """The pull-request description (Markdown). Every text from questions is escaped: it is shown,
     never interpreted (no mentions, links, images, HTML or table breaks)."""
     zh = language == "zh"
@@ -151,6 +153,12 @@ def describe(p: Proposal, language: str, sample_map: dict[str, list[str]],
             out.append(f"- ⚠ {'问题问到、条款里没有的词' if zh else 'asked about, not in the cited clauses'}: "
                        f"{escape_text(', '.join(e.unsupported_topic))} "
                        f"{'（请确认条款答的是这个问题）' if zh else '(check the clauses answer this question)'}")
+        for c in (claims or {}).get(e.id, []):
+            out.append(f"- ⚠ {'第' + str(c.number) + '句与条款原文不符' if zh else f'sentence {c.number} is not what the clause says'}"
+                       f" ({escape_text(c.reason)}):")
+            out.append(f"  > {escape_text(c.sentence, 300)}")
+            out.append(f"  {'最接近的条款原文' if zh else 'nearest clause sentence'}:")
+            out.append(f"  > {escape_text(c.nearest, 300) or '—'}")
         view = (members or {}).get(e.id)
         if view is not None:
             out += _members(view, zh)

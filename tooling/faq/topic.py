@@ -162,6 +162,28 @@ class TopicIndex:
         return [w for w in weights if w not in have and _found(w, self.texts[best_key])]
 
 
+    def partner(self, question: str, key: str) -> str | None:
+        """The clause that, with ``key``, answers ``question`` when neither does alone: each holds
+        a key term of the question that the other lacks (a city's tier in one clause, the rate
+        in another), and together they leave nothing missing. ``None`` otherwise."""
+        weights = self.weights(question)
+        if key not in self.texts or not weights:
+            return None
+        mine = {w for w in weights if _found(w, self.texts[key])}
+        if not mine:
+            return None
+        def held(k: str, words) -> float:
+            return sum(weights[w] for w in words if _found(w, self.leaves[k]))
+
+        best = max(self.leaves, key=lambda k: (held(k, set(weights) - mine), held(k, weights)))
+        theirs = {w for w in weights if _found(w, self.leaves[best])}
+        alone = max(held(k, weights) for k in self.leaves)      # a clause that answers it alone: misfiled
+        if (best == key or not (theirs - mine) or not (mine - theirs) or self.missing(question, [key, best])
+                or alone >= sum(weights[w] for w in mine | theirs)):
+            return None
+        return best
+
+
 def topic_index(catalog, policy_id: str) -> TopicIndex:
     """The topic index of one policy of a catalog."""
     clauses = [c for c in catalog.clauses if c.policy == policy_id]
