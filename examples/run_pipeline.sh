@@ -25,7 +25,7 @@ REVIEWED_ON="${REVIEWED_ON:-2026-07-01}"
 # What the reviewer accepted, by the clause an entry rests on (ids are assigned in ask order).
 APPROVE_SALES="SALES 2.2|SALES 2.4|SALES 4.2|SALES 5.3|SALES 6.1|SALES 6.3|SALES 7.2|SALES 7.3|SALES 8.2|SALES 9.2|SALES 10.3"
 APPROVE_REBATE="REBATE 7|REBATE 12|REBATE 16|REBATE 20|REBATE 23"
-APPROVE_TRAVEL="TRAVEL 2.1|TRAVEL 3.1|TRAVEL 4.2|TRAVEL 4.3"
+APPROVE_TRAVEL="TRAVEL 2.1|TRAVEL 3.1|TRAVEL 4.2|TRAVEL 4.3|TRAVEL 5.1"
 
 # ids of the entries of POLICY's page whose first clause is in the list (or whose question matches a pattern)
 ids_for() {

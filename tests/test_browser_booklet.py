@@ -95,7 +95,9 @@ def test_the_booklet_has_a_cover_contents_numbers_and_references(built: Path, tm
 
     contents = pages[1][0]
     assert ("目录" if zh else "Contents") in contents
-    numbered = [int(n) for n in re.findall(r"^(\d+)\. ", every, re.M)]
+    questions = "\n".join(text for text, _, _ in pages[:-1])          # the last page lists the references
+    assert ("条款链接" if zh else "Links to the clauses") in pages[-1][0]
+    numbered = [int(n) for n in re.findall(r"^(\d+)\. ", questions, re.M)]
     assert list(range(1, len(approved) + 1)) == sorted(set(numbered))   # 1..N, in the contents and the entries
     for n, question in enumerate(_in_order(every, approved), 1):
         assert f"{n}. {question}" in every.replace("\r\n", "\n")

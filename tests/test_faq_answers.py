@@ -127,6 +127,7 @@ def test_a_quote_takes_a_list_whole_a_table_row_alone_and_a_time_for_when() -> N
     assert quote("非质量问题能退货吗？", rules) == rules.split("。")[0] + "。"          # the conditions are the answer
     table = "城市 | 住宿标准\n一线城市 | 600元\n二线城市 | 450元"
     assert quote("一线城市住宿标准是多少？", table) == "一线城市：住宿标准600元"        # the row asked for, not the table
+    assert quote("住宿标准是多少？", table) == "一线城市：住宿标准600元；二线城市：住宿标准450元"   # no row named: all
     invoice = "公司开具13%税率的增值税专用发票。发票在发货后10日内开出。"
     assert quote("专票最晚多久开出来？", invoice) == "发票在发货后10日内开出。"          # 13% is not a time
     # a word shared in full and by its parts (经销商, 经销) counts once: the sentence with the time wins
@@ -280,8 +281,34 @@ def test_a_question_two_clauses_answer_together_cites_both() -> None:
     request = DraftRequest(cluster_id="c", policy="T", language="en", representative="Hotel cap in Xiamen for managers?",
                            samples=[], clauses=[ClauseText(key=k, title=t.split("\n")[0], text=t.split("\n", 1)[1])
                                                 for k, t, _ in TIERS[:2][::-1]])
+    from tooling.faq.extract import looks_up
+
+    caps, tiers, meals = (t.split("\n", 1)[1] for _, t, _ in (TIERS[1], TIERS[0], TIERS[3]))
+    assert looks_up("Hotel cap in Xiamen for managers?", caps, tiers)      # Xiamen is in the Tier 2 sentence
+    assert not looks_up("Hotel cap in Xiamen for managers?", caps, meals)
+    assert not looks_up("Hotel cap for managers?", caps, tiers)            # nothing the caps lack
     draft = draft_offline(request, also=("T 1",))
     assert draft.clauses == ["T 2", "T 1"]
     # the tier the other clause gives (Xiamen: Tier 2) picks the row of the caps
     assert draft.answer.startswith("Tier 2 city: Staff RMB 500, Managers RMB 650. Tier 2: Xiamen")
     assert draft.answer.endswith("See {clause}`T 2` and {clause}`T 1`.")
+
+
+def test_two_intents_with_one_answer_make_one_entry_and_a_rerun_adds_nothing(repo: Path, monkeypatch) -> None:
+    from tooling.faq.draft import draft_faq
+    from tooling.questions.ingest import ingest_paths
+
+    monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
+    asked = [("样机怎么结算？", "a"), ("样机按什么价格结算？", "b"), ("样机结算打几折？", "c"), ("样机按几折结算？", "d")]
+    log = repo / "asked.jsonl"
+    log.write_text("".join(json.dumps({"id": f"x{i}", "asked_at": f"2026-03-0{i + 1}T09:00:00+08:00", "channel": "chat",
+                                       "asker": who, "text": text}, ensure_ascii=False) + "\n"
+                           for i, (text, who) in enumerate(asked)), encoding="utf-8")
+    ingest_paths(repo, [log])
+    report = draft_faq(repo, "QD", top=10)
+    samples = [e for e in report.added if e.clauses == ["QD 2.2"]]
+    assert len(samples) == 1, [e.question for e in report.added]       # the general and the how-much group share it
+    (entry,) = samples
+    assert entry.asked == 4 and entry.askers == 4 and len(entry.clusters) == 2
+    assert "50%" in entry.answer
+    assert draft_faq(repo, "QD", top=10).added == []

@@ -31,15 +31,15 @@ from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster, cluster_questions
 from ..models import Policy
 from ..questions.store import QuestionStore
-from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
-from .gaps import Gap, find_gaps, nearest_many, samples
 from .claims import claim_numbers, unsupported_claims
+from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
+from .extract import looks_up
+from .gaps import Gap, find_gaps, nearest_many, samples
 from .grounding import unsupported_figures
-from .intents import refine
+from .intents import intent, refine
 from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 from .offline import draft_offline
 from .pagelock import page_lock, state_path
-from .intents import intent
 from .topic import TopicIndex, topic_index
 
 SAME_QUESTION = 90   # rapidfuzz ratio above which a cluster asks what an entry already answers
@@ -192,7 +192,7 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     if not todo:
         return report
     near = nearest_many(matcher, [c for c, _ in todo])
-    also = [_also(c, topics) for c, _ in todo]
+    also = [_also(c, topics, catalog) for c, _ in todo]
     requests = [request_for(c, policy, catalog, records, near.get(c.id), extra) for (c, _), extra in zip(todo, also)]
     if drafter == "openai":
         from .llm import LlmDrafter
@@ -207,6 +207,13 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
         if target is not None and draft.note:
             report.problems.append(problem(Code.FAQ_LLM_FALLBACK, f"{target.id}: {draft.note}; the entry was "
                                            "left as it was", page.path, target.line))
+            continue
+        # two intents, one quote: one entry, counts of both (offline only: a model's two answers
+        # that happen to be equal are the reviewer's to merge)
+        same = next((e for e in new if e.clauses == draft.clauses and e.answer == draft.answer
+                     and draft.drafter == "offline"), None)
+        if target is None and same is not None:
+            _absorb(same, cluster, records)
             continue
         if target is not None:
             entry = _entry(target.id, cluster, draft, catalog, topics)
@@ -232,17 +239,32 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     return report
 
 
-def _also(cluster: Cluster, topics: TopicIndex) -> tuple[str, ...]:
-    """The clauses an entry cites besides its group's: the group's second clause, or, when the
-    question is off topic for its clause alone, the clause that answers it together with it (a
-    city's tier beside the rate table). Asked of every group, "a word another clause has" would
-    pair most of them: measured on the dev set, 14 of 66 entries, nearly all wrongly."""
+def _also(cluster: Cluster, topics: TopicIndex, catalog: Catalog) -> tuple[str, ...]:
+    """The clauses an entry cites besides its group's: the group's second clause, or the clause
+    that answers the question together with it (:meth:`.TopicIndex.partner`) when the question
+    is off topic for its clause alone, or when that clause says which row of the group clause's
+    table is meant (a city's tier beside the rate table: :func:`.extract.looks_up`). Asked of
+    every group, "a word another clause has" pairs most of them: on the dev set 14 of 66
+    entries, nearly all wrongly, so it is not enough."""
     if len(cluster.clauses) > 1:
         return tuple(cluster.clauses[1:])
-    if not cluster.clauses or not topics.missing(cluster.representative, cluster.clauses[:1]):
+    if not cluster.clauses:
         return ()
-    partner = topics.partner(cluster.representative, cluster.clauses[0])
+    key, question = cluster.clauses[0], cluster.representative
+    if topics.missing(question, [key]):
+        partner = topics.partner(question, key)
+    else:
+        partner = topics.partner(question, key, lambda other: looks_up(question, catalog.get(key).text,
+                                                                          catalog.get(other).text))
     return (partner,) if partner else ()
+
+
+def _absorb(entry: FaqEntry, cluster: Cluster, records: dict[str, object]) -> None:
+    """Add a group's questions to an entry drafted in the same run with the very same answer."""
+    entry.clusters.append(cluster.id)
+    entry.questions += [q for q in cluster.question_ids if q not in entry.questions]
+    entry.asked = len(entry.questions)
+    entry.askers = len({getattr(records.get(q), "asker", None) or q for q in entry.questions})
 
 
 def _entry(entry_id: str, cluster: Cluster, draft: Draft, catalog: Catalog, topics: TopicIndex) -> FaqEntry:

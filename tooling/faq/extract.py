@@ -135,6 +135,37 @@ def _word_groups(text: str) -> list[frozenset[str]]:
     return out
 
 
+def _rows(table_text: str) -> list[tuple[set[str], str]]:
+    """(the words that tell its label from the other rows' labels, the row as quoted) of each
+    table row: "Tier 2 city" → {2}, beside "Tier 1 city"."""
+    labelled = [(piece, piece.split("：" if "：" in piece else ":", 1)[0]) for piece, row in _pieces(table_text) if row]
+    if len(labelled) < 2:
+        return []
+    words = [_words(label) for _, label in labelled]
+    common = set.intersection(*words)
+    return [(w - common, piece) for w, (piece, _) in zip(words, labelled) if w - common]
+
+
+def row_named(table_text: str, sentence: str) -> str | None:
+    """The row of ``table_text``'s table that ``sentence`` names ("Tier 2: Xiamen…" names the
+    Tier 2 row), when it names exactly one."""
+    have = _words(sentence)
+    named = [piece for distinct, piece in _rows(table_text) if distinct <= have]
+    return named[0] if len(named) == 1 else None
+
+
+def looks_up(question: str, table_text: str, other_text: str) -> bool:
+    """Does ``other_text`` say which row of ``table_text``'s table the question is about? True
+    when one of its sentences names a row (Tier 2) together with a word of the question that
+    the table's clause lacks (Chengdu): "the daily allowance in Chengdu" is then answered by the
+    table row and that sentence together."""
+    if not _rows(table_text):
+        return False
+    own = _words(table_text)
+    asked = {w for w in _words(question) if w not in own}
+    return any(asked & _words(s) and row_named(table_text, s) for s in pieces(other_text))
+
+
 def _words(text: str) -> set[str]:
     return {w for group in _word_groups(text) for w in group}
 
@@ -191,15 +222,22 @@ def rank_sentences(question: str, text: str, title: str | None = None) -> list[t
 def quote(question: str, text: str, title: str | None = None, limit: int = 160) -> str:
     """The clause sentence(s) that answer ``question``, in the clause's words: the best sentence,
     and the one after it when that only continues it (但…, 超过…, However…) and room is left;
-    a sentence that opens a list (``…须同时满足：A；``) is followed by the list's items."""
+    a sentence that opens a list (``…须同时满足：A；``) is followed by the list's items; a table
+    row stands alone when the question names it, and the table's rows all come when it names
+    none of them (the daily allowance, asked of a table by city tier, for a city it lists not)."""
     ranked = rank_sentences(question, text, title)
     if not ranked:
         return ""
     parts = _pieces(text)
     sents = [piece for piece, _ in parts]
-    _, i, best = ranked[0]
+    score, i, best = ranked[0]
     chosen = [best]
-    if i + 1 < len(sents) and _CONTINUES.match(sents[i + 1]) and len(best) + len(sents[i + 1]) <= limit:
+    table = _table_around(parts, i)
+    if len(table) > 1 and any(j != i and s > score - 0.05 for s, j, _ in ranked if j in table):
+        rows = [sents[j] for j in table]
+        if sum(map(len, rows)) <= 2 * limit:
+            chosen = rows
+    elif i + 1 < len(sents) and _CONTINUES.match(sents[i + 1]) and len(best) + len(sents[i + 1]) <= limit:
         chosen.append(sents[i + 1])
     elif _OPENS_LIST.search(best) and not parts[i][1]:   # "须同时满足：A；B；C。": the conditions are the answer
         for nxt in sents[i + 1:]:
@@ -210,6 +248,18 @@ def quote(question: str, text: str, title: str | None = None, limit: int = 160) 
                 break
     joiner = "" if is_chinese(best) else " "
     return joiner.join(s.strip() for s in chosen).rstrip("；;，,:：")
+
+
+def _table_around(parts: list[tuple[str, bool]], i: int) -> list[int]:
+    """Positions of the rows of the table that piece ``i`` is a row of (empty when it is prose)."""
+    if not parts[i][1]:
+        return []
+    start, end = i, i
+    while start > 0 and parts[start - 1][1]:
+        start -= 1
+    while end + 1 < len(parts) and parts[end + 1][1]:
+        end += 1
+    return list(range(start, end + 1))
 
 
 # The verb a Chinese yes/no question turns on, and the yes and no that mirror it (能退货吗 → 可以 /

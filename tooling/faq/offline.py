@@ -13,7 +13,7 @@ import re
 
 from ..matching.tokenize import strip_filler
 from ..questions.normalize import is_chinese, to_simplified
-from .extract import pieces, quote, short_answer
+from .extract import pieces, quote, row_named, short_answer
 from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]\s]{1,16}\]")
@@ -111,8 +111,9 @@ def draft_offline(request: DraftRequest, note: str | None = None, also: tuple[st
     question = best_question(request)
     zh = request.language == "zh"
     extra = [quote(question, c.text, c.title) or summary(c) for c in clauses[1:]]
-    # what the other clause says (Xiamen is Tier 2) picks the first clause's sentence (the Tier 2 row)
-    first = quote(" ".join([question, *extra]), clauses[0].text, clauses[0].title) or summary(clauses[0])
+    # what the other clause says (Xiamen is Tier 2) picks the first clause's row (the Tier 2 row)
+    first = (next((r for e in extra if (r := row_named(clauses[0].text, e))), None)
+             or quote(" ".join([question, *extra]), clauses[0].text, clauses[0].title) or summary(clauses[0]))
     said = [escape_html(s.rstrip("。.；;，,:： ")) for s in [first, *extra]]
     lead = short_answer(question, said[0]) if len(said) == 1 else ""
     cites = ("、" if zh else " and ").join(f"{{clause}}`{c.key}`" for c in clauses)

@@ -161,27 +161,30 @@ class TopicIndex:
             return []
         return [w for w in weights if w not in have and _found(w, self.texts[best_key])]
 
-
-    def partner(self, question: str, key: str) -> str | None:
+    def partner(self, question: str, key: str, accept=lambda other: True) -> str | None:
         """The clause that, with ``key``, answers ``question`` when neither does alone: each holds
         a key term of the question that the other lacks (a city's tier in one clause, the rate
-        in another), and together they leave nothing missing. ``None`` otherwise."""
+        in another), together they leave nothing missing, and no clause holds as much alone.
+        Of several, the one holding most of what ``key`` lacks that ``accept`` takes; else None."""
         weights = self.weights(question)
         if key not in self.texts or not weights:
             return None
         mine = {w for w in weights if _found(w, self.texts[key])}
         if not mine:
             return None
+
         def held(k: str, words) -> float:
             return sum(weights[w] for w in words if _found(w, self.leaves[k]))
 
-        best = max(self.leaves, key=lambda k: (held(k, set(weights) - mine), held(k, weights)))
-        theirs = {w for w in weights if _found(w, self.leaves[best])}
         alone = max(held(k, weights) for k in self.leaves)      # a clause that answers it alone: misfiled
-        if (best == key or not (theirs - mine) or not (mine - theirs) or self.missing(question, [key, best])
-                or alone >= sum(weights[w] for w in mine | theirs)):
-            return None
-        return best
+        for other in sorted(self.leaves, key=lambda k: (-held(k, set(weights) - mine), -held(k, weights), k)):
+            theirs = {w for w in weights if _found(w, self.leaves[other])}
+            if not (theirs - mine):
+                break                                           # the rest hold nothing key lacks
+            if (other != key and mine - theirs and not self.missing(question, [key, other])
+                    and alone < sum(weights[w] for w in mine | theirs) and accept(other)):
+                return other
+        return None
 
 
 def topic_index(catalog, policy_id: str) -> TopicIndex:
