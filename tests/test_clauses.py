@@ -112,7 +112,7 @@ def test_version_kept_as_written():
 def test_duplicate_policy_id_and_unknown_citation(make_repo):
     root = make_repo({
         "policies/a.md": FM.format(pid="SALES", title="A", extra="") + "# A\n\n## 1 总则\n\n见 {clause}`SALES 9`。\n",
-        "policies/b.md": "---\ntitle: B\npolicy: SALES\nversion: \"1\"\neffective: 2026-01-01\nowner: X\n---\n# B\n",
+        "policies/b.md": "---\ntitle: B\npolicy: SALES\nversion: \"1\"\neffective: 2026-01-01\nowner: X\n---\n# B\n\n## 1 总则\n\n文字。\n",
     })
     catalog = Catalog.load(root)
     assert [p.code for p in catalog.problems] == [Code.POLICY_ID_DUPLICATE]
@@ -143,3 +143,46 @@ def test_items_of_a_later_paragraph_carry_its_number():
                              "# T\n\n**第一条** 总述。\n\n有下列情形之一的：\n\n（一）甲；\n\n（二）乙。\n")
     assert problems == []
     assert [c.key for c in policy.clauses] == ["R 1", "R 1.2(1)", "R 1.2(2)"]
+
+
+HEADING_ARTICLES = FM.format(pid="LEAVE", title="员工休假管理办法", extra="") + """
+# 员工休假管理办法
+
+## 第一章 总则
+
+### 第一条 目的
+
+为规范休假管理，制定本办法。
+
+## 第二章 年休假
+
+### 第二条【审批】
+
+休假3天以内的由部门经理审批：
+
+（一）病假；
+
+（二）事假。
+
+### 第二条之一 补充
+
+新增条款。
+"""
+
+
+def test_articles_written_as_headings_are_clauses():
+    policy, problems = parse(HEADING_ARTICLES)
+    assert problems == []
+    by_key = {c.key: c for c in policy.clauses}
+    assert list(by_key) == ["LEAVE 1", "LEAVE 2", "LEAVE 2(1)", "LEAVE 2(2)", "LEAVE 2-1"]
+    assert by_key["LEAVE 1"].title == "目的" and by_key["LEAVE 2"].title == "审批"
+    assert by_key["LEAVE 2"].label == "第二条" and by_key["LEAVE 2"].chapter == "第二章 年休假"
+    assert "部门经理" in by_key["LEAVE 2"].text and "新增条款" not in by_key["LEAVE 2"].text
+    assert by_key["LEAVE 2(2)"].parent == "LEAVE 2"
+
+
+def test_a_policy_without_clauses_is_a_warning_naming_the_styles():
+    policy, problems = parse(FM.format(pid="LEAVE", title="休假", extra="") + "\n# 休假\n\n### 一、目的\n\n文字。\n")
+    assert policy.clauses == []
+    (p,) = problems
+    assert p.code == Code.CLAUSE_NONE and p.severity.value == "warning" and p.line == 1 and "第十二条" in p.hint

@@ -128,6 +128,10 @@ def test_a_quote_takes_a_list_whole_a_table_row_alone_and_a_time_for_when() -> N
     table = "城市 | 住宿标准\n一线城市 | 600元\n二线城市 | 450元"
     assert quote("一线城市住宿标准是多少？", table) == "一线城市：住宿标准600元"        # the row asked for, not the table
     assert quote("住宿标准是多少？", table) == "一线城市：住宿标准600元；二线城市：住宿标准450元"   # no row named: all
+    # a figure no branch states (5天, 12年): all the sentence's branches, the reader picks theirs
+    approval = "休假3天以内的由部门经理审批；3天以上的须经人力资源部负责人审批。员工须提前3个工作日申请。"
+    assert quote("请5天假谁审批？", approval) == "休假3天以内的由部门经理审批；3天以上的须经人力资源部负责人审批。"
+    assert quote("请3天以内的假谁审批？", approval) == "休假3天以内的由部门经理审批"    # the branch asked about
     invoice = "公司开具13%税率的增值税专用发票。发票在发货后10日内开出。"
     assert quote("专票最晚多久开出来？", invoice) == "发票在发货后10日内开出。"          # 13% is not a time
     # a word shared in full and by its parts (经销商, 经销) counts once: the sentence with the time wins

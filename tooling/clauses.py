@@ -40,6 +40,8 @@ EN_ARTICLE_RE = re.compile(
     r"^(?:\*\*(?:Article|Art\.|§)\s*(?P<bn>\d+(?:\.\d+)*)\s*[.:—–-]?\s*(?P<btitle>[^*]*?)\s*\*\*"
     r"|(?:Article|§)\s*(?P<pn>\d+(?:\.\d+)*)[.:]?(?=\s))\s*"
 )
+# An article as a heading: "### 第四条 审批" or "### 第四条【审批】" (how Word headings import).
+ARTICLE_HEADING_RE = re.compile(rf"^第(?P<num>{_N})条(?:之(?P<ins>{_N}))?{_SP}*(?:【(?P<btitle>[^】]+)】|(?P<title>.*))$")
 EN_HEADING_RE = re.compile(r"^(?:Article|§)\s*(?P<num>\d+(?:\.\d+)*)\s*[.:—–-]?\s*(?P<title>.*)$")
 ITEM_RE = re.compile(rf"^[（(](?P<num>{_N})[）)]{_SP}*")
 
@@ -148,6 +150,18 @@ class _ClauseBuilder:
             self._open(ClauseKind.article, match["num"], match["title"].strip() or None, block, rank,
                        level=match["num"].count(".") + 1)
             self.article = {"number": match["num"], "para": 1}
+            return
+        match = ARTICLE_HEADING_RE.match(text)
+        if match:
+            try:
+                number = str(cn_to_int(match["num"])) + (f"-{cn_to_int(match['ins'])}" if match["ins"] else "")
+            except ValueError:
+                self.problems.append(problem(Code.CLAUSE_NUMERAL, f"cannot read article number {match['num']!r}",
+                                             self.path, block.line))
+                return
+            self._open(ClauseKind.article, number, (match["btitle"] or match["title"] or "").strip() or None,
+                       block, rank, level=1)
+            self.article = {"number": number, "para": 0}    # its first paragraph is the first 款
             return
         match = CHAPTER_RE.match(text)
         if match:
@@ -287,6 +301,9 @@ class _ClauseBuilder:
                 anchors[anchor] = line
             c["text"] = "\n".join(p for p in open_.parts if p).strip()
             clauses.append(Clause(**c))
+        if not clauses and not self.problems:
+            self.problems.append(problem(Code.CLAUSE_NONE, "no clauses found: nothing in this policy can be cited "
+                                         "or matched", self.path, 1))
         return clauses, self.problems
 
 

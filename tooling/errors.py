@@ -7,7 +7,7 @@ not raised, so one run reports every bad file and line at once.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, unique
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -18,6 +18,7 @@ class Severity(str, Enum):
     warning = "warning"
 
 
+@unique
 class Code(str, Enum):
     """Stable problem codes. Never renumber: users filter on these."""
 
@@ -40,6 +41,7 @@ class Code(str, Enum):
     # clauses
     CLAUSE_DUPLICATE = "PL201"
     CLAUSE_NUMERAL = "PL202"
+    CLAUSE_NONE = "PL204"
     ANCHOR_DUPLICATE = "PL203"
     # citations
     CITATION_UNKNOWN = "PL301"
@@ -146,6 +148,8 @@ HINTS: dict[Code, str] = {
                              "(not even with allow_raw_html)"),
     Code.CLAUSE_DUPLICATE: "renumber one of the two clauses so every number is used once",
     Code.CLAUSE_NUMERAL: "write the article number as Chinese numerals (第十二条) or arabic digits",
+    Code.CLAUSE_NONE: ("number the clauses in a style the tool reads (its docs/content.md): headings '## 4 返利' / '### 4.2 …', "
+                       "articles '**第十二条**【标题】 …' or '### 第十二条 标题', or 'Article 7' / '§ 7'"),
     Code.ANCHOR_DUPLICATE: "two clauses (or a clause and an explicit (target)= line) produce the same anchor: renumber one or rename the target",
     Code.CITATION_UNKNOWN: "cite an existing clause, e.g. SALES 4.2 (run 'policy clauses' to list them)",
     Code.CITATION_SYNTAX: "write a citation as '<POLICY> <number>', e.g. SALES 4.2 or REBATE 第十二条",
@@ -237,7 +241,8 @@ SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.QUESTIO
                                    Code.BOOKLET_NO_CJK_FONT: Severity.warning,
                                    Code.LABEL_RETIRED_ENTRY: Severity.warning,
                                    Code.QUESTION_NOT_STORED: Severity.warning,
-                                   Code.FAQ_QUESTION_TWICE: Severity.warning}
+                                   Code.FAQ_QUESTION_TWICE: Severity.warning,
+                                   Code.CLAUSE_NONE: Severity.warning}
 
 
 class Problem(BaseModel):

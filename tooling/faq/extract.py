@@ -222,7 +222,9 @@ def rank_sentences(question: str, text: str, title: str | None = None) -> list[t
 def quote(question: str, text: str, title: str | None = None, limit: int = 160) -> str:
     """The clause sentence(s) that answer ``question``, in the clause's words: the best sentence,
     and the one after it when that only continues it (但…, 超过…, However…) and room is left;
-    a sentence that opens a list (``…须同时满足：A；``) is followed by the list's items; a table
+    a sentence that opens a list (``…须同时满足：A；``) is followed by the list's items; a branch
+    of a sentence (``3天以内的…；3天以上的…``) comes with its other branches when the question
+    states a figure the branch does not (5天: which branch holds is the reader's to see); a table
     row stands alone when the question names it, and the table's rows all come when it names
     none of them (the daily allowance, asked of a table by city tier, for a city it lists not)."""
     ranked = rank_sentences(question, text, title)
@@ -233,10 +235,15 @@ def quote(question: str, text: str, title: str | None = None, limit: int = 160) 
     score, i, best = ranked[0]
     chosen = [best]
     table = _table_around(parts, i)
+    run = _run_around(parts, i)
+    asked = {f.value for f in figures(question)}
     if len(table) > 1 and any(j != i and s > score - 0.05 for s, j, _ in ranked if j in table):
         rows = [sents[j] for j in table]
         if sum(map(len, rows)) <= 2 * limit:
             chosen = rows
+    elif len(run) > 1 and asked - {f.value for f in figures(best)} and sum(len(sents[j]) for j in run) <= 2 * limit:
+        # "3天以内的由部门经理审批；3天以上的须经…" asked of 5天: which branch is the reader's to see
+        chosen = [sents[j] for j in run]
     elif i + 1 < len(sents) and _CONTINUES.match(sents[i + 1]) and len(best) + len(sents[i + 1]) <= limit:
         chosen.append(sents[i + 1])
     elif _OPENS_LIST.search(best) and not parts[i][1]:   # "须同时满足：A；B；C。": the conditions are the answer
@@ -248,6 +255,20 @@ def quote(question: str, text: str, title: str | None = None, limit: int = 160) 
                 break
     joiner = "" if is_chinese(best) else " "
     return joiner.join(s.strip() for s in chosen).rstrip("；;，,:：")
+
+
+def _run_around(parts: list[tuple[str, bool]], i: int) -> list[int]:
+    """Positions of the prose pieces joined to piece ``i`` by semicolons: one sentence's branches."""
+    if parts[i][1]:
+        return []
+    def joined(k: int) -> bool:      # piece k runs on into piece k + 1
+        return k + 1 < len(parts) and not parts[k][1] and not parts[k + 1][1] and parts[k][0].rstrip().endswith(("；", ";"))
+    start, end = i, i
+    while start > 0 and joined(start - 1):
+        start -= 1
+    while joined(end):
+        end += 1
+    return list(range(start, end + 1))
 
 
 def _table_around(parts: list[tuple[str, bool]], i: int) -> list[int]:

@@ -39,7 +39,9 @@ _LATIN = re.compile(r"[a-z][a-z'’-]+")
 _ASKING = frozenset("时候 什么时候 多少 多久 几号 几月 几天 哪天 怎么样 可不可以 能不能 是不是 会不会 要不要 需不需要 有没有 "
                     "怎么 如何 怎样 一下 请问 麻烦 谢谢 可以 能够 需要 是否 还是 一般 大概 到底 具体 规定 政策 问题 情况 "
                     "知道 这边 那边 现在 今年 不是 不会 不能 必须 应该 多长 以后 之后 之前 时间 怎么办 怎么算 算不算 行不行 "
-                    "吗 呢 么 啊".split())
+                    "吗 呢 么 啊 "
+                    # comparisons say how much, not what about (超过3天 asks the approval clause too)
+                    "超过 超出 以上 以下 以内 不满 不足 低于 高于 少于 多于 达到 不到 最多 最少 最高 最低".split())
 
 
 # jieba part-of-speech classes that never name a topic: numerals and measures (一个, 几天),
