@@ -105,6 +105,14 @@ class Catalog:
                 clause = self._by_key.get(f"{parsed.policy} {match['art']}({match['item']})")
         return clause
 
+    def find(self, key: str) -> Clause | None:
+        """:meth:`get` for keys as people wrote them: None also when the text is not a key at all
+        (an entry's ``:clauses:`` line, a typo) instead of a ``ValueError``."""
+        try:
+            return self.get(key)
+        except ValueError:
+            return None
+
     def cited(self, text: str) -> list[Clause]:
         """The clauses a pasted or typed citation names (``《标题》第4.3条``, ``第4.3条``, ``SALES 4.3``,
         the copy-citation text with its link, ``第十二条``…), or [] when the text is not a citation.

@@ -20,7 +20,7 @@ from ..errors import Code, PolicyToolError, Problem, problem
 from ..history.stale import HASH_OPTION, format_stamps
 from .entries import FaqEntry, find_entry, read_page, read_text, set_options, write_text
 from .checks import too_long
-from .claims import entry_claims
+from .claims import clause_source, unsupported_claims
 from .grounding import unsupported_figures
 from .labels import LabelChange
 from .topic import topic_index
@@ -67,7 +67,8 @@ def approve_entry(root: Path, entry_id: str, by: str, on: dt.date | None = None,
     if not clauses:
         raise PolicyToolError(problem(Code.FAQ_UNKNOWN_CLAUSE, f"{entry_id} cites no clause", page.path,
                                       entry.option_line("clauses")))
-    missing = unsupported_figures(entry.answer, [f"{c.title or ''}\n{c.text}" for c in clauses])
+    sources = [clause_source(c) for c in clauses]
+    missing = unsupported_figures(entry.answer, sources)
     if missing and not force:
         raise PolicyToolError(problem(Code.FAQ_UNGROUNDED, f"{entry_id}: {', '.join(missing)} not found in "
                                       f"{', '.join(c.key for c in clauses)}", page.path, entry.line))
@@ -76,7 +77,7 @@ def approve_entry(root: Path, entry_id: str, by: str, on: dt.date | None = None,
         raise PolicyToolError(problem(Code.FAQ_OFF_TOPIC, f"{entry_id}: the question asks about {', '.join(off_topic)}, "
                                       f"which the cited clauses ({', '.join(c.key for c in clauses)}) do not mention", page.path,
                                       entry.option_line("unsupported-topic")))
-    claims = entry_claims(entry.answer, [c.key for c in clauses], catalog)
+    claims = unsupported_claims(entry.answer, sources)
     if entry.unsupported_claims and claims and not force:        # as for the topic: removing the line confirms
         first = claims[0]
         raise PolicyToolError(problem(Code.FAQ_UNSUPPORTED_CLAIM, f"{entry_id}: sentence {first.number} "

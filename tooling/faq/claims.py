@@ -142,12 +142,9 @@ def claim_numbers(claims: list[Claim]) -> list[str]:
 def entry_claims(answer: str, keys: list[str], catalog) -> list[Claim]:
     """:func:`unsupported_claims` of an answer against the clauses ``keys`` (unknown keys skipped:
     the check reports them)."""
-    sources = []
-    for key in keys:
-        try:
-            clause = catalog.get(key)
-        except ValueError:
-            clause = None
-        if clause is not None:
-            sources.append(f"{clause.title or ''}\n{clause.text}")
-    return unsupported_claims(answer, sources)
+    return unsupported_claims(answer, [clause_source(c) for c in map(catalog.find, keys) if c is not None])
+
+
+def clause_source(clause) -> str:
+    """What an answer is held against: the clause's title and text."""
+    return f"{clause.title or ''}\n{clause.text}"

@@ -31,7 +31,7 @@ from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster, cluster_questions
 from ..models import Policy
 from ..questions.store import QuestionStore
-from .claims import claim_numbers, unsupported_claims
+from .claims import claim_numbers, clause_source, unsupported_claims
 from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
 from .extract import looks_up
 from .gaps import Gap, find_gaps, nearest_many, samples
@@ -268,7 +268,7 @@ def _absorb(entry: FaqEntry, cluster: Cluster, records: dict[str, object]) -> No
 
 
 def _entry(entry_id: str, cluster: Cluster, draft: Draft, catalog: Catalog, topics: TopicIndex) -> FaqEntry:
-    sources = [c.text + "\n" + (c.title or "") for c in (catalog.get(k) for k in draft.clauses) if c]
+    sources = [clause_source(c) for c in (catalog.get(k) for k in draft.clauses) if c]
     return FaqEntry(id=entry_id, question=draft.question, clauses=draft.clauses, status="draft",
                     asked=cluster.size, askers=cluster.askers, clusters=[cluster.id], drafter=draft.drafter,
                     unsupported=unsupported_figures(draft.answer, sources),

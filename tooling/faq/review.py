@@ -244,14 +244,7 @@ def _canonical_clauses(values: Iterable[str], catalog: Catalog) -> list[str]:
 
 def _current_keys(keys: Iterable[str], catalog: Catalog) -> list[str]:
     """Keys as written, canonical where they resolve (to compare with a review's)."""
-    out = []
-    for key in keys:
-        try:
-            clause = catalog.get(key)
-        except ValueError:
-            clause = None
-        out.append(clause.key if clause is not None else key)
-    return out
+    return [clause.key if (clause := catalog.find(key)) is not None else key for key in keys]
 
 
 def review_entry(root: Path, entry_id: str, by: str, *, drop: Sequence[str] = (), move: Sequence[str] = (),

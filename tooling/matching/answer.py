@@ -22,10 +22,9 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
-from ..questions.normalize import language_of
+from ..questions.normalize import is_chinese, language_of
 from ..faq.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
 from ..faq.extract import opening, quote
-from ..questions.normalize import is_chinese
 from .guard import is_injection, strip_markup
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
@@ -262,8 +261,7 @@ class Matcher:
             clauses = [d for d in (self._by_key.get(k) for k in doc.clauses) if d is not None]
             said = opening(doc.text[len(doc.title):].strip(),
                           lambda k: self._where(self._by_key[k], language) if k in self._by_key else k)
-            basis = ("；".join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses) if zh else
-                     "; ".join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses))
+            basis = ("；" if zh else "; ").join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses)
             if zh:
                 reply = f"{said}（常见问题「{doc.title}」{url}" + (f"；依据{basis}）" if basis else "）")
             else:
