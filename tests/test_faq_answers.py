@@ -20,7 +20,7 @@ from tooling.faq.extract import question_kind, quote, short_answer
 from tooling.faq.intents import refine
 from tooling.faq.models import ClauseText, DraftRequest
 from tooling.faq.offline import draft_offline
-from tooling.faq.topic import topic_index
+from tooling.faq.topic import key_words, topic_index
 from tooling.matching.answer import Matcher
 from tooling.matching.cluster import make_cluster
 
@@ -165,6 +165,8 @@ def test_the_topic_check_sees_a_right_figure_in_the_wrong_clause(repo: Path) -> 
     assert topics.missing("返利有没有有效期？", ["QD 1.2"]) == []
     assert topics.missing("折扣批复多久有效？", ["QD 2.1"]) == []
     assert topics.missing("你好，请问一下？", ["QD 2.1"]) == []             # no key term: no evidence against
+    # what scrubbing left of a name is not a topic, even where a clause says 姓名
+    assert key_words("我叫[姓名]，返利有没有有效期？") == key_words("返利有没有有效期？")
 
 
 def _record(qid: str, text: str, asker: str):
@@ -316,3 +318,41 @@ def test_two_intents_with_one_answer_make_one_entry_and_a_rerun_adds_nothing(rep
     assert entry.asked == 4 and entry.askers == 4 and len(entry.clusters) == 2
     assert "50%" in entry.answer
     assert draft_faq(repo, "QD", top=10).added == []
+
+
+TRAVEL_ZH = """---
+policy: CL
+title: 差旅办法
+version: "1.0"
+effective: 2026-01-01
+owner: 财务部
+language: zh
+---
+
+# 差旅办法
+
+## 1 招待
+
+### 1.1 业务招待
+
+出差期间招待客户的餐费凭发票报销，每人每餐不超过200元。
+"""
+
+
+def test_a_question_whose_terms_live_in_another_policy_goes_back(make_repo) -> None:
+    """The policy's own index finds nothing better for 出差请客户吃饭, so only the whole catalogue
+    shows that the question belongs to travel, not to the sales clause it was filed under."""
+    root = make_repo({"policies/qd.md": POLICY.replace("每家新开门店", "每家新开门店的客户"),
+                      "policies/cl.md": TRAVEL_ZH})
+    catalog = Catalog.load(root)
+    records = {r.id: r for r in [_record("q1", "新开门店的样机怎么结算？", "a"), _record("q2", "样机按什么价格结算？", "b"),
+                                 _record("q3", "出差请客户吃饭的餐费能报销吗？", "c")]}
+    group = make_cluster("clause:QD 2.2", list(records.values()), datetime(2026, 3, 2, tzinfo=timezone.utc),
+                         {q: True for q in records})
+    own = {"QD": topic_index(catalog, "QD")}
+    assert refine([group], records, own).inbox == []                    # one policy alone: no evidence
+    assert topic_index(catalog).elsewhere("出差请客户吃饭的餐费能报销吗？", ["QD 2.2"]) == "CL 1.1"
+    assert topic_index(catalog).elsewhere("样机按什么价格结算？", ["QD 2.2"]) is None
+    refined = refine([group], records, own, topic_index(catalog))
+    assert refined.inbox == ["q3"]
+    assert [c.question_ids for c in refined.clusters] == [["q1", "q2"]]

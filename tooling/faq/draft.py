@@ -174,7 +174,7 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     clusters, records, matcher = load_clusters(root, catalog, store)
     report.gaps = find_gaps(clusters, records, policy.id, matcher)
     topics = topic_index(catalog, policy.id)
-    refined = refine(clusters, records, {policy.id: topics})
+    refined = refine(clusters, records, {policy.id: topics}, topic_index(catalog))
     clusters, report.inbox = refined.clusters, refined.inbox
     need = max(top - len(page.live), 0)
     todo: list[tuple[Cluster, FaqEntry | None]] = []   # (cluster, the fallback it redrafts)

@@ -48,9 +48,12 @@ class Refined(BaseModel):
     inbox: list[str] = Field(default_factory=list)          # question ids off topic for their group's clause
 
 
-def refine(clusters: Sequence[Cluster], records: dict[str, object], topics: dict[str, TopicIndex]) -> Refined:
+def refine(clusters: Sequence[Cluster], records: dict[str, object], topics: dict[str, TopicIndex],
+           whole: TopicIndex | None = None) -> Refined:
     """Keep the members of each clause cluster of the policies in ``topics`` that are on topic for
-    its clause; the others go back to the inbox. Other clusters are returned as they are."""
+    its clause; the others go back to the inbox. ``whole``, an index of every policy, also sends
+    back a question whose terms a clause of another policy holds much better. Other clusters are
+    returned as they are."""
     inbox: list[str] = []
     out: list[Cluster] = []
     newest = max((getattr(r, "asked_at") for r in records.values()), default=datetime.now())
@@ -60,7 +63,8 @@ def refine(clusters: Sequence[Cluster], records: dict[str, object], topics: dict
             continue
         index = topics[c.policy]
         key = c.clauses[0]
-        off = {q for q in c.question_ids if index.missing(getattr(records.get(q), "text", ""), [key])}
+        off = {q for q in c.question_ids if index.missing(getattr(records.get(q), "text", ""), [key])
+               or (whole is not None and whole.elsewhere(getattr(records.get(q), "text", ""), [key]))}
         pairs: dict[str, list] = {}                    # partner clause -> the questions needing both
         for q in c.question_ids:
             if q in off and (other := index.partner(getattr(records.get(q), "text", ""), key)):

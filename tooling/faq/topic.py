@@ -47,6 +47,8 @@ _ASKING = frozenset("时候 什么时候 多少 多久 几号 几月 几天 哪�
 # jieba part-of-speech classes that never name a topic: numerals and measures (一个, 几天),
 # pronouns (自己), place and time words (期间, 当天), conjunctions, particles, adverbs, adjectives.
 _NOT_TOPICS = frozenset("mqrftcudpyeoal")
+# what scrubbing put in place of personal data ([姓名], [phone]): never a topic
+_PLACEHOLDER = re.compile(r"\[[^\[\]\s]{1,16}\]")
 
 
 @lru_cache(maxsize=1)
@@ -66,10 +68,10 @@ def _stem(word: str) -> str:
 def key_words(question: str) -> tuple[str, ...]:
     """The question's candidate topic words: jieba words of two or more characters and English
     stems, without stop words and words of asking; in order, no repeats."""
-    text = strip_filler(normalize(question))
+    text = _PLACEHOLDER.sub(" ", strip_filler(normalize(question)))
     out: list[str] = []
     for run in _CJK_RUN.findall(text):
-        for pair in _posseg().lcut(run, HMM=False):
+        for pair in _posseg().lcut(run, HMM=True):
             word = pair.word
             if (len(word) >= 2 and pair.flag[:1] not in _NOT_TOPICS and word not in ZH_STOP
                     and word not in _ASKING and word not in out):
@@ -157,11 +159,23 @@ class TopicIndex:
         # half a word: a character of a Chinese term in the clause (罚款 and 扣罚, 补助 and 补贴)
         half = {w for w in weights if w not in have and _CJK_RUN.fullmatch(w) and any(ch in t.text for t in cited for ch in w)}
         own = sum(weights[w] for w in have) + 0.5 * sum(weights[w] for w in half)
-        best_key, best = max(((k, sum(v for w, v in weights.items() if _found(w, t))) for k, t in self.leaves.items()),
-                             key=lambda p: p[1])
+        best_key, best = self._best(weights)
         if best <= 0 or own > best / BETTER:
             return []
         return [w for w in weights if w not in have and _found(w, self.texts[best_key])]
+
+    def _best(self, weights: dict[str, float]) -> tuple[str, float]:
+        return max(((k, sum(v for w, v in weights.items() if _found(w, t))) for k, t in self.leaves.items()),
+                   key=lambda p: p[1])
+
+    def elsewhere(self, question: str, keys: list[str]) -> str | None:
+        """The clause of another policy that holds the question's key terms much better than
+        ``keys`` do (:meth:`missing` over this index), or None. For an index of several policies:
+        出差请客户吃饭能报吗 filed under a sales clause that only shares 客户 belongs to travel."""
+        if not keys or not self.missing(question, keys):
+            return None
+        best = self._best(self.weights(question))[0]
+        return best if best.split()[0] != keys[0].split()[0] else None
 
     def partner(self, question: str, key: str, accept=lambda other: True) -> str | None:
         """The clause that, with ``key``, answers ``question`` when neither does alone: each holds
@@ -189,8 +203,8 @@ class TopicIndex:
         return None
 
 
-def topic_index(catalog, policy_id: str) -> TopicIndex:
-    """The topic index of one policy of a catalog."""
-    clauses = [c for c in catalog.clauses if c.policy == policy_id]
+def topic_index(catalog, policy_id: str | None = None) -> TopicIndex:
+    """The topic index of one policy of a catalog, or of all its policies (``None``)."""
+    clauses = [c for c in catalog.clauses if policy_id is None or c.policy == policy_id]
     parents = {c.parent for c in clauses}
     return TopicIndex((c.key, f"{c.title or ''}\n{c.text}", c.key not in parents) for c in clauses)
