@@ -34,6 +34,17 @@ class Code(str, Enum):
     SOURCE_OUTSIDE = "PL111"
     SOURCE_NAME = "PL112"
     SOURCE_REFERENCE_OUTSIDE = "PL113"
+    # policy import FILE.docx (tooling/wordimport/)
+    IMPORT_DOC_BINARY = "PL130"
+    IMPORT_NOT_DOCX = "PL131"
+    IMPORT_ENCRYPTED = "PL132"
+    IMPORT_EMPTY = "PL133"
+    IMPORT_FRONT_MATTER = "PL134"
+    IMPORT_OUT = "PL135"
+    IMPORT_DROPPED = "PL136"
+    IMPORT_ORDER = "PL137"
+    IMPORT_MERGED_CELLS = "PL138"
+    IMPORT_NUMBER_FORMAT = "PL139"
     # raw HTML and script in sources (tooling/safety.py, sphinx_ext/safety.py)
     SOURCE_RAW_HTML = "PL120"
     SOURCE_RAW_DIRECTIVE = "PL121"
@@ -137,6 +148,19 @@ HINTS: dict[Code, str] = {
                        "published"),
     Code.SOURCE_REFERENCE_OUTSIDE: ("copy the file into the repository (e.g. next to the page) and refer to it there; "
                                     "a file outside the repository is never read or published"),
+    Code.IMPORT_DOC_BINARY: ("this is a binary Word 97-2003 .doc; convert it first: "
+                             "soffice --headless --convert-to docx FILE.doc (LibreOffice), or Save As .docx in Word"),
+    Code.IMPORT_NOT_DOCX: "save the document from Word or LibreOffice as 'Word Document (.docx)' and import that file",
+    Code.IMPORT_ENCRYPTED: "open it in Word, remove the password (File > Info > Protect Document), save, and import again",
+    Code.IMPORT_EMPTY: "check that this is the right file: the importer found no paragraph with text in it",
+    Code.IMPORT_FRONT_MATTER: ("pass the missing value as an option (--policy SALES --version 1.0 --effective 2026-01-01 "
+                               "--owner 市场部); nothing was written"),
+    Code.IMPORT_OUT: "write the policy as a .md file inside the repository, e.g. --out policies/leave-policy.md",
+    Code.IMPORT_DROPPED: "nothing to do unless you need it: add it to the Markdown by hand",
+    Code.IMPORT_ORDER: ("check the numbering in Word: an article number that does not follow the one before is "
+                        "usually a manual number or a restarted list"),
+    Code.IMPORT_MERGED_CELLS: "check the table in the Markdown: merged cells are written once and the others left empty",
+    Code.IMPORT_NUMBER_FORMAT: "check the numbers in the Markdown: this Word number format was written as decimal",
     Code.SOURCE_RAW_HTML: ("write it in Markdown instead (**bold**, lists, '|' tables, a blank line between paragraphs, "
                            "'\\' at the end of a line for a line break; in a table, a row per line instead of <br>); "
                            "the site publishes raw HTML only when the repository sets [tool.policy] allow_raw_html = true"),
@@ -242,7 +266,10 @@ SEVERITY: dict[Code, Severity] = {Code.FAQ_STALE: Severity.warning, Code.QUESTIO
                                    Code.LABEL_RETIRED_ENTRY: Severity.warning,
                                    Code.QUESTION_NOT_STORED: Severity.warning,
                                    Code.FAQ_QUESTION_TWICE: Severity.warning,
-                                   Code.CLAUSE_NONE: Severity.warning}
+                                   Code.CLAUSE_NONE: Severity.warning,
+                                   Code.IMPORT_DROPPED: Severity.warning, Code.IMPORT_ORDER: Severity.warning,
+                                   Code.IMPORT_MERGED_CELLS: Severity.warning,
+                                   Code.IMPORT_NUMBER_FORMAT: Severity.warning}
 
 
 class Problem(BaseModel):
