@@ -13,6 +13,7 @@ from pathlib import Path
 import git
 import pytest
 from click.testing import CliRunner
+from docx.oxml import parse_xml
 from rapidfuzz import fuzz
 
 from tooling.catalog import Catalog
@@ -21,7 +22,7 @@ from tooling.errors import Code, PolicyToolError
 from tooling.wordimport import import_docx
 from tooling.wordimport.counters import render
 
-from .docx_support import DocxBuilder, policy_to_docx, regulation
+from .docx_support import W_NS, DocxBuilder, policy_to_docx, regulation
 
 ROOT = Path(__file__).resolve().parents[1]
 META = {"policy": "LEAVE", "version": "1.0", "effective": "2026-01-01", "owner": "人力资源部"}
@@ -149,7 +150,7 @@ def test_items_restart_under_each_article_and_typed_numbers_count(make_repo, tmp
     assert "**第一条** 经销商应遵守以下规定：" in text and "（一）按季度核算。" in text
     assert report.numbers == {"typed": 4, "word": 2}
     (order,) = [p for p in report.problems if p.code is Code.IMPORT_ORDER]
-    assert order.line == 6 and "第十三条 comes after 第十五条" in order.message
+    assert order.line == 6 and order.message == "第十三条 comes after 第十五条 (paragraph 6, '第十三条 本办法自发布之日起施行。')"
 
 
 def test_a_table_with_merged_cells_bold_italic_footnotes_and_an_image(make_repo, tmp_path: Path) -> None:
@@ -161,7 +162,7 @@ def test_a_table_with_merged_cells_bold_italic_footnotes_and_an_image(make_repo,
     p.add_run("按天计算，").italic = True
     b.para("金额见下表", xml=note)
     table = b.doc.add_table(rows=3, cols=3)
-    for r, row in enumerate([["城市", "员工", "经理"], ["一线", "550", "800"], ["二线", "450", "650"]]):
+    for r, row in enumerate([["城市", "员工", "经理"], ["一线", "550", "800"], ["第二条 二线", "450", "650"]]):
         for c, value in enumerate(row):
             table.cell(r, c).text = value
     table.cell(0, 1).merge(table.cell(0, 2))
@@ -174,6 +175,7 @@ def test_a_table_with_merged_cells_bold_italic_footnotes_and_an_image(make_repo,
     assert "**出差补贴***按天计算，*" in text
     assert "金额见下表[^1]" in text and "[^1]: 以财务中心公布的汇率为准。" in text
     assert "| 城市 | 员工 经理 |  |" in text and "| 一线 | 550 | 800 |" in text
+    assert "| 第二条 二线 | 450 | 650 |" in text and _keys(root) == []    # a cell's 第二条 is not an article
     assert any(p.code is Code.IMPORT_MERGED_CELLS for p in report.problems)
     assert report.images == ["policies/trip-media/image1.png"] and "![城市等级示意图](trip-media/image1.png)" in text
     assert (root / "policies/trip-media/image1.png").read_bytes() == image.read_bytes()
@@ -198,7 +200,7 @@ def test_dropped_things_are_reported_and_tracked_changes_accepted(make_repo, tmp
     assert "**第二条** 年假须提前三天申请。" in text and "可随时" not in text and "三天还是五天" not in text
     dropped = [p.message for p in report.problems if p.code is Code.IMPORT_DROPPED]
     assert any(m.startswith("table of contents dropped (paragraph 1)") for m in dropped)
-    assert "page break dropped (paragraph 3)" in dropped
+    assert "page break dropped (paragraph 3, '第一条 为规范休假，制定本办法。')" in dropped
     assert "header dropped: '内部资料 注意保密'" in dropped
     assert "1 comment(s) left out" in dropped
     assert any("tracked change(s) imported as accepted" in m for m in dropped)
@@ -330,3 +332,20 @@ def test_a_document_libreoffice_wrote(make_repo) -> None:
     assert _keys(root) == ["LEAVE 1", "LEAVE 2", "LEAVE 3", "LEAVE 3(1)", "LEAVE 3(2)", "LEAVE 3(3)", "LEAVE 4",
                            "LEAVE 5", "LEAVE 6"]
     assert report.problems == []
+
+
+def test_outline_levels_make_headings_and_a_style_can_switch_numbering_off(make_repo, tmp_path: Path) -> None:
+    b = DocxBuilder()
+    heads = b.list({"fmt": "decimal", "text": "%1", "style": "Heading1"},
+                   {"fmt": "decimal", "text": "%1.%2", "style": "Heading2"})
+    b.style_numbering("Heading 1", heads, 0)
+    b.style_numbering("Heading 2", heads, 1)
+    b.para("General", style="Heading 1")
+    b.para("Scope")._p.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {W_NS} w:val="1"/>'))   # no Heading style
+    b.para("Unnumbered note", style="Heading 2")
+    b.doc.paragraphs[-1]._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = 0
+    b.para("Definitions", style="Heading 2")
+    root = make_repo({})
+    _, text = _import(root, b.save(tmp_path / "o.docx"), policy="GEN", title="General Rules", language="en")
+    assert "## 1 General" in text and "### Scope" in text and "### Unnumbered note" in text
+    assert "### 1.1 Definitions" in text

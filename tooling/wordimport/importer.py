@@ -160,8 +160,14 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _dropped(doc, path: Path, notes: Notes) -> list[Problem]:
-    out = [problem(Code.IMPORT_DROPPED, f"page break dropped (paragraph {i})", path, i) for i in notes.page_breaks]
+def _place(i: int, texts: dict[int, str]) -> str:
+    """Where in the document: ``paragraph 12, '第十三条 本办法…'``."""
+    text = " ".join(texts.get(i, "").split())
+    return f"paragraph {i}, '{text[:24]}{'…' if len(text) > 24 else ''}'" if text else f"paragraph {i}"
+
+
+def _dropped(doc, path: Path, notes: Notes, texts: dict[int, str]) -> list[Problem]:
+    out = [problem(Code.IMPORT_DROPPED, f"page break dropped ({_place(i, texts)})", path, i) for i in notes.page_breaks]
     out += [problem(Code.IMPORT_DROPPED, f"table of contents dropped (paragraph {i}): the site makes its own", path, i)
             for i in notes.toc]
     seen: set[str] = set()
@@ -240,8 +246,9 @@ def import_docx(root: Path, source: Path, *, policy: str | None = None, title: s
         report.clauses = len(parsed.clauses)
         for c in parsed.clauses:
             report.by_kind[c.kind.value] = report.by_kind.get(c.kind.value, 0) + 1
-    report.problems = _dropped(doc, source, notes)
-    report.problems += [problem(Code.IMPORT_ORDER, f"{label} comes after {before} (paragraph {i})", source, i)
+    texts = {p.index: (f"{p.label} " if p.label else "") + p.text for p in paras + cells}
+    report.problems = _dropped(doc, source, notes, texts)
+    report.problems += [problem(Code.IMPORT_ORDER, f"{label} comes after {before} ({_place(i, texts)})", source, i)
                         for i, label, before in written.order]
     report.problems += [problem(Code.IMPORT_MERGED_CELLS, f"table at paragraph {b.index} has {b.merged} merged cell(s)",
                                 source, b.index) for b in blocks if not isinstance(b, Para) and b.merged]
