@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field, ValidationError
 
 from .errors import Code, PolicyToolError, problem
 
-
 DEFAULT_ASKER_KEY = "policy-tooling-default-key"
 SECRET_FILE = ".policy-secret"   # per-repository pseudonym key, git-ignored (see `policy init`)
 
@@ -42,6 +41,15 @@ class MatchingSettings(BaseModel):
     embeddings_api_key_env: str = "OPENAI_API_KEY"
 
 
+class ServeSettings(BaseModel):
+    """``policy serve``: limits and access of the question service."""
+
+    max_body_bytes: int = Field(default=8192, ge=256)
+    rate_limit_per_minute: int = Field(default=60, ge=1)    # per client address, per service instance
+    allowed_origins: list[str] = Field(default_factory=list)   # CORS: the site's origin, e.g. https://policies.example.com
+    token_env: str = ""     # name of the variable holding a bearer token; empty: no token asked
+
+
 class Settings(BaseModel):
     project: str = "Policies"
     language: Literal["zh", "en"] = "zh"
@@ -65,6 +73,7 @@ class Settings(BaseModel):
     allow_raw_html: bool = False
     llm: LLMSettings = Field(default_factory=LLMSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
 
 CACHE_DIR = ".policy-cache"
@@ -94,6 +103,10 @@ def load_settings(root: Path) -> Settings:
             data.setdefault("llm", {})[key.removeprefix("llm_")] = value
         elif key.startswith("matching_"):
             data.setdefault("matching", {})[key.removeprefix("matching_")] = value
+        elif key.startswith("serve_"):
+            sub = key.removeprefix("serve_")
+            data.setdefault("serve", {})[sub] = ([o.strip() for o in value.split(",") if o.strip()]
+                                                 if sub == "allowed_origins" else value)
         elif key in Settings.model_fields:
             data[key] = value
     if "asker_key" not in data:

@@ -88,6 +88,13 @@ class Code(str, Enum):
     QUESTION_STORE_LOCKED = "PL511"
     QUESTION_TIME_FROM_FILE = "PL512"
     BATCH_UNKNOWN = "PL513"
+    # policy serve (tooling/service/)
+    SERVE_BAD_REQUEST = "PL520"
+    SERVE_TOO_LARGE = "PL521"
+    SERVE_RATE_LIMITED = "PL522"
+    SERVE_UNAUTHORIZED = "PL523"
+    SERVE_STORE = "PL524"
+    SERVE_NOT_FOUND = "PL525"
     # configuration
     CONFIG = "PL601"
     # output and root paths (tooling/paths.py)
@@ -161,6 +168,12 @@ HINTS: dict[Code, str] = {
                         "usually a manual number or a restarted list"),
     Code.IMPORT_MERGED_CELLS: "check the table in the Markdown: merged cells are written once and the others left empty",
     Code.IMPORT_NUMBER_FORMAT: "check the numbers in the Markdown: this Word number format was written as decimal",
+    Code.SERVE_BAD_REQUEST: 'send a JSON object with a non-empty "text", e.g. {"text": "返利能提现吗？"}',
+    Code.SERVE_TOO_LARGE: "send a shorter question; the limit is [tool.policy.serve] max_body_bytes",
+    Code.SERVE_RATE_LIMITED: "wait the seconds in Retry-After, then send again",
+    Code.SERVE_UNAUTHORIZED: "send the header 'Authorization: Bearer <token>' with the token the service was given",
+    Code.SERVE_STORE: "nothing was stored: send the question again; if it keeps failing, look at the service's log",
+    Code.SERVE_NOT_FOUND: "the service answers GET /healthz, GET /api/answer?q=… and POST /api/questions",
     Code.SOURCE_RAW_HTML: ("write it in Markdown instead (**bold**, lists, '|' tables, a blank line between paragraphs, "
                            "'\\' at the end of a line for a line break; in a table, a row per line instead of <br>); "
                            "the site publishes raw HTML only when the repository sets [tool.policy] allow_raw_html = true"),

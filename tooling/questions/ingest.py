@@ -44,7 +44,7 @@ DEFAULT_CHANNEL = {"csv": "sheet", "xlsx": "sheet", "jsonl": "unknown", "eml": "
                    "slack": "slack", "chat": "chat", "text": "text"}
 
 
-class _Recorder:
+class Recorder:
     """Turns RawQuestions into QuestionRecords with one site's settings and one command's options."""
 
     def __init__(self, settings: Settings, batch: str, channel: str | None, policy: str | None, keep_all: bool,
@@ -152,7 +152,7 @@ def _records(path: Path, fmt: str, opts: ReadOptions) -> Iterator[RawQuestion | 
         yield item
 
 
-def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, recorder: _Recorder,
+def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, recorder: Recorder,
                 keep_raw: bool = False, on_record: Callable[[int], None] | None = None,
                 ) -> tuple[FileSummary, list[Rejection]]:
     """Read one file into the store in one transaction; returns its counts and rejections."""
@@ -215,7 +215,7 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
                                                    f"{settings.questions_timezone!r}", root / "pyproject.toml", 1)) from exc
     batch = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     summary = IngestSummary(batch=batch)
-    recorder = _Recorder(settings, batch, channel, policy, keep_all, root)
+    recorder = Recorder(settings, batch, channel, policy, keep_all, root)
     own_store = store is None
     store = store or QuestionStore(root / settings.questions_db)
     try:

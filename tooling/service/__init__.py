@@ -1,0 +1,1 @@
+"""``policy serve``: the question service the site, forms and chat robots post to."""

@@ -1,0 +1,214 @@
+"""The question service: an ASGI app (Starlette) that ``policy serve`` runs under uvicorn.
+
+* ``GET /healthz``;
+* ``GET /api/answer?q=…``: the JSON of ``policy answer --json``;
+* ``POST /api/questions``: ``{"text", "asker"?, "channel"?, "policy"?, "id"?}``, stored as ingest
+  stores it (:mod:`.intake`), answered ``{"id", "stored", "duplicate", "answer"}``.
+
+Errors are ``{"error": {"code", "message", "hint"}}`` with codes from the one catalogue. Question
+text is untrusted: it is only ever returned inside JSON (``nosniff``), and the log shows method,
+path and status, never the query or the body. The service keeps no state that matters between
+requests (the store holds it all), so several instances can run behind a load balancer; the
+rate limit alone is counted per instance.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import os
+import threading
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ..config import Settings, load_settings
+from ..errors import HINTS, Code
+from ..questions.scrub import scrub
+from .intake import Intake, Posted
+
+log = logging.getLogger("policy.serve")
+
+
+def error(status: int, code: Code, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code.value, "message": message, "hint": HINTS.get(code, "")}},
+                        status_code=status, headers={"X-Content-Type-Options": "nosniff", **(headers or {})})
+
+
+def ok(data: object) -> JSONResponse:
+    return JSONResponse(data, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+class RateLimit:
+    """At most ``per_minute`` requests per client in any 60 s (a sliding window)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.seen: dict[str, deque[float]] = defaultdict(deque)
+        self.lock = threading.Lock()
+
+    def retry_after(self, client: str, now: float | None = None) -> int:
+        """0 when the request may go on, else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            times = self.seen[client]
+            while times and now - times[0] >= 60:
+                times.popleft()
+            if len(times) >= self.per_minute:
+                return max(1, math.ceil(60 - (now - times[0])))
+            times.append(now)
+            return 0
+
+
+class Service:
+    """The app's parts, made once per process: settings, the store, the matcher."""
+
+    def __init__(self, root: Path, db: Path | None = None, settings: Settings | None = None) -> None:
+        self.root = root
+        self.settings = settings or load_settings(root)
+        self.intake = Intake(root, self.settings, db or root / self.settings.questions_db)
+        env = self.settings.serve.token_env
+        self.token = os.environ.get(env) if env else None
+        self.limit = RateLimit(self.settings.serve.rate_limit_per_minute)
+        self._matcher = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Open the matcher now rather than on the first question (a few seconds, once)."""
+        from ..matching.answer import Matcher
+
+        with self._lock:
+            if self._matcher is None:
+                self._matcher = Matcher.open(self.root)
+
+    def answer(self, question: str) -> dict:
+        """The answer to the scrubbed question: the reply echoes the question, and personal data
+        in it goes no further than it would in the store."""
+        self.warm()
+        with self._lock:   # one matcher, not known to be thread-safe: one question at a time
+            return self._matcher.answer(scrub(question, self.settings.scrub_patterns)).model_dump(mode="json")
+
+    def guard(self, request: Request) -> JSONResponse | None:
+        """Rate limit (counting requests without the token too, so guessing it is slow), then the
+        token: the error response, or None to go on."""
+        client = request.client.host if request.client else "-"
+        if wait := self.limit.retry_after(client):
+            return error(429, Code.SERVE_RATE_LIMITED, f"more than {self.limit.per_minute} requests a minute",
+                         {"Retry-After": str(wait)})
+        if self.token and not hmac.compare_digest(request.headers.get("authorization", ""), f"Bearer {self.token}"):
+            return error(401, Code.SERVE_UNAUTHORIZED, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+        return None
+
+    async def body(self, request: Request) -> bytes | JSONResponse:
+        """The request body, read no further than ``max_body_bytes``."""
+        limit = self.settings.serve.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            return error(413, Code.SERVE_TOO_LARGE, f"the body is over {limit} bytes")
+        data = bytearray()
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > limit:
+                return error(413, Code.SERVE_TOO_LARGE, f"the body is over {limit} bytes")
+        return bytes(data)
+
+
+class AccessLog:
+    """One log line per request: method, path, status, time. Never the query or the body, which
+    hold question text (uvicorn's own access log is off)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status = time.perf_counter(), {}
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        log.info("%s %s %s %.0f ms", scope["method"], scope["path"], status.get("code", "-"),
+                 (time.perf_counter() - start) * 1000)
+
+
+def _posted(data: bytes) -> Posted | str:
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"the body is not JSON: {exc}"
+    except RecursionError:
+        return "the body is nested too deeply"
+    if not isinstance(obj, dict):
+        return "the body must be a JSON object"
+    if not isinstance(obj.get("text"), str) or not obj["text"].strip():
+        return 'missing or empty "text"'
+    try:
+        return Posted.model_validate(obj)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"bad field {'.'.join(map(str, first['loc']))!r}: {first['msg']}"
+
+
+def make_app(root: Path, db: Path | None = None) -> Starlette:
+    service = Service(Path(root), db)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return ok({"ok": True})
+
+    async def answer(request: Request) -> JSONResponse:
+        if (refused := service.guard(request)) is not None:
+            return refused
+        question = request.query_params.get("q", "")
+        if not question.strip():
+            return error(400, Code.SERVE_BAD_REQUEST, 'missing or empty "q"')
+        if len(question) > service.settings.serve.max_body_bytes:
+            return error(413, Code.SERVE_TOO_LARGE, "the question is too long")
+        return ok(await run_in_threadpool(service.answer, question))
+
+    async def questions(request: Request) -> JSONResponse:
+        if (refused := service.guard(request)) is not None:
+            return refused
+        data = await service.body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        posted = _posted(data)
+        if isinstance(posted, str):
+            return error(400, Code.SERVE_BAD_REQUEST, posted)
+        try:
+            taken = await run_in_threadpool(service.intake.take, posted)
+        except Exception:   # the store failed: say so, so the client sends it again
+            log.exception("store failed")
+            return error(503, Code.SERVE_STORE, "the question could not be stored")
+        reply = await run_in_threadpool(service.answer, posted.text)
+        return ok({**taken.model_dump(exclude_none=True), "id": taken.id, "answer": reply})
+
+    async def not_found(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            return error(405, Code.SERVE_NOT_FOUND, f"{request.method} is not allowed here")
+        return error(exc.status_code, Code.SERVE_NOT_FOUND, f"no such endpoint: {request.url.path}")
+
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/api/answer", answer),
+                Route("/api/questions", questions, methods=["POST"])],
+        middleware=[Middleware(AccessLog), Middleware(CORSMiddleware, allow_origins=service.settings.serve.allowed_origins,
+                               allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])],
+        exception_handlers={HTTPException: not_found},
+    )
+    app.state.service = service
+    return app
