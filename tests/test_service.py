@@ -3,6 +3,8 @@ read back; a server killed mid-load and restarted, with every acknowledged quest
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -257,3 +259,34 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_question(repo: Path) 
         proc.wait(10)
     stored = _stored(repo)
     assert set(acked) <= set(stored), len(set(acked) - set(stored))
+
+
+def _slack_headers(secret: str, body: bytes, when: int | None = None) -> dict[str, str]:
+    ts = str(when if when is not None else int(time.time()))
+    mac = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={mac}",
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_chat_hooks_answer_with_the_clause_and_store_the_question(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "slack-secret")
+    body = urllib.parse.urlencode({"command": "/policy", "text": "返利能不能提现？", "user_id": "U024BE7LH",
+                                   "trigger_id": "13345224609.738474920.8088930838d88f008e0"}).encode()
+    with running(repo) as base:
+        status, _, reply = call(f"{base}/hooks/slack", "POST", body, _slack_headers("slack-secret", body))
+        assert status == 200 and reply["response_type"] == "ephemeral" and "1.1" in reply["text"]
+        assert "不得提现" in reply["text"] and "<" not in reply["text"].split("http")[0]
+        again = call(f"{base}/hooks/slack", "POST", body, _slack_headers("slack-secret", body))   # Slack's retry
+        assert again[0] == 200
+        assert call(f"{base}/hooks/slack", "POST", body, _slack_headers("wrong", body))[0] == 401
+        stale = _slack_headers("slack-secret", body, int(time.time()) - 600)                   # a replay
+        assert call(f"{base}/hooks/slack", "POST", body, stale)[0] == 401
+        status, _, hook = call(f"{base}/hooks/webhook", "POST", {"text": {"content": "返利有效期多久？"}, "msgtype": "text"})
+        assert status == 200 and "12个月" in hook["reply"]
+        assert call(f"{base}/hooks/webhook", "POST", b"{}")[0] == 400
+    stored = list(_stored(repo).values())
+    assert sorted(r.channel for r in stored) == ["slack", "webhook"]          # the retry is the same question
+    assert all(r.asker != "U024BE7LH" for r in stored)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    with running(repo) as base:
+        assert call(f"{base}/hooks/slack", "POST", body, _slack_headers("slack-secret", body))[0] == 404

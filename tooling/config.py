@@ -48,6 +48,8 @@ class ServeSettings(BaseModel):
     rate_limit_per_minute: int = Field(default=60, ge=1)    # per client address, per service instance
     allowed_origins: list[str] = Field(default_factory=list)   # CORS: the site's origin, e.g. https://policies.example.com
     token_env: str = ""     # name of the variable holding a bearer token; empty: no token asked
+    # name of the variable holding the Slack app's signing secret; unset: no /hooks/slack
+    slack_signing_secret_env: str = "SLACK_SIGNING_SECRET"
 
 
 class Settings(BaseModel):

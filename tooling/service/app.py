@@ -15,7 +15,6 @@ rate limit alone is counted per instance.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import math
 import os
@@ -24,7 +23,6 @@ import time
 from collections import defaultdict, deque
 from pathlib import Path
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -37,7 +35,8 @@ from starlette.routing import Route
 from ..config import Settings, load_settings
 from ..errors import HINTS, Code
 from ..questions.scrub import scrub
-from .intake import Intake, Posted
+from .hooks import hook_routes
+from .intake import Intake, parse_posted
 
 log = logging.getLogger("policy.serve")
 
@@ -147,24 +146,6 @@ class AccessLog:
                  (time.perf_counter() - start) * 1000)
 
 
-def _posted(data: bytes) -> Posted | str:
-    try:
-        obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return f"the body is not JSON: {exc}"
-    except RecursionError:
-        return "the body is nested too deeply"
-    if not isinstance(obj, dict):
-        return "the body must be a JSON object"
-    if not isinstance(obj.get("text"), str) or not obj["text"].strip():
-        return 'missing or empty "text"'
-    try:
-        return Posted.model_validate(obj)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        return f"bad field {'.'.join(map(str, first['loc']))!r}: {first['msg']}"
-
-
 def make_app(root: Path, db: Path | None = None) -> Starlette:
     service = Service(Path(root), db)
 
@@ -187,7 +168,7 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
         data = await service.body(request)
         if isinstance(data, JSONResponse):
             return data
-        posted = _posted(data)
+        posted = parse_posted(data)
         if isinstance(posted, str):
             return error(400, Code.SERVE_BAD_REQUEST, posted)
         try:
@@ -203,9 +184,11 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
             return error(405, Code.SERVE_NOT_FOUND, f"{request.method} is not allowed here")
         return error(exc.status_code, Code.SERVE_NOT_FOUND, f"no such endpoint: {request.url.path}")
 
+    slack, webhook = hook_routes(service, error, ok)
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/api/answer", answer),
-                Route("/api/questions", questions, methods=["POST"])],
+                Route("/api/questions", questions, methods=["POST"]),
+                Route("/hooks/slack", slack, methods=["POST"]), Route("/hooks/webhook", webhook, methods=["POST"])],
         middleware=[Middleware(AccessLog), Middleware(CORSMiddleware, allow_origins=service.settings.serve.allowed_origins,
                                allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])],
         exception_handlers={HTTPException: not_found},

@@ -6,12 +6,13 @@ same chatter rules. Each question is one transaction; it is acknowledged only af
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..config import Settings
 from ..questions.ingest import Recorder
@@ -78,3 +79,25 @@ class Intake:
             self._local.store = None
             raise
         return Taken(id=record.id, stored=bool(new), duplicate=not new)
+
+
+def parse_posted(data: bytes) -> Posted | str:
+    """A request body as a :class:`Posted`, or what is wrong with it. DingTalk's robots send the
+    text as ``{"text": {"content": "…"}}``; that is read too."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"the body is not JSON: {exc}"
+    except RecursionError:
+        return "the body is nested too deeply"
+    if not isinstance(obj, dict):
+        return "the body must be a JSON object"
+    if isinstance(obj.get("text"), dict) and isinstance(obj["text"].get("content"), str):
+        obj = {**obj, "text": obj["text"]["content"]}
+    if not isinstance(obj.get("text"), str) or not obj["text"].strip():
+        return 'missing or empty "text"'
+    try:
+        return Posted.model_validate(obj)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"bad field {'.'.join(map(str, first['loc']))!r}: {first['msg']}"
