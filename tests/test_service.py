@@ -119,6 +119,7 @@ def test_answers_like_the_cli_and_stores_like_ingest(repo: Path) -> None:
         again = call(f"{base}/api/questions", "POST", {"text": "返利能不能提现？我电话13812345678", "asker": "zhang.wei",
                                                         "channel": "search", "id": "form-1"})[2]
         assert again["id"] == posted["id"] and again["stored"] is False and again["duplicate"] is True
+        assert call(f"{base}/report")[0] == 404                          # no token configured: no report
         chatter = call(f"{base}/api/questions", "POST", {"text": "收到"})[2]
         assert chatter["stored"] is False and chatter["id"] is None and chatter["rejected"].startswith("not a question")
     records = _stored(repo)
@@ -172,6 +173,14 @@ def test_rate_limit_token_cors_and_env_overrides(repo: Path, monkeypatch: pytest
         status, headers, reply = call(f"{base}/api/answer?q={q('返利有效期')}", headers=auth)
         assert status == 429 and reply["error"]["code"] == "PL522" and 1 <= int(headers["retry-after"]) <= 60
         assert call(f"{base}/healthz")[0] == 200                      # health is never limited
+    monkeypatch.setenv("POLICY_SERVE_RATE_LIMIT_PER_MINUTE", "1000")
+    with running(repo) as base:
+        assert call(f"{base}/report")[0] == 401
+        request = urllib.request.Request(f"{base}/report", headers=auth)
+        with urllib.request.urlopen(request, timeout=60) as r:
+            page = r.read().decode()
+            assert r.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "<script" not in page and "提问与回答报告" in page
     monkeypatch.setenv("POLICY_SERVE_RATE_LIMIT_PER_MINUTE", "1000")
     with running(repo) as base:
         assert all(call(f"{base}/api/answer?q={q('返利')}", headers=auth)[0] == 200 for _ in range(5))

@@ -17,7 +17,7 @@ LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
     "questions": ("questions",), "answer": ("answer",), "eval": ("answer",),
     "history": ("history",), "diff": ("history",),
     "faq": ("faq",),
-    "booklet": ("booklet",), "init": ("init",), "import": ("importer",), "serve": ("serve",),
+    "booklet": ("booklet",), "init": ("init",), "import": ("importer",), "serve": ("serve",), "report": ("report",),
 }
 
 

@@ -179,6 +179,21 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
         reply = await run_in_threadpool(service.answer, posted.text)
         return ok({**taken.model_dump(exclude_none=True), "id": taken.id, "answer": reply})
 
+    async def report(request: Request):
+        """The owners' dashboard, only with the token (it shows what staff ask)."""
+        if not service.token:
+            return error(404, Code.SERVE_NOT_FOUND, "the report is served only when a token is configured "
+                         "([tool.policy.serve] token_env)")
+        if (refused := service.guard(request)) is not None:
+            return refused
+        from starlette.responses import HTMLResponse
+
+        from ..report.build import build_report, render
+
+        page = await run_in_threadpool(lambda: render(build_report(service.root), service.settings.html_baseurl))
+        return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                                           "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
     async def not_found(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 405:
             return error(405, Code.SERVE_NOT_FOUND, f"{request.method} is not allowed here")
@@ -188,7 +203,8 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/api/answer", answer),
                 Route("/api/questions", questions, methods=["POST"]),
-                Route("/hooks/slack", slack, methods=["POST"]), Route("/hooks/webhook", webhook, methods=["POST"])],
+                Route("/hooks/slack", slack, methods=["POST"]), Route("/hooks/webhook", webhook, methods=["POST"]),
+                Route("/report", report)],
         middleware=[Middleware(AccessLog), Middleware(CORSMiddleware, allow_origins=service.settings.serve.allowed_origins,
                                allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])],
         exception_handlers={HTTPException: not_found},

@@ -1,0 +1,2 @@
+"""The owners' dashboard (``policy report``): what people ask, what the policy leaves open, and
+whether answering once cut repeat questions."""
