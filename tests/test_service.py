@@ -64,11 +64,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running(root: Path):
-    """The service's app under a real uvicorn server in a thread; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app(root), host="127.0.0.1", port=port, access_log=False,
-                                           log_level="warning"))
+def running(root: Path, port: int | None = None, warm: bool = False):
+    """The service's app under a real uvicorn server in a thread; yields its base URL. ``warm``
+    opens the matcher first, as ``policy serve`` does, so the first answer is not slow."""
+    port = port or _free_port()
+    app = make_app(root)
+    if warm:
+        app.state.service.warm()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
-from ..errors import PolicyToolError
+from ..errors import Code, PolicyToolError
 from ..faq.draft import answered, load_clusters
 from ..faq.entries import approved_entries
 from .deflection import Deflection, deflection, week_of
@@ -61,7 +61,9 @@ def build_report(root: Path, top: int = 15, today: dt.date | None = None) -> Rep
     catalog = Catalog.load(root)
     try:
         clusters, records, _ = load_clusters(root, catalog)
-    except PolicyToolError:
+    except PolicyToolError as exc:      # an empty store is an empty report; anything else is an error
+        if any(p.code is not Code.FAQ_NO_QUESTIONS for p in exc.problems):
+            raise
         clusters, records = [], {}
     entries = approved_entries(root, catalog)
     rows: dict[str, TopicRow] = {}

@@ -211,3 +211,12 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
     )
     app.state.service = service
     return app
+
+
+def factory() -> Starlette:
+    """The app for ``uvicorn --factory`` (``policy serve --workers N`` starts one per process):
+    the repository and store come from ``POLICY_ROOT`` and ``POLICY_SERVE_DB``."""
+    db = os.environ.get("POLICY_SERVE_DB")
+    app = make_app(Path(os.environ.get("POLICY_ROOT", ".")), Path(db) if db else None)
+    app.state.service.warm()
+    return app

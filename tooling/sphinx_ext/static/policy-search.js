@@ -356,6 +356,53 @@
     return true;
   }
 
+  // "没找到？提问": post the question to the question service (policy serve) at collector_url and
+  // show its instant answer. Everything the service returns is shown as text, never as HTML.
+  function askForm(box, query) {
+    if (!INDEX.collector_url || !window.fetch) { return; }
+    var form = el("form", "policy-ask");
+    form.appendChild(el("p", "policy-ask-title", zh ? "没找到？提问" : "Ask the owner"));
+    var area = el("textarea");
+    area.name = "text"; area.rows = 3; area.maxLength = 2000; area.value = query;
+    area.setAttribute("aria-label", zh ? "您的问题" : "Your question");
+    var button = el("button", null, zh ? "提问" : "Ask");
+    button.type = "submit";
+    var out = el("div", "policy-ask-answer");
+    out.setAttribute("aria-live", "polite");
+    form.appendChild(area); form.appendChild(button); form.appendChild(out);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = area.value.trim();
+      if (!text) { return; }
+      button.disabled = true;
+      out.textContent = zh ? "正在提交…" : "Sending…";
+      fetch(INDEX.collector_url, { method: "POST", headers: { "Content-Type": "application/json" },
+                                   body: JSON.stringify({ text: text, channel: "form" }) })
+        .then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
+        .then(function (res) {
+          var body = res[1] || {};
+          out.textContent = "";
+          button.disabled = false;
+          if (!res[0]) {
+            out.appendChild(el("p", "policy-ask-error", (body.error && body.error.message) || String(res[0])));
+            return;
+          }
+          if (body.answer && body.answer.covered && body.answer.reply) {
+            out.appendChild(el("p", "policy-ask-reply", body.answer.reply));
+          }
+          out.appendChild(el("p", body.stored || body.duplicate ? "policy-ask-passed" : "policy-ask-error",
+            body.stored || body.duplicate
+              ? (zh ? "您的问题已转给制度负责人。" : "Your question was passed to the policy's owner.")
+              : (zh ? "没有记录：请把问题写完整一些。" : "Not passed on: please write the question out in full.")));
+        })
+        .catch(function () {
+          button.disabled = false;
+          out.textContent = zh ? "提交失败，请稍后再试。" : "Could not send it; please try again later.";
+        });
+    });
+    box.appendChild(form);
+  }
+
   function noResult(container, query) {
     var box = el("div", "policy-search-empty");
     box.appendChild(el("p", "policy-search-none", zh ? "没有找到与“" + query + "”相关的条款。"
@@ -383,6 +430,7 @@
       box.appendChild(el("p", "policy-search-reported", zh ? "您的问题已记录，制度负责人会补充解答。"
                                                           : "Your question was passed on to the policy owners."));
     }
+    askForm(box, query);
     container.appendChild(box);
   }
 
