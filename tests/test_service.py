@@ -159,7 +159,7 @@ def test_bad_and_hostile_bodies_get_json_errors(repo: Path) -> None:
 
 
 def test_rate_limit_token_cors_and_env_overrides(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (repo / "pyproject.toml").write_text('[tool.policy.serve]\nrate_limit_per_minute = 5\n'
+    (repo / "pyproject.toml").write_text('[tool.policy.serve]\nrate_limit_per_minute = 6\n'
                                          'allowed_origins = ["https://policies.example.com"]\n', encoding="utf-8")
     monkeypatch.setenv("POLICY_SERVE_TOKEN_ENV", "QD_SERVICE_TOKEN")
     monkeypatch.setenv("QD_SERVICE_TOKEN", "s3cret")
@@ -168,11 +168,12 @@ def test_rate_limit_token_cors_and_env_overrides(repo: Path, monkeypatch: pytest
         status, headers, reply = call(f"{base}/api/answer?q={q('返利有效期')}")
         assert status == 401 and reply["error"]["code"] == "PL523" and headers["www-authenticate"] == "Bearer"
         assert call(f"{base}/api/answer?q={q('返利有效期')}", headers={"Authorization": "Bearer wrong"})[0] == 401
+        assert call(f"{base}/api/answer?q={q('返利有效期')}", headers={"Authorization": "Bearer é"})[0] == 401
         ok = call(f"{base}/api/answer?q={q('返利有效期')}", headers={**auth, "Origin": "https://policies.example.com"})
         assert ok[0] == 200 and ok[1]["access-control-allow-origin"] == "https://policies.example.com"
         other = call(f"{base}/api/answer?q={q('返利有效期')}", headers={**auth, "Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other[1]
-        assert call(f"{base}/api/answer?q={q('返利有效期')}", headers=auth)[0] == 200      # the 5th in a minute
+        assert call(f"{base}/api/answer?q={q('返利有效期')}", headers=auth)[0] == 200      # the 6th in a minute
         status, headers, reply = call(f"{base}/api/answer?q={q('返利有效期')}", headers=auth)
         assert status == 429 and reply["error"]["code"] == "PL522" and 1 <= int(headers["retry-after"]) <= 60
         assert call(f"{base}/healthz")[0] == 200                      # health is never limited

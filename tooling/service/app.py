@@ -62,6 +62,9 @@ class RateLimit:
         """0 when the request may go on, else the seconds to wait."""
         now = time.monotonic() if now is None else now
         with self.lock:
+            if len(self.seen) > 10_000:      # forget clients quiet for a minute
+                for key in [k for k, v in self.seen.items() if not v or now - v[-1] >= 60]:
+                    del self.seen[key]
             times = self.seen[client]
             while times and now - times[0] >= 60:
                 times.popleft()
@@ -106,7 +109,8 @@ class Service:
         if wait := self.limit.retry_after(client):
             return error(429, Code.SERVE_RATE_LIMITED, f"more than {self.limit.per_minute} requests a minute",
                          {"Retry-After": str(wait)})
-        if self.token and not hmac.compare_digest(request.headers.get("authorization", ""), f"Bearer {self.token}"):
+        given = request.headers.get("authorization", "").encode("latin-1", "replace")
+        if self.token and not hmac.compare_digest(given, f"Bearer {self.token}".encode()):
             return error(401, Code.SERVE_UNAUTHORIZED, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
         return None
 
