@@ -36,7 +36,7 @@ from ..config import Settings, load_settings
 from ..errors import HINTS, Code
 from ..questions.scrub import scrub
 from .hooks import hook_routes
-from .intake import Intake, parse_posted
+from .intake import Intake, Posted, Taken, parse_posted
 
 log = logging.getLogger("policy.serve")
 
@@ -128,6 +128,25 @@ class Service:
         return bytes(data)
 
 
+    async def posted(self, request: Request) -> Posted | JSONResponse:
+        """The request's question (guarded, size-limited, parsed), or the error response."""
+        if (refused := self.guard(request)) is not None:
+            return refused
+        data = await self.body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        posted = parse_posted(data)
+        return error(400, Code.SERVE_BAD_REQUEST, posted) if isinstance(posted, str) else posted
+
+    async def take(self, posted: Posted) -> Taken | JSONResponse:
+        """Store the question, or say it was not stored so the client sends it again."""
+        try:
+            return await run_in_threadpool(self.intake.take, posted)
+        except Exception:
+            log.exception("store failed")
+            return error(503, Code.SERVE_STORE, "the question could not be stored")
+
+
 class AccessLog:
     """One log line per request: method, path, status, time. Never the query or the body, which
     hold question text (uvicorn's own access log is off)."""
@@ -167,19 +186,12 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
         return ok(await run_in_threadpool(service.answer, question))
 
     async def questions(request: Request) -> JSONResponse:
-        if (refused := service.guard(request)) is not None:
-            return refused
-        data = await service.body(request)
-        if isinstance(data, JSONResponse):
-            return data
-        posted = parse_posted(data)
-        if isinstance(posted, str):
-            return error(400, Code.SERVE_BAD_REQUEST, posted)
-        try:
-            taken = await run_in_threadpool(service.intake.take, posted)
-        except Exception:   # the store failed: say so, so the client sends it again
-            log.exception("store failed")
-            return error(503, Code.SERVE_STORE, "the question could not be stored")
+        posted = await service.posted(request)
+        if isinstance(posted, JSONResponse):
+            return posted
+        taken = await service.take(posted)
+        if isinstance(taken, JSONResponse):
+            return taken
         reply = await run_in_threadpool(service.answer, posted.text)
         return ok({**taken.model_dump(exclude_none=True), "id": taken.id, "answer": reply})
 

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ..errors import Code
-from .intake import Posted, parse_posted
+from .intake import Posted
 
 MAX_AGE = 300   # seconds: Slack's advice against replayed requests
 
@@ -36,9 +36,10 @@ def slack_signature_ok(secret: str, timestamp: str, body: bytes, signature: str,
 def hook_routes(service, error, ok):
     """The two hook endpoints for ``service`` (see app.py), as Starlette handlers."""
 
-    async def ask(text: str, asker: str | None, channel: str, source_id: str | None) -> str:
-        posted = Posted(text=text, asker=asker, channel=channel, id=source_id)
-        await run_in_threadpool(service.intake.take, posted)
+    async def ask(text: str, asker: str | None, channel: str, source_id: str | None) -> str | JSONResponse:
+        taken = await service.take(Posted(text=text, asker=asker, channel=channel, id=source_id))
+        if isinstance(taken, JSONResponse):
+            return taken
         return (await run_in_threadpool(service.answer, text))["reply"]
 
     async def slack(request: Request) -> JSONResponse:
@@ -60,17 +61,13 @@ def hook_routes(service, error, ok):
         if not text:
             return ok({"response_type": "ephemeral", "text": f"Ask a question after {form.get('command', 'the command')}."})
         reply = await ask(text, form.get("user_id"), "slack", form.get("trigger_id"))
-        return ok({"response_type": "ephemeral", "text": reply})
+        return reply if isinstance(reply, JSONResponse) else ok({"response_type": "ephemeral", "text": reply})
 
     async def webhook(request: Request) -> JSONResponse:
-        if (refused := service.guard(request)) is not None:
-            return refused
-        body = await service.body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        posted = parse_posted(body)
-        if isinstance(posted, str):
-            return error(400, Code.SERVE_BAD_REQUEST, posted)
-        return ok({"reply": await ask(posted.text, posted.asker, "webhook", posted.id)})
+        posted = await service.posted(request)
+        if isinstance(posted, JSONResponse):
+            return posted
+        reply = await ask(posted.text, posted.asker, "webhook", posted.id)
+        return reply if isinstance(reply, JSONResponse) else ok({"reply": reply})
 
     return slack, webhook
