@@ -288,6 +288,11 @@ def test_bad_files_are_clear_errors_and_write_nothing(make_repo, tmp_path: Path)
     with pytest.raises(PolicyToolError) as err:
         import_docx(root, path, **META, out=root.parent / "elsewhere.md")
     assert err.value.problems[0].code is Code.IMPORT_OUT
+    (root / "policies" / "link.md").symlink_to(tmp_path / "outside.md")     # a link out of the repository
+    with pytest.raises(PolicyToolError) as err:
+        import_docx(root, path, **META, out=root / "policies" / "link.md")
+    assert err.value.problems[0].code is Code.IMPORT_OUT and not (tmp_path / "outside.md").exists()
+    (root / "policies" / "link.md").unlink()
     assert list((root / "policies").iterdir()) == []
 
 

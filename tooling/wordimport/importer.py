@@ -220,14 +220,16 @@ def import_docx(root: Path, source: Path, *, policy: str | None = None, title: s
     doc_title = next((p.text.strip() for p in paras if p.title and p.text.strip()), "")
     doc_title = doc_title or _core_title(source)     # the title readers see, else the file's property
     out = Path(os.path.abspath(out)) if out else _default_out(root, policy, title or doc_title, source)
-    if out.suffix != ".md" or not out.is_relative_to(root) or any(p.startswith(".") for p in out.relative_to(root).parts):
+    media = out.parent / f"{out.stem}-media"
+    # resolved, so a symbolic link cannot carry the policy or its images out of the repository
+    if (out.suffix != ".md" or not out.resolve().is_relative_to(root) or not media.resolve().is_relative_to(root)
+            or any(p.startswith(".") for p in out.resolve().relative_to(root).parts)):
         raise PolicyToolError(problem(Code.IMPORT_OUT, f"cannot write the policy to {out}: not a .md file inside {root}",
                                       source, 1))
     meta = _front_matter(source, {"policy": policy, "title": title, "version": version,
                                   "effective": str(effective) if effective else None, "owner": owner,
                                   "language": language}, out, doc_title, text)
 
-    media = out.parent / f"{out.stem}-media"
     images: dict[str, str] = {}
 
     def image(rid: str, alt: str) -> str:
