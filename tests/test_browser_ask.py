@@ -30,7 +30,7 @@ def test_ask_the_owner_from_a_search_that_found_nothing(tmp_path: Path, serve, p
         form.locator("button").click()
         page.wait_for_selector(".policy-ask-passed", timeout=60000)
         reply = page.locator(".policy-ask-reply").inner_text()
-        assert "SALES" in reply or "第" in reply
+        assert "https://policies.example.com/policies/" in reply    # the answer names its clause and link
         assert page.locator(".policy-ask-answer img").count() == 0 and page.js_errors == []
     with QuestionStore(root / "questions.db") as store:
         channels = sorted(r.channel for r in store.iter_records())
