@@ -1,4 +1,4 @@
-"""Issue 16: ``policy serve`` under load, SQLite store.
+"""Issue 16: ``policy serve`` under load, with the SQLite store and with a PostgreSQL store.
 
 200 concurrent keep-alive clients (asyncio, raw HTTP/1.1) against a ``policy serve`` process on
 a copy of the example repository. For each endpoint, the same number of requests: throughput and
@@ -6,8 +6,12 @@ p50/p99 latency, as ratios to ``/healthz`` measured under the same load in the s
 tenth question is a retry (same client id: a duplicate) and every twentieth is chatter (rejected);
 afterwards ``read = stored + duplicates + rejected`` is checked against the store.
 
+The PostgreSQL run uses a temporary cluster from Debian's ``postgresql`` (tests/pg_support.py),
+on the same machine, so its figures include the database's own CPU.
+
 ``BENCH_SERVE_N`` sets the requests per endpoint (default 20000; each question is also answered,
-and answering is CPU-bound), ``BENCH_SERVE_WORKERS`` the server processes (default 2).
+and answering is CPU-bound), ``BENCH_SERVE_WORKERS`` the server processes (default 2),
+``BENCH_SERVE_STORES`` which stores to run (default ``sqlite,postgresql``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from tooling.questions.store import QuestionStore
+from tooling.questions.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 200
@@ -83,9 +87,8 @@ def _figures(name: str, elapsed: float, latencies: list[float], base: tuple[floa
     return rate, p50, p99
 
 
-def main() -> None:
-    n = int(os.environ.get("BENCH_SERVE_N", "20000"))
-    workers = os.environ.get("BENCH_SERVE_WORKERS", "2")
+def run(label: str, db: str | None, n: int, workers: str) -> None:
+    """One store: start ``policy serve``, load /healthz, /api/answer and /api/questions, check the counts."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         for part in ("policies", "faq"):
@@ -93,7 +96,8 @@ def main() -> None:
         (root / "pyproject.toml").write_text("[tool.policy.serve]\nrate_limit_per_minute = 100000000\n", encoding="utf-8")
         port = _port()
         server = subprocess.Popen([sys.executable, "-m", "tooling", "serve", "--root", str(root), "--port", str(port),
-                                   "--workers", workers], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   "--workers", workers, *(["--db", db] if db else [])],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 120
             while True:
@@ -105,7 +109,7 @@ def main() -> None:
                         raise SystemExit("policy serve did not start")
                     time.sleep(0.2)
             time.sleep(3)     # workers warm their matchers
-            print(f"{CLIENTS} concurrent clients, {n} requests per endpoint, {workers} server process(es), SQLite")
+            print(f"{CLIENTS} concurrent clients, {n} requests per endpoint, {workers} server process(es), {label}")
             base = _figures("/healthz", *asyncio.run(_load(port, [("GET", "/healthz", None)] * n))[:2])
             texts = [f"第{i}号门店的返利什么时候到账？" for i in range(n)]
             answers = [("GET", "/api/answer?q=" + urllib.parse.quote(t), None) for t in texts]
@@ -128,12 +132,29 @@ def main() -> None:
         stored = sum(r["stored"] for r in ok)
         duplicates = sum(r["duplicate"] for r in ok)
         rejected = sum(1 for r in ok if r.get("rejected"))
-        with QuestionStore(root / "questions.db") as store:
+        with open_store(db or root / "questions.db") as store:
             in_store = store.count()
         print(f"  read {len(posts)} = stored {stored} + duplicates {duplicates} + rejected {rejected} "
               f"({'holds' if len(posts) == stored + duplicates + rejected else 'DOES NOT HOLD'}); "
               f"errors {len(replies) - len(ok)}; in the store {in_store} "
               f"({'= stored' if in_store == stored else 'DIFFERS from stored'})")
+
+
+def main() -> None:
+    n = int(os.environ.get("BENCH_SERVE_N", "20000"))
+    workers = os.environ.get("BENCH_SERVE_WORKERS", "2")
+    stores = os.environ.get("BENCH_SERVE_STORES", "sqlite,postgresql").split(",")
+    if "sqlite" in stores:
+        run("SQLite", None, n, workers)
+    if "postgresql" in stores:
+        from tests.pg_support import start_postgres
+
+        server = start_postgres()
+        try:
+            run("PostgreSQL", server.create_database("bench"), n, workers)
+        finally:
+            server.stop()
+            shutil.rmtree(server.data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -131,3 +131,33 @@ def citation_cases() -> list:
 def citation_site_source(name: str) -> Path:
     """The folder (with ``policies/``) a citation case's site is built from."""
     return ROOT / CITATION_CASES["sites"][name]
+
+
+# --- a real PostgreSQL server ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One temporary PostgreSQL cluster for the session (Debian's ``postgresql``, which .ci/run
+    installs). Tests take a database of their own from it with ``postgres.create_database``."""
+    from .pg_support import pg_bin, start_postgres
+
+    if pg_bin() is None:
+        pytest.fail("PostgreSQL is not installed: apt-get install postgresql (bash .ci/run does)")
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        try:
+            server.stop()
+        finally:
+            shutil.rmtree(server.data, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(postgres, request) -> str:
+    """A fresh, empty database on the session's server."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    return postgres.create_database(name)

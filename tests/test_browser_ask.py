@@ -3,6 +3,7 @@ and a real site build in Chromium: the question is stored, the instant answer sh
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tooling.questions.store import QuestionStore
@@ -35,6 +36,31 @@ def test_ask_the_owner_from_a_search_that_found_nothing(tmp_path: Path, serve, p
     with QuestionStore(root / "questions.db") as store:
         channels = sorted(r.channel for r in store.iter_records())
     assert "form" in channels                           # (the miss itself is also reported, as "search")
+
+
+def test_a_search_that_ends_on_a_faq_entry_is_told_to_the_service(tmp_path: Path, serve, page) -> None:
+    """Opening a FAQ result sends a beacon to /api/searches beside collector_url; the store keeps it
+    for the report (searches that ended on the entry, against questions still sent)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    base = serve(out)
+    service_port = _free_port()
+    root = _copy_example(tmp_path / "repo", faq=True, settings=(
+        f'collector_url = "http://127.0.0.1:{service_port}/api/questions"\n'))
+    assert build_site(root, out, quiet=True) == 0
+    with running(root, port=service_port):
+        search(page, base, "返利能抵运费吗")
+        first = page.locator("#search-results li.result-faq > a").first
+        with page.expect_navigation():
+            first.click()
+        kept = []
+        deadline = time.monotonic() + 20
+        while not kept and time.monotonic() < deadline:
+            with QuestionStore(root / "questions.db") as store:
+                kept = list(store.searches())
+            time.sleep(0.2)
+    assert [(s.kind, s.query) for s in kept] == [("faq", "返利能抵运费吗")]
+    assert page.url.endswith("#" + kept[0].target) and page.js_errors == []
 
 
 def test_no_service_no_form(tmp_path: Path, serve, page) -> None:

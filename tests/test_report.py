@@ -150,3 +150,37 @@ def test_policy_report_end_to_end(report_repo: Path, browser) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(page_file.parent / "375.png"), full_page=True)
     page.close()
+
+
+def test_searches_that_ended_on_the_entry_count_against_questions_still_sent(report_repo: Path) -> None:
+    """The search page's beacon reaches ``POST /api/searches`` on a real server; the report
+    counts those that ended on the answered topic's entry after its approval."""
+    from tooling.questions.store import QuestionStore
+
+    from .test_service import call, running
+
+    with running(report_repo) as base:
+        def opened(body: dict) -> tuple[int, dict]:
+            status, _, reply = call(f"{base}/api/searches", "POST", json.dumps(body, ensure_ascii=False),
+                                    {"Content-Type": "text/plain;charset=UTF-8"})     # what sendBeacon sends
+            return status, reply
+
+        for n in range(5):
+            assert opened({"query": f"返利提现 我的电话1381234567{n}", "target": "qd-faq-1", "kind": "faq",
+                           "policy": "QD"}) == (200, {"stored": True})
+        assert opened({"query": "返利有效期", "target": "QD 1.2", "kind": "clause"})[0] == 200
+        for bad in ({"target": "<script>", "kind": "faq"}, {"target": "qd-faq-1", "kind": "page"}, {"kind": "faq"},
+                    ["qd-faq-1"]):
+            status, reply = opened(bad)
+            assert status == 400 and reply["error"]["code"] == "PL520", (bad, reply)
+    with QuestionStore(report_repo / "questions.db") as store:
+        kept = list(store.searches())
+    assert len(kept) == 6 and all("13812345" not in s.query for s in kept) and kept[0].query.startswith("返利提现")
+    result = CliRunner().invoke(cli, ["report", "--root", str(report_repo), "--json"])
+    data = json.loads(result.stdout)["report"]
+    (row,) = data["policies"][0]["answered"]
+    assert (row["searches"], row["asked_after"]) == (5, 20)           # 6 in the approval week, then 2 a week for 7
+    assert (data["searches"], data["searches_on_entries"], data["asked_after"]) == (6, 5, 20)
+    text = Path(json.loads(result.stdout)["out"]).read_text(encoding="utf-8")
+    assert "批准后有5次搜索落在已回答主题的 FAQ 条目上，同期这些主题仍收到20个提问（20%的人自己找到了答案）" in text
+    assert "<td class='n'>5 / 20</td>" in text

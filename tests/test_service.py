@@ -64,11 +64,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running(root: Path, port: int | None = None, warm: bool = False):
+def running(root: Path, port: int | None = None, warm: bool = False, db: Path | str | None = None):
     """The service's app under a real uvicorn server in a thread; yields its base URL. ``warm``
     opens the matcher first, as ``policy serve`` does, so the first answer is not slow."""
     port = port or _free_port()
-    app = make_app(root)
+    app = make_app(root, db)
     if warm:
         app.state.service.warm()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_level="warning"))
@@ -303,3 +303,13 @@ def test_chat_hooks_answer_with_the_clause_and_store_the_question(repo: Path, mo
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     with running(repo) as base:
         assert call(f"{base}/hooks/slack", "POST", body, _slack_headers("slack-secret", body))[0] == 404
+
+
+def test_the_serve_batch_is_listed_and_can_be_forgotten(repo: Path) -> None:
+    with running(repo) as base:
+        for text in ("返利能提现吗？", "返利多久过期？"):
+            assert call(f"{base}/api/questions", "POST", {"text": text})[2]["stored"]
+    listed = json.loads(CliRunner().invoke(cli, ["questions", "batches", "--root", str(repo), "--json"]).stdout)
+    assert [(b["batch"], b["stored"], b["present"]) for b in listed] == [("serve", 2, 2)]
+    gone = CliRunner().invoke(cli, ["questions", "forget", "--batch", "serve", "--yes", "--root", str(repo), "--json"])
+    assert json.loads(gone.stdout)["removed"] == 2 and _stored(repo) == {}

@@ -15,7 +15,7 @@ from ..paths import output_file
 from ..questions.formats import FORMATS
 from ..questions.ingest import ingest_paths
 from ..questions.models import IngestSummary, Rejection
-from ..questions.store import QuestionStore
+from ..questions.store import store_for_root
 from . import cli
 from .options import common, echo_json, report, semantic_option
 
@@ -94,7 +94,7 @@ def ingest(root: Path, as_json: bool, paths: tuple[Path, ...], fmt: str | None, 
 @common
 def batches(root: Path, as_json: bool) -> None:
     """The ingests so far, oldest first: batch id, files and counts (for 'forget --batch')."""
-    with QuestionStore.for_root(root) as store:
+    with store_for_root(root) as store:
         found = store.batches()
     if as_json:
         echo_json(found)
@@ -113,7 +113,7 @@ def batches(root: Path, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def forget(root: Path, as_json: bool, batch: str, yes: bool) -> None:
     """Take an ingest back out: remove the questions that batch stored (e.g. after a wrong column)."""
-    with QuestionStore.for_root(root) as store:
+    with store_for_root(root) as store:
         known = {b.batch: b for b in store.batches()}
         if batch in known and not yes and not as_json:
             click.confirm(f"remove the {known[batch].present} question(s) stored by batch {batch}?", abort=True, err=True)
@@ -128,7 +128,7 @@ def forget(root: Path, as_json: bool, batch: str, yes: bool) -> None:
 @common
 def stats(root: Path, as_json: bool) -> None:
     """Counts by channel, policy hint and week; askers who asked more than once."""
-    with QuestionStore.for_root(root) as store:
+    with store_for_root(root) as store:
         result = store.stats()
     if as_json:
         echo_json(result)
@@ -150,13 +150,13 @@ def export(root: Path, as_json: bool, policy_id: str | None, out: Path | None) -
     """Scrubbed records as JSON Lines: id, source_id, channel, asker, asked_at, text, policy_hint."""
     del as_json
     if out is None:
-        with QuestionStore.for_root(root) as store:
+        with store_for_root(root) as store:
             for record in store.iter_records(policy_id):
                 click.echo(json.dumps(record.export(), ensure_ascii=False))
         return
     # checked before the store is opened; the file appears only once complete
     with output_file(root, out, load_settings(root)) as tmp, open(tmp, "w", encoding="utf-8") as handle, \
-            QuestionStore.for_root(root) as store:
+            store_for_root(root) as store:
         for record in store.iter_records(policy_id):
             handle.write(json.dumps(record.export(), ensure_ascii=False) + "\n")
 
@@ -174,7 +174,7 @@ def cluster(root: Path, as_json: bool, policy: str | None, limit: int, semantic:
 
     catalog = Catalog.load(root)
     matcher = Matcher.open(root, catalog, semantic=semantic) if list(catalog.clauses) else None
-    with QuestionStore.for_root(root) as store:
+    with store_for_root(root) as store:
         clusters = cluster_questions(store.iter_records(), matcher=matcher, policy=policy)
     clusters = clusters[:limit] if limit else clusters
     if as_json:

@@ -15,11 +15,11 @@ from .options import root_option
 @root_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite question store (default: the repository's questions_db).")
+@click.option("--db", help="The question store: a SQLite file or a postgresql://user@host/db URL "
+                            "(default: the repository's questions_db).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes: answers are CPU-bound, so about one per core.")
-def serve(root: Path, host: str, port: int, db: Path | None, workers: int) -> None:
+def serve(root: Path, host: str, port: int, db: str | None, workers: int) -> None:
     """Answer and collect questions over HTTP: GET /healthz, GET /api/answer?q=…, POST /api/questions,
     the chat hooks /hooks/slack and /hooks/webhook, and /report behind the token. Limits, CORS
     origins and the token come from [tool.policy.serve]."""
@@ -27,19 +27,21 @@ def serve(root: Path, host: str, port: int, db: Path | None, workers: int) -> No
 
     import uvicorn
 
+    from ..questions.store import is_url
     from ..service.app import make_app
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("policy.serve").setLevel(logging.INFO)
-    app = make_app(root, db)          # also checks settings and opens the store before listening
-    click.echo(f"policy serve: http://{host}:{port}/ (store {app.state.service.intake.db.resolve()}, "
+    store = (db if is_url(db) else Path(db).resolve()) if db else None
+    app = make_app(root, store)          # also checks settings and opens the store before listening
+    click.echo(f"policy serve: http://{host}:{port}/ (store {app.state.service.intake.location}, "
                f"{workers} worker(s))", err=True)
     if workers == 1:
         app.state.service.warm()
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
         return
     os.environ["POLICY_ROOT"] = str(root.resolve())
-    if db is not None:
-        os.environ["POLICY_SERVE_DB"] = str(db.resolve())
+    if store is not None:
+        os.environ["POLICY_SERVE_DB"] = str(store)
     uvicorn.run("tooling.service.app:factory", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_level="warning")

@@ -30,7 +30,7 @@ from ..errors import Code, PolicyToolError, Problem, problem
 from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster, cluster_questions
 from ..models import Policy
-from ..questions.store import QuestionStore
+from ..questions.store import StoreBase, open_store, store_location
 from .claims import claim_numbers, clause_source, unsupported_claims
 from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
 from .extract import looks_up
@@ -60,11 +60,11 @@ class DraftReport(BaseModel):
     inbox: list[str] = Field(default_factory=list)   # question ids off topic for their group's clause: left unanswered
 
 
-def load_clusters(root: Path, catalog: Catalog, store: QuestionStore | None = None
+def load_clusters(root: Path, catalog: Catalog, store: StoreBase | None = None
                   ) -> tuple[list[Cluster], dict[str, object], Matcher]:
     """All clusters of the root's question store, its records by id, and the matcher used."""
     own = store is None
-    store = store or QuestionStore(Path(root) / catalog.settings.questions_db)
+    store = store or open_store(store_location(root, catalog.settings.questions_db))
     try:
         records = {r.id: r for r in store.iter_records()}
     finally:
@@ -72,7 +72,7 @@ def load_clusters(root: Path, catalog: Catalog, store: QuestionStore | None = No
             store.close()
     if not records:
         raise PolicyToolError(problem(Code.FAQ_NO_QUESTIONS, "the question store holds no questions",
-                                      Path(root) / catalog.settings.questions_db, 1))
+                                      store.location, 1))
     matcher = Matcher.open(Path(root), catalog)
     return cluster_questions(records.values(), catalog, matcher=matcher), records, matcher
 
@@ -148,7 +148,7 @@ def redraftable(entry: FaqEntry, record: dict[str, str]) -> bool:
 
 
 def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline", min_askers: int = 2,
-              catalog: Catalog | None = None, store: QuestionStore | None = None) -> DraftReport:
+              catalog: Catalog | None = None, store: StoreBase | None = None) -> DraftReport:
     """Append drafts for the top unanswered clusters of ``policy_id`` asked by at least
     ``min_askers`` people (one person's question is not yet a FAQ); with ``drafter="openai"``,
     also redraft untouched LLM fallbacks. Returns what was done. Holds the page's lock
@@ -162,7 +162,7 @@ def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline
 
 
 def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, drafter: str, min_askers: int,
-           store: QuestionStore | None) -> DraftReport:
+           store: StoreBase | None) -> DraftReport:
     from .entries import read_all
 
     pages = read_all(root, catalog)

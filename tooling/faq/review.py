@@ -24,7 +24,7 @@ from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..markdown import role_parts, roles
 from ..questions.models import QuestionRecord
-from ..questions.store import QuestionStore
+from ..questions.store import is_url, open_store, store_location
 from .entries import FaqEntry, find_entry, page_path, read_page, read_pages, read_text, set_options, write_text
 from .labels import (NOT_A_QUESTION, NOT_COVERED, Label, LabelChange, unknown_clause, label_for, read_labels,
                      resolve_answer, text_key, write_labels)
@@ -66,9 +66,10 @@ class Questions:
     """The member questions' records (from the store, when this copy has one) and their labels."""
 
     def __init__(self, root: Path, catalog: Catalog):
-        path = Path(root) / catalog.settings.questions_db
-        self.store_path = path
-        self.store = QuestionStore(path) if path.is_file() else None   # never create an empty store
+        location = store_location(Path(root), catalog.settings.questions_db)
+        self.store_path = location
+        # never create an empty store file (a database server's store is opened as it is)
+        self.store = open_store(location) if is_url(location) or Path(location).is_file() else None
         labels, _ = read_labels(Path(root), catalog.settings)
         self.by_id = {label.id: label for label in labels if label.id}
         self.by_text = {text_key(label.text): label for label in labels}   # the latest line wins
@@ -131,7 +132,7 @@ class Questions:
         return len(qids), min(old_askers if old_askers is not None else len(qids), len(qids))
 
     def missing_problem(self, count: int, what: str, consequence: str) -> Problem:
-        where = "" if self.store is not None else f" (there is no {self.store_path.name})"
+        where = "" if self.store is not None else f" (there is no {Path(self.store_path).name})"
         return problem(Code.QUESTION_NOT_STORED, f"{count} question(s) {what} are not in this copy's question "
                        f"store{where}: {consequence}", self.store_path.name, 1)
 

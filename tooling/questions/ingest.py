@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -26,7 +25,7 @@ from .formats.slack import is_slack_export
 from .models import FileSummary, IngestSummary, QuestionRecord, RawQuestion, Rejection
 from .normalize import normalize
 from .scrub import is_pseudonym, public_source_id, pseudonym, scrub, scrub_value
-from .store import QuestionStore, store_error
+from .store import StoreBase, open_store, store_location
 
 CHUNK = 2000
 # The longest question kept (characters, after cleaning): an e-mail's new text runs to a few
@@ -108,11 +107,11 @@ class Recorder:
             batch=self.batch, metadata=scrub_value(item.metadata, self.extra))  # type: ignore[arg-type]
 
 
-def _sources(paths: Iterable[Path], summary: IngestSummary, store: Path) -> list[Path]:
+def _sources(paths: Iterable[Path], summary: IngestSummary, store: Path | None) -> list[Path]:
     """Files and Slack export folders to read; other folders are walked for files (leaving out
     hidden files and the question store itself, with its -wal/-shm files)."""
     found: list[Path] = []
-    own = store.resolve()
+    own = store.resolve() if store is not None else None
     for path in map(Path, paths):
         if not path.exists():
             summary.errors.append(Rejection(file=str(path), line=1, reason="no such file or folder",
@@ -126,7 +125,9 @@ def _sources(paths: Iterable[Path], summary: IngestSummary, store: Path) -> list
     return found
 
 
-def _is_store(path: Path, store: Path) -> bool:
+def _is_store(path: Path, store: Path | None) -> bool:
+    if store is None:      # a database server: no file of its own here
+        return False
     resolved = path.resolve()
     return resolved.parent == store.parent and resolved.name in (store.name, f"{store.name}-wal", f"{store.name}-shm",
                                                                  f"{store.name}-journal")
@@ -152,7 +153,7 @@ def _records(path: Path, fmt: str, opts: ReadOptions) -> Iterator[RawQuestion | 
         yield item
 
 
-def ingest_file(store: QuestionStore, path: Path, fmt: str, opts: ReadOptions, recorder: Recorder,
+def ingest_file(store: StoreBase, path: Path, fmt: str, opts: ReadOptions, recorder: Recorder,
                 keep_raw: bool = False, on_record: Callable[[int], None] | None = None,
                 ) -> tuple[FileSummary, list[Rejection]]:
     """Read one file into the store in one transaction; returns its counts and rejections."""
@@ -196,7 +197,7 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
                  policy: str | None = None, keep_all: bool = False, keep_raw: bool = False,
                  text_column: str | None = None, sheet: str | None = None, encoding: str | None = None,
                  time_column: str | None = None, asker_column: str | None = None,
-                 store: QuestionStore | None = None, progress: bool = False,
+                 store: StoreBase | None = None, progress: bool = False,
                  on_record: Callable[[int], None] | None = None) -> IngestSummary:
     """Ingest files (and Slack export folders) into the root's question store.
 
@@ -217,7 +218,7 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
     summary = IngestSummary(batch=batch)
     recorder = Recorder(settings, batch, channel, policy, keep_all, root)
     own_store = store is None
-    store = store or QuestionStore(root / settings.questions_db)
+    store = store or open_store(store_location(root, settings.questions_db))
     try:
         sources = _sources(paths, summary, store.path)
         with _Progress(progress, sources) as bar:
@@ -235,8 +236,8 @@ def ingest_paths(root: Path, paths: Sequence[Path | str], fmt: str | None = None
                     summary.errors.append(Rejection(file=str(path), line=1, reason=f"cannot read: {exc}",
                                                     code=Code.INPUT_UNREADABLE))
                     continue
-                except sqlite3.OperationalError as exc:  # e.g. another ingest held the write lock too long
-                    raise store_error(exc, store.path) from exc
+                except store.errors as exc:  # e.g. another ingest held the write lock too long
+                    raise store.error(exc) from exc
                 finally:
                     bar.done(path)
                 summary.add(part)

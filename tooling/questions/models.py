@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,18 @@ class Rejection(BaseModel):
     line: int
     reason: str
     code: Code = Code.INPUT_RECORD
+
+
+class SearchOutcome(BaseModel):
+    """A site search that ended on a result: the reader opened a FAQ entry or a clause from the
+    results. The report counts those that ended on an entry against the questions still sent
+    on its topic. The query is scrubbed like a question before it is stored."""
+
+    at: dt.datetime
+    query: str = ""
+    target: str                        # the FAQ entry id or the clause key that was opened
+    kind: Literal["faq", "clause"]
+    policy: str | None = None
 
 
 class QuestionRecord(BaseModel):

@@ -17,6 +17,7 @@ from ..catalog import Catalog
 from ..errors import Code, PolicyToolError
 from ..faq.draft import answered, load_clusters
 from ..faq.entries import approved_entries
+from ..questions.store import open_store, store_location
 from .deflection import Deflection, deflection, week_of
 
 
@@ -30,6 +31,9 @@ class TopicRow(BaseModel):
     entry: str | None = None
     entry_url: str | None = None
     approved: dt.date | None = None
+    # answered rows, since the approval day: site searches that ended on the entry, questions still sent
+    searches: int | None = None
+    asked_after: int | None = None
 
 
 class PolicyReport(BaseModel):
@@ -48,6 +52,9 @@ class Report(BaseModel):
     questions: int
     policies: list[PolicyReport]
     overall: Deflection
+    searches: int = 0                 # every reported search that ended on a result, any entry or clause
+    searches_on_entries: int = 0      # of the answered rows: searches that ended on their entry
+    asked_after: int = 0              # of the answered rows: questions still sent after approval
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -57,14 +64,21 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def build_report(root: Path, top: int = 15, today: dt.date | None = None) -> Report:
+def build_report(root: Path, top: int = 15, today: dt.date | None = None, db: Path | str | None = None) -> Report:
+    """The report of the store at ``db`` (default: the repository's ``questions_db``)."""
     catalog = Catalog.load(root)
     try:
-        clusters, records, _ = load_clusters(root, catalog)
+        with open_store(db or store_location(root, catalog.settings.questions_db)) as store:
+            opened = list(store.searches())
+            clusters, records, _ = load_clusters(root, catalog, store)
     except PolicyToolError as exc:      # an empty store is an empty report; anything else is an error
         if any(p.code is not Code.FAQ_NO_QUESTIONS for p in exc.problems):
             raise
         clusters, records = [], {}
+    on_entry: dict[str, list[dt.date]] = {}
+    for s in opened:
+        if s.kind == "faq":
+            on_entry.setdefault(s.target, []).append(s.at.date())
     entries = approved_entries(root, catalog)
     rows: dict[str, TopicRow] = {}
     for c in clusters:
@@ -73,6 +87,10 @@ def build_report(root: Path, top: int = 15, today: dt.date | None = None) -> Rep
                               status="answered" if entry else ("covered" if c.covered else "gap"), clauses=c.clauses,
                               entry=entry.id if entry else None, entry_url=entry.url if entry else None,
                               approved=_date(entry.reviewed_on) if entry else None)
+        row = rows[c.id]
+        if entry and row.approved:
+            row.searches = sum(day >= row.approved for day in on_entry.get(entry.id, []))
+            row.asked_after = sum(records[q].asked_at.date() >= row.approved for q in c.question_ids if q in records)
     events = [(c.id, records[q].asked_at) for c in clusters for q in c.question_ids if q in records]
     approved = {cid: r.approved for cid, r in rows.items() if r.approved}
     policies = []
@@ -87,8 +105,11 @@ def build_report(root: Path, top: int = 15, today: dt.date | None = None) -> Rep
             top=[rows[c.id] for c in mine[:top]], gaps=[rows[c.id] for c in mine if rows[c.id].status == "gap"][:top],
             answered=[rows[c.id] for c in mine if c.id in approved],
             deflection=deflection(own_events, {t: d for t, d in approved.items() if t in ids})))
+    measured = [r for r in rows.values() if r.searches is not None]
     return Report(generated=today or dt.date.today(), language=catalog.settings.language, questions=len(records),
-                  policies=policies, overall=deflection(events, approved))
+                  policies=policies, overall=deflection(events, approved), searches=len(opened),
+                  searches_on_entries=sum(r.searches or 0 for r in measured),
+                  asked_after=sum(r.asked_after or 0 for r in measured))
 
 
 # -- HTML -----------------------------------------------------------------------------------------
@@ -114,14 +135,21 @@ _T = {
            "topic": "问题", "approved_on": "批准", "asked": "次", "askers": "人", "status": "状态", "entry": "FAQ", "before": "之前 每周",
            "after": "之后 每周", "control": "对照 前→后", "effect": "变化", "weeks": "周数", "none": "无",
            "answered": "已回答", "covered": "制度有答案", "gap": "未覆盖",
-           "searches": "站内搜索落在 FAQ 条目上的次数：尚未收集。"},
+           "ended": "搜索→条目 / 仍提问",
+           "searches_none": "站内搜索落在 FAQ 条目上的次数：尚无记录（把 collector_url 指向 policy serve 的 /api/questions 后开始收集）。",
+           "searches": "站内搜索：批准后有{s}次搜索落在已回答主题的 FAQ 条目上，同期这些主题仍收到{q}个提问"
+                       "（{pct}%的人自己找到了答案）。"},
     "en": {"title": "Questions and answers report", "generated": "generated", "questions": "questions",
            "weekly": "Questions per week", "top": "Most-asked topics", "gaps": "Gaps: asked, not answered by the policy",
            "deflection": "After publication (each answered topic)", "topic": "Question", "approved_on": "approved", "asked": "asked",
            "askers": "askers", "status": "status", "entry": "FAQ", "before": "before /wk", "after": "after /wk",
            "control": "comparison before→after", "effect": "change", "weeks": "weeks", "none": "none",
            "answered": "answered", "covered": "policy answers", "gap": "gap",
-           "searches": "Site searches ending on an FAQ entry: not collected yet."},
+           "ended": "searches→entry / still asked",
+           "searches_none": "Site searches ending on an FAQ entry: none reported yet (point collector_url at "
+                            "policy serve's /api/questions to collect them).",
+           "searches": "Site searches: {s} ended on an answered topic's FAQ entry after its approval, while {q} "
+                       "questions were still sent on those topics ({pct}% found the answer themselves)."},
 }
 
 
@@ -172,11 +200,20 @@ def _deflection(d: Deflection, rows: dict[str, TopicRow], t: dict[str, str]) -> 
         control = (f"{r.control_before:.1f}→{r.control_after:.1f}" if r.control_before is not None
                    and r.control_after is not None else "—")
         effect = f"{-100 * r.effect:+.0f}%" if r.effect is not None else f"— <span class='muted'>{html.escape(r.why_none)}</span>"
+        ended = f"{row.searches} / {row.asked_after}" if row and row.searches is not None else "—"
         body += (f"<tr><td>{name}</td><td>{r.approved.isoformat()}</td><td class='n'>{r.weeks_before}+{r.weeks_after}</td>"
                  f"<td class='n'>{r.before:.1f}</td><td class='n'>{r.after:.1f}</td><td class='n'>{control}</td>"
-                 f"<td>{effect}</td></tr>")
+                 f"<td>{effect}</td><td class='n'>{ended}</td></tr>")
     return (f"<div class='scroll'><table><tr><th>{t['topic']}</th><th>{t['approved_on']}</th><th>{t['weeks']}</th><th>{t['before']}</th>"
-            f"<th>{t['after']}</th><th>{t['control']}</th><th>{t['effect']}</th></tr>{body}</table></div>")
+            f"<th>{t['after']}</th><th>{t['control']}</th><th>{t['effect']}</th><th>{t['ended']}</th></tr>{body}</table></div>")
+
+
+def _searches(report: Report, t: dict[str, str]) -> str:
+    """Searches that ended on an answered topic's entry, against questions still sent on it."""
+    seen, asked = report.searches_on_entries, report.asked_after
+    if not report.searches or not seen + asked:
+        return t["searches_none"]
+    return t["searches"].format(s=seen, q=asked, pct=round(100 * seen / (seen + asked)))
 
 
 def render(report: Report, base_url: str = "") -> str:
@@ -185,7 +222,7 @@ def render(report: Report, base_url: str = "") -> str:
     rows = {r.cluster: r for p in report.policies for r in p.top + p.gaps + p.answered}
     parts = [(f"<h1>{t['title']}</h1><p class='muted'>{t['generated']} {report.generated.isoformat()} · "
               f"{report.questions} {t['questions']}</p>"), f"<p class='summary'>{html.escape(report.overall.summary(zh))}</p>",
-             f"<p class='muted'>{t['searches']}</p>"]
+             f"<p class='muted'>{html.escape(_searches(report, t))}</p>"]
     for p in report.policies:
         parts.append(f"<section><h2>{html.escape(p.title)} <span class='muted'>{html.escape(p.policy)}</span></h2>")
         parts.append(f"<p class='summary'>{html.escape(p.deflection.summary(zh))}</p>")
@@ -199,12 +236,13 @@ def render(report: Report, base_url: str = "") -> str:
             f"<title>{t['title']}</title><style>{_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>")
 
 
-def write_report(root: Path, out: Path, today: dt.date | None = None) -> tuple[Path, Report]:
+def write_report(root: Path, out: Path, today: dt.date | None = None,
+                 db: Path | str | None = None) -> tuple[Path, Report]:
     """Build the report and write ``out/index.html`` (checked and renamed into place, as every
     ``--out`` is)."""
     from ..config import load_settings
     from ..paths import write_output
 
     settings = load_settings(root)
-    report = build_report(root, today=today)
+    report = build_report(root, today=today, db=db)
     return write_output(root, out / "index.html", settings, render(report, settings.html_baseurl)), report

@@ -3,7 +3,9 @@
 * ``GET /healthz``;
 * ``GET /api/answer?q=…``: the JSON of ``policy answer --json``;
 * ``POST /api/questions``: ``{"text", "asker"?, "channel"?, "policy"?, "id"?}``, stored as ingest
-  stores it (:mod:`.intake`), answered ``{"id", "stored", "duplicate", "answer"}``.
+  stores it (:mod:`.intake`), answered ``{"id", "stored", "duplicate", "answer"}``;
+* ``POST /api/searches``: ``{"query", "target", "kind": "faq"|"clause", "policy"?}``, a site
+  search that ended on a result (the search page's beacon), for the report's deflection table.
 
 Errors are ``{"error": {"code", "message", "hint"}}`` with codes from the one catalogue. Question
 text is untrusted: it is only ever returned inside JSON (``nosniff``), and the log shows method,
@@ -35,8 +37,9 @@ from starlette.routing import Route
 from ..config import Settings, load_settings
 from ..errors import HINTS, Code
 from ..questions.scrub import scrub
+from ..questions.store import is_url, store_location
 from .hooks import hook_routes
-from .intake import Intake, Posted, Taken, parse_posted
+from .intake import Intake, Opened, Posted, Taken, parse_model, parse_posted
 
 log = logging.getLogger("policy.serve")
 
@@ -77,10 +80,11 @@ class RateLimit:
 class Service:
     """The app's parts, made once per process: settings, the store, the matcher."""
 
-    def __init__(self, root: Path, db: Path | None = None, settings: Settings | None = None) -> None:
+    def __init__(self, root: Path, db: Path | str | None = None, settings: Settings | None = None) -> None:
         self.root = root
         self.settings = settings or load_settings(root)
-        self.intake = Intake(root, self.settings, db or root / self.settings.questions_db)
+        self.db = db or store_location(root, self.settings.questions_db)
+        self.intake = Intake(root, self.settings, self.db)
         env = self.settings.serve.token_env
         self.token = os.environ.get(env) if env else None
         self.limit = RateLimit(self.settings.serve.rate_limit_per_minute)
@@ -138,6 +142,23 @@ class Service:
         posted = parse_posted(data)
         return error(400, Code.SERVE_BAD_REQUEST, posted) if isinstance(posted, str) else posted
 
+    async def opened(self, request: Request) -> JSONResponse:
+        """A search that ended on a result (the site's beacon): stored, or an error that says why."""
+        if (refused := self.guard(request)) is not None:
+            return refused
+        data = await self.body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        opened = parse_model(data, Opened)
+        if isinstance(opened, str):
+            return error(400, Code.SERVE_BAD_REQUEST, opened)
+        try:
+            await run_in_threadpool(self.intake.opened, opened)
+        except Exception:
+            log.exception("store failed")
+            return error(503, Code.SERVE_STORE, "the search could not be stored")
+        return ok({"stored": True})
+
     async def take(self, posted: Posted) -> Taken | JSONResponse:
         """Store the question, or say it was not stored so the client sends it again."""
         try:
@@ -169,7 +190,7 @@ class AccessLog:
                  (time.perf_counter() - start) * 1000)
 
 
-def make_app(root: Path, db: Path | None = None) -> Starlette:
+def make_app(root: Path, db: Path | str | None = None) -> Starlette:
     service = Service(Path(root), db)
 
     async def healthz(request: Request) -> JSONResponse:
@@ -206,7 +227,7 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
 
         from ..report.build import build_report, render
 
-        page = await run_in_threadpool(lambda: render(build_report(service.root), service.settings.html_baseurl))
+        page = await run_in_threadpool(lambda: render(build_report(service.root, db=service.db), service.settings.html_baseurl))
         return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
@@ -219,6 +240,7 @@ def make_app(root: Path, db: Path | None = None) -> Starlette:
     app = Starlette(
         routes=[Route("/healthz", healthz), Route("/api/answer", answer),
                 Route("/api/questions", questions, methods=["POST"]),
+                Route("/api/searches", service.opened, methods=["POST"]),
                 Route("/hooks/slack", slack, methods=["POST"]), Route("/hooks/webhook", webhook, methods=["POST"]),
                 Route("/report", report)],
         middleware=[Middleware(AccessLog), Middleware(CORSMiddleware, allow_origins=service.settings.serve.allowed_origins,
@@ -233,6 +255,6 @@ def factory() -> Starlette:
     """The app for ``uvicorn --factory`` (``policy serve --workers N`` starts one per process):
     the repository and store come from ``POLICY_ROOT`` and ``POLICY_SERVE_DB``."""
     db = os.environ.get("POLICY_SERVE_DB")
-    app = make_app(Path(os.environ.get("POLICY_ROOT", ".")), Path(db) if db else None)
+    app = make_app(Path(os.environ.get("POLICY_ROOT", ".")), (db if is_url(db) else Path(db)) if db else None)
     app.state.service.warm()
     return app

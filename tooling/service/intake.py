@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -16,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..config import Settings
 from ..questions.ingest import Recorder
-from ..questions.models import RawQuestion, Rejection
-from ..questions.store import QuestionStore
+from ..questions.models import RawQuestion, Rejection, SearchOutcome
+from ..questions.scrub import scrub
+from ..questions.store import StoreBase, open_store
 
 BATCH = "serve"                      # every question the service took, for `policy questions forget --batch serve`
 SOURCE = Path("api/questions")       # the "file" its records name
@@ -36,6 +38,18 @@ class Posted(BaseModel):
     id: str | None = Field(default=None, max_length=200)
 
 
+class Opened(BaseModel):
+    """The body of ``POST /api/searches``: the site's search page sends it (a beacon) when a
+    reader opens a result, so the report can count searches that ended on a FAQ entry."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    query: str = Field(default="", max_length=2000)
+    target: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f<>]+$")
+    kind: Literal["faq", "clause"]
+    policy: str | None = Field(default=None, max_length=40)
+
+
 class Taken(BaseModel):
     """What became of a posted question."""
 
@@ -47,22 +61,29 @@ class Taken(BaseModel):
 
 
 class Intake:
-    """Stores posted questions; one SQLite connection per worker thread (WAL, synchronous=FULL,
-    so an acknowledged question survives a crash of the process or the machine)."""
+    """Stores posted questions; one connection per worker thread. SQLite runs in WAL with
+    synchronous=FULL and PostgreSQL commits synchronously, so an acknowledged question survives a
+    crash of the process or the machine."""
 
-    def __init__(self, root: Path, settings: Settings, db: Path) -> None:
+    def __init__(self, root: Path, settings: Settings, db: Path | str) -> None:
         self.db = db
         self.recorder = Recorder(settings, BATCH, None, None, False, root)
         self._local = threading.local()
-        QuestionStore(db).close()          # create and migrate once, before the first request
+        with open_store(db) as store:          # create and migrate once, before the first request
+            self.location = store.location
 
-    def _store(self) -> QuestionStore:
+    @contextmanager
+    def _store(self) -> Iterator[StoreBase]:
+        """This thread's connection; a broken one is closed, and the next request reconnects."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = QuestionStore(self.db)
-            store.db.execute("PRAGMA synchronous=FULL")
-            self._local.store = store
-        return store
+            store = self._local.store = open_store(self.db, durable=True)
+        try:
+            yield store
+        except store.errors:
+            self._local.store = None
+            store.close()
+            raise
 
     def take(self, posted: Posted, now: dt.datetime | None = None) -> Taken:
         when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
@@ -71,14 +92,27 @@ class Intake:
         record = self.recorder.record(SOURCE, "jsonl", raw)
         if isinstance(record, Rejection):
             return Taken(rejected=record.reason, code=record.code.value if record.code else None)
-        store = self._store()
-        try:
-            with store.transaction():
-                new = store.insert([record])
-        except sqlite3.Error:
-            self._local.store = None
-            raise
+        with self._store() as store, store.transaction():
+            new = store.insert([record])
         return Taken(id=record.id, stored=bool(new), duplicate=not new)
+
+    def opened(self, opened: Opened, now: dt.datetime | None = None) -> None:
+        """Store a search outcome (its query scrubbed like a question)."""
+        when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        outcome = SearchOutcome(at=when, query=scrub(opened.query, self.recorder.extra).strip()[:500],
+                                target=opened.target, kind=opened.kind, policy=opened.policy)
+        with self._store() as store:
+            store.add_search(outcome)
+
+
+def parse_model(data: bytes, model: type[Opened]) -> Opened | str:
+    """A JSON body as ``model``, or what is wrong with it."""
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        return f"bad field {where!r}: {first['msg']}" if where else f"the body is not a JSON object: {first['msg']}"
 
 
 def parse_posted(data: bytes) -> Posted | str:

@@ -331,10 +331,27 @@
     return node;
   }
 
-  function resultItem(doc) {
+  // A search that ended on a result: told to the question service (POST /api/searches beside
+  // collector_url's /api/questions) as a beacon, which leaving the page does not cancel. The
+  // owners' report counts searches that ended on a FAQ entry against questions still sent.
+  function opened(query, doc) {
+    if (!INDEX.collector_url) { return; }
+    var url;
+    try { url = new URL("searches", new URL(INDEX.collector_url, window.location.href)).href; } catch (e) { return; }
+    var body = JSON.stringify({ query: query, target: doc.key, kind: doc.kind === "faq" ? "faq" : "clause",
+                                policy: doc.policy || null });
+    if (navigator.sendBeacon) { navigator.sendBeacon(url, body); return; }
+    if (window.fetch) {
+      fetch(url, { method: "POST", mode: "no-cors", keepalive: true,
+                   headers: { "Content-Type": "text/plain;charset=UTF-8" }, body: body }).catch(function () {});
+    }
+  }
+
+  function resultItem(doc, query) {
     var li = el("li", "policy-result result-" + doc.kind);
     var link = el("a");
     link.href = root + doc.url;
+    link.addEventListener("click", function () { opened(query, doc); });
     link.appendChild(el("span", "result-key", doc.kind === "faq" ? (zh ? "常见问题" : "FAQ") : doc.key));
     link.appendChild(document.createTextNode(" "));
     link.appendChild(el("span", "result-title", doc.title || doc.label));
@@ -439,6 +456,7 @@
     var cited = citation(query);
     if (cited.length === 1 && cited[0].url) {
       status.textContent = (zh ? "正在打开 " : "Opening ") + cited[0].key + "…";
+      opened(query, cited[0]);
       window.location.replace(root + cited[0].url);
       return;
     }
@@ -457,7 +475,7 @@
                               : "Found " + docs.length + " result(s), best first.";
     }
     var list = el("ul", "search policy-search-results");
-    docs.forEach(function (d) { list.appendChild(resultItem(d)); });
+    docs.forEach(function (d) { list.appendChild(resultItem(d, query)); });
     container.appendChild(list);
   }
 
