@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from tooling.cli import cli
 from tooling.questions.store import QuestionStore
-from tooling.service.app import RateLimit, make_app
+from tooling.service.app import make_app
 
 POLICY = """---
 policy: QD
@@ -190,10 +190,19 @@ def test_rate_limit_token_cors_and_env_overrides(repo: Path, monkeypatch: pytest
         assert all(call(f"{base}/api/answer?q={q('返利')}", headers=auth)[0] == 200 for _ in range(5))
 
 
-def test_the_sliding_window() -> None:
-    limit = RateLimit(2)
-    assert [limit.retry_after("a", t) for t in (0, 1, 2)] == [0, 0, 58]
-    assert limit.retry_after("b", 2) == 0 and limit.retry_after("a", 60.5) == 0
+def test_the_sliding_window_is_counted_in_the_store(tmp_path: Path) -> None:
+    with QuestionStore(tmp_path / "q.db") as store:
+        assert [store.retry_after("a", 2, t) for t in (1000, 1001, 1002)] == [0, 0, 58]
+        assert store.retry_after("b", 2, 1002) == 0 and store.retry_after("a", 2, 1060.5) == 0
+        assert store.retry_after("c", 2, 1200, sweep=True) == 0     # the sweep forgets quiet clients
+        assert store._run("SELECT count(*) FROM requests").fetchone()[0] == 1
+
+
+def test_two_instances_count_one_rate_limit(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text("[tool.policy.serve]\nrate_limit_per_minute = 6\n", encoding="utf-8")
+    with running(repo) as one, running(repo) as two:
+        statuses = [call(f"{(one, two)[n % 2]}/api/answer?q={q('返利能提现吗')}")[0] for n in range(8)]
+    assert statuses == [200] * 6 + [429] * 2
 
 
 def _unlimited(root: Path) -> None:

@@ -166,3 +166,11 @@ def test_the_database_killed_mid_load_keeps_every_acknowledged_question(repo: Pa
         kept = {r.id for r in store.iter_records()}
     assert set(acked) <= kept, len(set(acked) - kept)
     assert len(acked) >= 80
+
+
+def test_two_instances_on_postgresql_count_one_rate_limit(repo: Path, pg_url: str) -> None:
+    (repo / "pyproject.toml").write_text("[tool.policy.serve]\nrate_limit_per_minute = 6\n", encoding="utf-8")
+    with running(repo, db=pg_url) as one, running(repo, db=pg_url) as two:
+        replies = [call(f"{(one, two)[n % 2]}/api/answer?q=%E8%BF%94%E5%88%A9") for n in range(8)]
+    assert [r[0] for r in replies] == [200] * 6 + [429] * 2
+    assert 1 <= int(replies[-1][1]["retry-after"]) <= 60

@@ -45,6 +45,11 @@ MIGRATIONS: list[str] = [
         target TEXT NOT NULL, kind TEXT NOT NULL, policy TEXT);
     CREATE INDEX searches_target ON searches (target, at_ts)
     """,
+    """
+    CREATE TABLE requests (client TEXT NOT NULL, at_ts DOUBLE PRECISION NOT NULL);
+    CREATE INDEX requests_client ON requests (client, at_ts);
+    CREATE INDEX requests_time ON requests (at_ts)
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK = 5_170_511   # the advisory lock that serialises migrations of one database
@@ -70,13 +75,15 @@ class PostgresQuestionStore(StoreBase):
                         "format = excluded.format, finished_at = excluded.finished_at, read = excluded.read, "
                         "stored = excluded.stored, duplicates = excluded.duplicates, rejected = excluded.rejected")
 
-    def __init__(self, url: str, timeout: float = 60.0):
+    def __init__(self, url: str, timeout: float = 60.0, durable: bool = True):
         self.url = url
         self.location = shown_url(url)
         try:
             # autocommit: a statement outside transaction() commits at once, as in the SQLite store.
             self.db = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
             self.db.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
+            if not durable:     # commits return before the WAL reaches the disk (rate-limit counts only)
+                self.db.execute("SET synchronous_commit = off")
             self._migrate()
         except psycopg.Error as exc:
             raise self.error(exc) from exc
@@ -96,6 +103,9 @@ class PostgresQuestionStore(StoreBase):
         with self.db.cursor() as cursor:
             cursor.executemany(sql.replace("?", "%s"), rows)
             return max(cursor.rowcount, 0)
+
+    def _lock_client(self, client: str) -> None:
+        self.db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK, client))
 
     def _migrate(self) -> None:
         """Bring the schema up to date, under an advisory lock: instances starting together wait

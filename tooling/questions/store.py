@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 import time
 from collections import Counter
@@ -57,6 +58,12 @@ MIGRATIONS: list[str] = [
         target TEXT NOT NULL, kind TEXT NOT NULL, policy TEXT);
     CREATE INDEX searches_target ON searches (target, at_ts);
     """,
+    # 5: the service's recent requests per client, so every instance counts one rate limit
+    """
+    CREATE TABLE requests (client TEXT NOT NULL, at_ts REAL NOT NULL);
+    CREATE INDEX requests_client ON requests (client, at_ts);
+    CREATE INDEX requests_time ON requests (at_ts);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -92,14 +99,16 @@ def store_location(root: Path, setting: str) -> Path | str:
     return setting if is_url(setting) else Path(root) / setting
 
 
-def open_store(location: Path | str, durable: bool = False) -> StoreBase:
+def open_store(location: Path | str, durable: bool | None = None) -> StoreBase:
     """The store at a file path or a ``postgresql://`` URL (created and migrated on open).
-    ``durable``: every commit reaches the disk before it returns (the service acknowledges on it)."""
+    ``durable``: True, every commit reaches the disk before it returns (the service acknowledges
+    on it); False, commits may be lost to a crash of the machine (rate-limit counts); None, each
+    database's usual (SQLite in WAL with synchronous=NORMAL, PostgreSQL's synchronous commit)."""
     if is_url(location):
         from .pgstore import PostgresQuestionStore  # psycopg is only needed by those who use it
 
-        return PostgresQuestionStore(str(location))
-    return QuestionStore(Path(location), durable=durable)
+        return PostgresQuestionStore(str(location), durable=durable is not False)
+    return QuestionStore(Path(location), durable=bool(durable))
 
 
 def store_for_root(root: Path) -> StoreBase:
@@ -161,6 +170,24 @@ class StoreBase:
         self._run("INSERT INTO searches (at, at_ts, query, target, kind, policy) VALUES (?,?,?,?,?,?)",
                   (outcome.at.isoformat(), outcome.at.timestamp(), outcome.query, outcome.target, outcome.kind,
                    outcome.policy))
+
+    def retry_after(self, client: str, per_minute: int, now: float, sweep: bool = False) -> int:
+        """Count one request of ``client`` unless it already made ``per_minute`` in the last 60 s
+        (a sliding window, shared by every service instance on this store): 0 when it may go on,
+        else the seconds to wait. ``sweep`` also drops every client's requests older than that."""
+        with self.transaction():
+            self._lock_client(client)
+            if sweep:
+                self._run("DELETE FROM requests WHERE at_ts <= ?", (now - 60,))
+            count, oldest = self._run("SELECT count(*), min(at_ts) FROM requests WHERE client = ? AND at_ts > ?",
+                                      (client, now - 60)).fetchone()
+            if count >= per_minute:
+                return max(1, math.ceil(60 - (now - oldest)))
+            self._run("INSERT INTO requests VALUES (?, ?)", (client, now))
+        return 0
+
+    def _lock_client(self, client: str) -> None:
+        """Make one client's count-then-insert atomic (SQLite's write lock already does)."""
 
     def searches(self, kind: str | None = None) -> Iterator[SearchOutcome]:
         """Searches that ended on a result, in time order (``kind``: only ``faq`` or ``clause``)."""

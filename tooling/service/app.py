@@ -10,19 +10,17 @@
 Errors are ``{"error": {"code", "message", "hint"}}`` with codes from the one catalogue. Question
 text is untrusted: it is only ever returned inside JSON (``nosniff``), and the log shows method,
 path and status, never the query or the body. The service keeps no state that matters between
-requests (the store holds it all), so several instances can run behind a load balancer; the
-rate limit alone is counted per instance.
+requests (the store holds it all, the rate limit's counts too), so several instances can run
+behind a load balancer.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import math
 import os
 import threading
 import time
-from collections import defaultdict, deque
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -53,30 +51,6 @@ def ok(data: object) -> JSONResponse:
     return JSONResponse(data, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
-class RateLimit:
-    """At most ``per_minute`` requests per client in any 60 s (a sliding window)."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self.seen: dict[str, deque[float]] = defaultdict(deque)
-        self.lock = threading.Lock()
-
-    def retry_after(self, client: str, now: float | None = None) -> int:
-        """0 when the request may go on, else the seconds to wait."""
-        now = time.monotonic() if now is None else now
-        with self.lock:
-            if len(self.seen) > 10_000:      # forget clients quiet for a minute
-                for key in [k for k, v in self.seen.items() if not v or now - v[-1] >= 60]:
-                    del self.seen[key]
-            times = self.seen[client]
-            while times and now - times[0] >= 60:
-                times.popleft()
-            if len(times) >= self.per_minute:
-                return max(1, math.ceil(60 - (now - times[0])))
-            times.append(now)
-            return 0
-
-
 class Service:
     """The app's parts, made once per process: settings, the store, the matcher."""
 
@@ -87,7 +61,7 @@ class Service:
         self.intake = Intake(root, self.settings, self.db)
         env = self.settings.serve.token_env
         self.token = os.environ.get(env) if env else None
-        self.limit = RateLimit(self.settings.serve.rate_limit_per_minute)
+        self.per_minute = self.settings.serve.rate_limit_per_minute
         self._matcher = None
         self._lock = threading.Lock()
 
@@ -106,13 +80,26 @@ class Service:
         with self._lock:   # one matcher, not known to be thread-safe: one question at a time
             return self._matcher.answer(scrub(question, self.settings.scrub_patterns)).model_dump(mode="json")
 
-    def guard(self, request: Request) -> JSONResponse | None:
+    async def limited(self, request: Request) -> JSONResponse | None:
+        """The 429 response when the client is over the rate limit, else None. The count is kept
+        in the store, so every instance on it counts one limit. If the store cannot count, the
+        request goes on (answering needs no store; storing will say it failed)."""
+        client = request.client.host if request.client else "-"
+        try:
+            wait = await run_in_threadpool(self.intake.retry_after, client, self.per_minute)
+        except Exception:
+            log.warning("rate limit not counted: the store failed")
+            return None
+        if wait:
+            return error(429, Code.SERVE_RATE_LIMITED, f"more than {self.per_minute} requests a minute",
+                         {"Retry-After": str(wait)})
+        return None
+
+    async def guard(self, request: Request) -> JSONResponse | None:
         """Rate limit (counting requests without the token too, so guessing it is slow), then the
         token: the error response, or None to go on."""
-        client = request.client.host if request.client else "-"
-        if wait := self.limit.retry_after(client):
-            return error(429, Code.SERVE_RATE_LIMITED, f"more than {self.limit.per_minute} requests a minute",
-                         {"Retry-After": str(wait)})
+        if (refused := await self.limited(request)) is not None:
+            return refused
         given = request.headers.get("authorization", "").encode("latin-1", "replace")
         if self.token and not hmac.compare_digest(given, f"Bearer {self.token}".encode()):
             return error(401, Code.SERVE_UNAUTHORIZED, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
@@ -134,7 +121,7 @@ class Service:
 
     async def posted(self, request: Request) -> Posted | JSONResponse:
         """The request's question (guarded, size-limited, parsed), or the error response."""
-        if (refused := self.guard(request)) is not None:
+        if (refused := await self.guard(request)) is not None:
             return refused
         data = await self.body(request)
         if isinstance(data, JSONResponse):
@@ -144,7 +131,7 @@ class Service:
 
     async def opened(self, request: Request) -> JSONResponse:
         """A search that ended on a result (the site's beacon): stored, or an error that says why."""
-        if (refused := self.guard(request)) is not None:
+        if (refused := await self.guard(request)) is not None:
             return refused
         data = await self.body(request)
         if isinstance(data, JSONResponse):
@@ -197,7 +184,7 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
         return ok({"ok": True})
 
     async def answer(request: Request) -> JSONResponse:
-        if (refused := service.guard(request)) is not None:
+        if (refused := await service.guard(request)) is not None:
             return refused
         question = request.query_params.get("q", "")
         if not question.strip():
@@ -221,7 +208,7 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
         if not service.token:
             return error(404, Code.SERVE_NOT_FOUND, "the report is served only when a token is configured "
                          "([tool.policy.serve] token_env)")
-        if (refused := service.guard(request)) is not None:
+        if (refused := await service.guard(request)) is not None:
             return refused
         from starlette.responses import HTMLResponse
 

@@ -47,9 +47,8 @@ def hook_routes(service, error, ok):
         secret = os.environ.get(env) if env else None
         if not secret:
             return error(404, Code.SERVE_NOT_FOUND, f"the Slack hook is off: set {env or 'slack_signing_secret_env'}")
-        client = request.client.host if request.client else "-"
-        if wait := service.limit.retry_after(client):
-            return error(429, Code.SERVE_RATE_LIMITED, "too many requests", {"Retry-After": str(wait)})
+        if (refused := await service.limited(request)) is not None:
+            return refused
         body = await service.body(request)
         if isinstance(body, JSONResponse):
             return body

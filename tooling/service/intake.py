@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,17 +74,27 @@ class Intake:
             self.location = store.location
 
     @contextmanager
-    def _store(self) -> Iterator[StoreBase]:
-        """This thread's connection; a broken one is closed, and the next request reconnects."""
-        store = getattr(self._local, "store", None)
+    def _store(self, durable: bool = True) -> Iterator[StoreBase]:
+        """This thread's connection (durable, or fast for the rate limit's counts); a broken one is
+        closed, and the next request reconnects."""
+        name = "store" if durable else "fast"
+        store = getattr(self._local, name, None)
         if store is None:
-            store = self._local.store = open_store(self.db, durable=True)
+            store = open_store(self.db, durable=durable)
+            setattr(self._local, name, store)
         try:
             yield store
         except store.errors:
-            self._local.store = None
+            setattr(self._local, name, None)
             store.close()
             raise
+
+    def retry_after(self, client: str, per_minute: int, now: float | None = None) -> int:
+        """The shared rate limit (see ``StoreBase.retry_after``): 0, or the seconds to wait. Every
+        1000th call of a thread also sweeps out the requests of clients quiet for a minute."""
+        calls = self._local.calls = getattr(self._local, "calls", 0) + 1
+        with self._store(durable=False) as store:
+            return store.retry_after(client, per_minute, time.time() if now is None else now, sweep=calls % 1000 == 1)
 
     def take(self, posted: Posted, now: dt.datetime | None = None) -> Taken:
         when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
