@@ -12,6 +12,21 @@ ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "eval" / "dev"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory):
+    """The user cache (jieba's dictionary, the glossary) in a temporary folder, never ~/.cache:
+    tests leave nothing behind, and each run builds those caches itself as a new user would."""
+    import os
+
+    old = os.environ.get("POLICY_CACHE_DIR")
+    os.environ["POLICY_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield Path(os.environ["POLICY_CACHE_DIR"])
+    if old is None:
+        os.environ.pop("POLICY_CACHE_DIR", None)
+    else:
+        os.environ["POLICY_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def dev_dir() -> Path:
     """``../shared/eval/dev`` (dev policies and labeled questions); skipped where absent."""

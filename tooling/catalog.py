@@ -10,14 +10,13 @@ import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
 from .citations import KeySyntaxError, ParsedKey, parse_key
 from .clauses import parse_policy_file
-from .config import Settings, cache_dir, load_settings
+from .cache import cache_dir, code_fingerprint, write_atomic
+from .config import Settings, load_settings
 from .errors import Code, PolicyToolError, Problem, problem
 from .markdown import role_parts, roles
 from .models import Clause, Policy
@@ -209,7 +208,7 @@ class ParseCache:
     def __init__(self, root: Path, settings: Settings):
         self.root, self.settings = root, settings
         self.path = cache_dir(root, "policies.pickle")
-        self.key = (self.VERSION, __version__, settings.language, _parser_fingerprint())
+        self.key = (self.VERSION, settings.language, code_fingerprint())
         self.entries: dict[str, tuple] = {}
         self.dirty = False
         try:
@@ -239,22 +238,9 @@ class ParseCache:
         if not self.dirty:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump((self.key, self.entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(self.path)
+            write_atomic(self.path, pickle.dumps((self.key, self.entries), protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only checkout still works, just without the cache
-
-
-@lru_cache(maxsize=1)
-def _parser_fingerprint() -> str:
-    """Hash of the parser's own code: editing it invalidates parsed policies in every cache."""
-    digest = hashlib.sha256()
-    for name in ("clauses.py", "markdown.py", "frontmatter.py", "citations.py", "numerals.py", "models.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def policy_files(root: Path, settings: Settings) -> list[Path]:

@@ -78,15 +78,6 @@ class Settings(BaseModel):
     serve: ServeSettings = Field(default_factory=ServeSettings)
 
 
-CACHE_DIR = ".policy-cache"
-
-
-def cache_dir(root: Path, *parts: str) -> Path:
-    """Where a repository keeps what the tooling can rebuild (parsed policies, indexes, release
-    pages, LLM replies): ``ROOT/.policy-cache/…``, git-ignored and never proposed."""
-    return Path(root) / CACHE_DIR / Path(*parts) if parts else Path(root) / CACHE_DIR
-
-
 def load_settings(root: Path) -> Settings:
     """Read settings for the repository at ``root``; bad settings name the file and the key."""
     data: dict[str, Any] = {}

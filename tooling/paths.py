@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import CACHE_DIR, Settings
+from .cache import CACHE_DIR
+from .config import Settings
 from .errors import Code, PolicyToolError, Problem, problem
 
 TEMPLATES_DIR = "_templates"

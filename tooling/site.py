@@ -13,7 +13,8 @@ from typing import Any
 
 from .catalog import Catalog
 from .check import check_repository
-from .config import Settings, cache_dir, load_settings
+from .cache import cache_dir
+from .config import Settings, load_settings
 from .errors import Code, Problem, Severity, problem
 from .markdown import escape_text
 from .paths import Discard, page_areas, site_folder, staged_folder

@@ -20,7 +20,6 @@ import json
 import os
 import queue
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -28,7 +27,8 @@ from linkify_it import LinkifyIt
 from pydantic import BaseModel, ValidationError
 
 from ..citations import KeySyntaxError, parse_key
-from ..config import LLMSettings, cache_dir
+from ..cache import cache_dir, write_atomic
+from ..config import LLMSettings
 from ..errors import Code, PolicyToolError, problem
 from ..markdown import parser, role_parts, roles
 from ..questions.normalize import language_of
@@ -245,11 +245,8 @@ class LlmDrafter:
 
     def _store(self, digest: str, content: str) -> None:
         """Keep an accepted reply (atomically: an interrupted run leaves no half-written entry)."""
-        self.cache.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.cache, prefix=f".{digest}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"model": self.settings.model, "content": content}, fh, ensure_ascii=False)
-        os.replace(tmp, self.cache / f"{digest}.json")
+        write_atomic(self.cache / f"{digest}.json",
+                     json.dumps({"model": self.settings.model, "content": content}, ensure_ascii=False).encode())
 
     def _accepted(self, result: LlmDraft) -> Draft:
         return Draft(question=canonical_question(result.question), answer=escape_html(result.answer),

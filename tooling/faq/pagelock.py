@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from ..config import cache_dir
+from ..cache import cache_dir
 from ..errors import Code, PolicyToolError, problem
 
 

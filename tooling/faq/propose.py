@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
-from ..config import CACHE_DIR
+from ..cache import CACHE_DIR
 from ..errors import Code, PolicyToolError, problem
 from ..markdown import escape_text
 from .claims import Claim, entry_claims

