@@ -73,6 +73,9 @@ class Settings(BaseModel):
     # check` refuses them (PL120, PL121) and the site shows them as text. Script URLs (javascript:,
     # vbscript:, data:) are refused either way (PL122).
     allow_raw_html: bool = False
+    # Warnings to hide, in Sphinx's names: "policy.PL405" (one code) or "policy" (all). `policy
+    # check`, `policy build` and a plain sphinx-build honour it; errors cannot be hidden.
+    suppress_warnings: list[str] = Field(default_factory=list)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)

@@ -309,6 +309,12 @@ def problem(code: Code, message: str, file: str | Path | None = None, line: int 
                    hint=HINTS.get(code, ""))
 
 
+def suppressed(prob: Problem, patterns: list[str]) -> bool:
+    """Whether ``suppress_warnings`` hides the problem (``policy`` or ``policy.PL405``, as in
+    Sphinx). Only warnings can be hidden: an error still stops a build."""
+    return prob.severity != Severity.error and ("policy" in patterns or f"policy.{prob.code.value}" in patterns)
+
+
 class PolicyToolError(Exception):
     """Raised when a command cannot go on; carries the problems that stopped it."""
 

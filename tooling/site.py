@@ -15,7 +15,7 @@ from .catalog import Catalog
 from .check import check_repository
 from .cache import cache_dir
 from .config import Settings, load_settings
-from .errors import Code, Problem, Severity, problem
+from .errors import Code, Problem, Severity, problem, suppressed
 from .markdown import escape_text
 from .paths import Discard, page_areas, site_folder, staged_folder
 
@@ -49,6 +49,7 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
         "html_copy_source": False,
         "html_show_sourcelink": False,
         "policy_root": str(root.resolve()),
+        "suppress_warnings": list(settings.suppress_warnings),
     }
 
 
@@ -76,7 +77,7 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     out = site_folder(root, Path(out or root / "_build" / "html"), settings)
     _no_colour_unless_terminal()
     catalog = Catalog.load(root, settings)
-    problems = check_repository(root, catalog)
+    problems = [p for p in check_repository(root, catalog) if not suppressed(p, settings.suppress_warnings)]
     for prob in problems:  # file:line: error CODE message — hint: …
         print(prob, file=sys.stderr)
     errors = [p for p in problems if p.severity == Severity.error]
@@ -89,8 +90,9 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     has_conf = (root / "conf.py").is_file()
     overrides: dict[str, Any] = {} if has_conf else sphinx_config(root, settings)
     overrides["policy_show_drafts"] = drafts
-    # Problems were reported above with file:line and a hint; do not print them twice.
-    overrides["suppress_warnings"] = [*overrides.get("suppress_warnings", []), "policy"]
+    # Problems were reported above with file:line and a hint: the extension does not log them
+    # again (a conf.py's own suppress_warnings is kept as it is).
+    overrides["policy_checked"] = True
     doctrees = Path(env_dir) if env_dir else cache_dir(
         root, "doctrees", f"{out.name}-{hashlib.sha256(str(out).encode()).hexdigest()[:10]}")
     failure = "interrupted"

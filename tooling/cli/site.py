@@ -9,7 +9,8 @@ import click
 
 from ..catalog import Catalog
 from ..check import check_repository
-from ..errors import Severity
+from ..config import load_settings
+from ..errors import Severity, suppressed
 from . import cli
 from .options import common, echo_json, report, root_option
 
@@ -39,13 +40,17 @@ def build(root: Path, out: Path | None, drafts: bool, strict: bool, verbose: boo
 def check(root: Path, as_json: bool, strict: bool) -> None:
     """Validate front matter, clauses, citations and FAQ entries; one file:line per problem."""
     problems = check_repository(root)
+    hide = load_settings(root).suppress_warnings
+    hidden = sum(suppressed(p, hide) for p in problems)
+    problems = [p for p in problems if not suppressed(p, hide)]
     if as_json:
         echo_json(problems)
     else:
         report(problems)
     errors = [p for p in problems if strict or p.severity == Severity.error]
     if not as_json:
-        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
+        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
+                   + (f", {hidden} hidden by suppress_warnings" if hidden else ""), err=True)
     sys.exit(1 if errors else 0)
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.util import logging
 
 from ..catalog import Catalog
 from ..config import load_settings
@@ -24,8 +23,8 @@ from .home import PolicyIndex
 from .roles import ClauseRole
 from .search_zh import SearchChineseFixed
 from .state import catalog_of, set_catalog
+from .warnings import warn
 
-logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
@@ -49,8 +48,7 @@ def load_catalog(app: Sphinx) -> None:
     catalog = Catalog.load(root, load_settings(root))
     set_catalog(app.env, catalog)
     for prob in catalog.problems:
-        logger.warning("%s %s (%s)", prob.code.value, prob.message, prob.hint,
-                       location=f"{prob.file}:{prob.line}", type="policy", subtype=prob.code.value)
+        warn(app.config, prob)
 
 
 def on_doctree_read(app: Sphinx, doctree) -> None:
@@ -89,6 +87,8 @@ def write_clause_index(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("policy_root", "", "env", types=[str])
     app.add_config_value("policy_show_drafts", False, "env", types=[bool])
+    # set by `policy build`, which printed `policy check`'s problems first (sphinx_ext/warnings.py)
+    app.add_config_value("policy_checked", False, "", types=[bool])
     app.add_node(clause_tools, html=(visit_clause_tools_html, None), latex=(skip_node, None),
                  text=(skip_node, None), man=(skip_node, None), texinfo=(skip_node, None))
     app.add_role("clause", ClauseRole())

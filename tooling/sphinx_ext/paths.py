@@ -24,14 +24,13 @@ from sphinx.application import Sphinx
 from sphinx.directives.patches import CSVTable
 from sphinx.errors import ConfigError
 from sphinx.jinja2glue import SphinxFileSystemLoader
-from sphinx.util import logging
 
 from ..config import load_settings
-from ..errors import Code
+from ..errors import Code, Problem, problem
 from ..paths import list_sources, outside_reason, question_store
 from ..references import local_target
+from .warnings import warn
 
-logger = logging.getLogger(__name__)
 
 
 def _root(app: Sphinx) -> Path:
@@ -135,8 +134,11 @@ def drop_outside_references(app: Sphinx, doctree: nodes.document) -> None:
             continue   # inside a node already dropped
         text = node.astext() if isinstance(node, addnodes.download_reference) else ""
         node.replace_self(nodes.inline(text, text) if text else [])
-        logger.warning("%s refers to %r: %s; it is not published", Code.SOURCE_REFERENCE_OUTSIDE.value, reference,
-                       reason, location=node, type="policy", subtype=Code.SOURCE_REFERENCE_OUTSIDE.value)
+        warn(app.config, _outside(reference, reason), node)
+
+
+def _outside(reference: str, reason: str) -> Problem:
+    return problem(Code.SOURCE_REFERENCE_OUTSIDE, f"refers to {reference!r}: {reason}; it is not published")
 
 
 def blank_outside_includes(app: Sphinx, relative_path: Path, parent_docname: str, content: list[str]) -> None:
@@ -146,9 +148,7 @@ def blank_outside_includes(app: Sphinx, relative_path: Path, parent_docname: str
     reason = _refusal(app, path)
     if reason:
         content[:] = [""]
-        logger.warning("%s refers to %r: %s; it is not published", Code.SOURCE_REFERENCE_OUTSIDE.value,
-                       str(relative_path), reason, location=(app.env.docname, None), type="policy",
-                       subtype=Code.SOURCE_REFERENCE_OUTSIDE.value)
+        warn(app.config, _outside(str(relative_path), reason), (app.env.docname, None))
 
 
 class ContainedCSVTable(CSVTable):
@@ -164,9 +164,7 @@ class ContainedCSVTable(CSVTable):
                 path = Path(env.relfn2path(name, env.docname)[1])
             reason = _refusal(env.app, path)
             if reason:
-                logger.warning("%s refers to %r: %s; it is not published", Code.SOURCE_REFERENCE_OUTSIDE.value, name,
-                               reason, location=(env.docname, self.lineno), type="policy",
-                               subtype=Code.SOURCE_REFERENCE_OUTSIDE.value)
+                warn(env.config, _outside(name, reason), (env.docname, self.lineno))
                 return []
         return super().run()
 

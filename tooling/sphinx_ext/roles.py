@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from docutils import nodes
 from sphinx import addnodes
-from sphinx.util import logging
-from .state import catalog_of
 from sphinx.util.docutils import SphinxRole
 
 from ..citations import citation_text
 from ..markdown import role_parts
-
-logger = logging.getLogger(__name__)
+from .state import catalog_of
+from .warnings import warn
 
 
 class ClauseRole(SphinxRole):
@@ -32,8 +30,7 @@ class ClauseRole(SphinxRole):
         catalog = catalog_of(self.env)
         clause, prob = catalog.resolve(target, self.env.doc2path(self.env.docname), self.lineno)
         if clause is None:
-            logger.warning("%s %s", prob.code.value, prob.message, location=self.get_location(),
-                           type="policy", subtype=prob.code.value)
+            warn(self.config, prob, self.get_location())
             return [nodes.inline(self.rawtext, self.text, classes=["clause-ref", "clause-ref-unknown"])], []
         policy = catalog.policy(clause.policy)
         same_policy = policy.doc == self.env.docname

@@ -18,18 +18,16 @@ class no source can produce, so the filter tells it apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from docutils import nodes
 from markupsafe import escape
 from sphinx.application import Sphinx
-from sphinx.util import logging
-
 from ..config import load_settings
-from ..errors import Code
+from ..errors import Code, problem
 from ..safety import is_comment, is_script_url
-
-logger = logging.getLogger(__name__)
+from .warnings import warn
 _UNSAFE_ID = re.compile(r"[\s\"'<>&`=]")
 #: Template values Sphinx passes to the theme as text, which themes print unescaped.
 _TEXT_CONTEXT = ("project", "docstitle", "shorttitle", "logo_alt")
@@ -68,13 +66,10 @@ def disable_raw(app: Sphinx) -> None:
     app.env.settings["raw_enabled"] = bool(app.config.policy_allow_raw_html)
 
 
-def _report(code: Code, message: str, node: nodes.Node) -> None:
-    logger.warning("%s %s", code.value, message, location=node, type="policy", subtype=code.value)
-
-
-def neutralise(doctree: nodes.Node, allow_raw_html: bool, warn: bool = True) -> None:
-    """Make the doctree of a page safe to publish (see the module docstring)."""
-    report = _report if warn else (lambda *args: None)
+def neutralise(doctree: nodes.Node, allow_raw_html: bool,
+               report: Callable[[Code, str, nodes.Node], None] = lambda *args: None) -> None:
+    """Make the doctree of a page safe to publish (see the module docstring); ``report`` hears
+    of every change made."""
     for node in list(doctree.findall(nodes.raw)):
         if type(node) is tooling_html or node.parent is None or allow_raw_html \
                 or "html" not in node.get("format", "").lower().split():
@@ -104,11 +99,12 @@ def neutralise(doctree: nodes.Node, allow_raw_html: bool, warn: bool = True) -> 
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    neutralise(doctree, app.config.policy_allow_raw_html)
+    neutralise(doctree, app.config.policy_allow_raw_html,
+               lambda code, message, node: warn(app.config, problem(code, message), node))
 
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    neutralise(doctree, app.config.policy_allow_raw_html, warn=False)
+    neutralise(doctree, app.config.policy_allow_raw_html)    # reported when the page was read
 
 
 def escape_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:

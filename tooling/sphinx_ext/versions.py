@@ -42,6 +42,7 @@ from ..history import Release, find_release, list_releases, policy_at
 from ..models import Clause, Policy
 from .safety import html_node
 from .state import catalog_of, set_catalog
+from .warnings import warn
 
 logger = logging.getLogger(__name__)
 HISTORY_PAGE = "history"
@@ -238,6 +239,17 @@ def _stamp_versions(doctree: nodes.document, policy: Policy, version: str) -> No
             node["button_title"] = node["button_title"].replace(clause.key, node["key"])
 
 
+def merge_version_lines(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """``sphinx-build -j N`` reads pages in worker processes: bring their version lines back."""
+    lines = getattr(other, "policy_version_lines", {})
+    env.policy_version_lines = {**getattr(env, "policy_version_lines", {}),
+                                **{doc: line for doc, line in lines.items() if doc in docnames}}
+
+
+def purge_version_line(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    getattr(env, "policy_version_lines", {}).pop(docname, None)
+
+
 def outdated_version_lines(app: Sphinx, env, added, changed, removed) -> list[str]:
     """Re-read canonical pages whose version line changed (a new release, or a date passing)."""
     state = state_of(env)
@@ -275,10 +287,7 @@ def versioned_reference(role, text: str, target: str, explicit: bool) -> nodes.N
             f"{parsed.policy} {release.version} has no clause {parsed.number}"
         prob = problem(Code.CITATION_UNKNOWN_VERSION, f"{what} (releases: {known or 'none'})",
                        env.doc2path(env.docname), role.lineno)
-        # type "policy" like every citation problem: `policy check` reports it too, so
-        # `policy build` (which suppresses these) prints it once.
-        logger.warning("%s %s (%s)", prob.code.value, prob.message, prob.hint, location=role.get_location(),
-                       type="policy", subtype=prob.code.value)
+        warn(env.config, prob, role.get_location())
         return nodes.inline(role.rawtext, role.text, classes=["clause-ref", "clause-ref-unknown"])
     policy = state.text(parsed.policy, release.version)
     if not explicit:
@@ -337,8 +346,7 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
 
     report = publish_release_pages(state, Path(app.outdir), app.config.policy_today or "")
     for prob in report.problems:
-        logger.warning("%s %s (%s)", prob.code.value, prob.message, prob.hint, location=f"{prob.file}:{prob.line}",
-                       type="policy-versions", subtype=prob.code.value)
+        warn(app.config, prob, in_check=False)      # only a build finds these
     logger.info("release pages: %d built, %d from the cache", len(report.built), len(report.cached))
     write_clauses_history(state, Path(app.outdir))
 
@@ -377,6 +385,8 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("policy_today", "", "env", types=[str])
     app.connect("builder-inited", on_builder_inited, priority=600)   # after load_catalog
     app.connect("env-get-outdated", outdated_version_lines)
+    app.connect("env-merge-info", merge_version_lines)
+    app.connect("env-purge-doc", purge_version_line)
     app.connect("doctree-read", on_doctree_read, priority=600)       # after the anchors
     app.connect("missing-reference", resolve_elsewhere)
     app.connect("html-collect-pages", collect_history_pages)
