@@ -4,15 +4,13 @@ costs against just reading the page. Each figure is a ratio to a baseline measur
 
 from __future__ import annotations
 
-import http.server
-import json
 import os
-import re
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from tests.llm_server import Server, good
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "eval" / "dev"
@@ -29,26 +27,10 @@ def _repo(tmp: Path) -> tuple[Path, list[Path]]:
     return root, sorted((ROOT / "examples" / "questions").iterdir())
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    requests = 0
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        _Handler.requests += 1
-        key = re.search(r"<clauses>\n\[([^\]]+)\]", body["messages"][1]["content"]).group(1)
-        time.sleep(LATENCY)
-        content = json.dumps({"question": "问题？", "answer": f"见 {{clause}}`{key}`。", "clauses": [key]})
-        data = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                           "choices": [{"index": 0, "finish_reason": "stop",
-                                        "message": {"role": "assistant", "content": content}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def _slow(request: dict):
+    """A model that takes LATENCY seconds to answer (what makes concurrency pay)."""
+    status, content, _ = good(request)
+    return status, content, LATENCY
 
 
 def _timed(fn) -> float:
@@ -89,9 +71,8 @@ def main() -> dict:
         print(f"approve one entry in place / read+parse the page:   {out['approve_ratio']:.2f}x "
               f"({approve_s * 1000:.1f} ms vs {read_s * 1000:.1f} ms)")
 
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        os.environ.update(POLICY_LLM_BASE_URL=f"http://127.0.0.1:{server.server_address[1]}/v1",
+        server = Server(default=_slow)
+        os.environ.update(POLICY_LLM_BASE_URL=server.url,
                           POLICY_LLM_MODEL="bench", POLICY_LLM_API_KEY_ENV="BENCH_KEY", BENCH_KEY="x")
         timings = {}
         try:
@@ -101,13 +82,13 @@ def main() -> dict:
                 page.unlink()
                 timings[label] = _timed(lambda: draft_faq(root, policy.id, top=20, drafter="openai", min_askers=1))
             page.unlink()
-            before = _Handler.requests
+            before = len(server.requests)
             timings["cached"] = _timed(lambda: draft_faq(root, policy.id, top=20, drafter="openai", min_askers=1))
         finally:
-            server.shutdown()
+            server.close()
             for name in ("POLICY_LLM_BASE_URL", "POLICY_LLM_MODEL", "POLICY_LLM_API_KEY_ENV", "POLICY_LLM_CONCURRENCY"):
                 os.environ.pop(name, None)
-        cached_requests = _Handler.requests - before
+        cached_requests = len(server.requests) - before
         out.update(llm_concurrency_speedup=timings["sequential"] / timings["concurrent"],
                    llm_cached_ratio=timings["cached"] / timings["sequential"])
         print(f"openai drafter, 20 drafts at {LATENCY * 1000:.0f} ms/request: sequential {timings['sequential']:.2f} s, "

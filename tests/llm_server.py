@@ -1,5 +1,6 @@
-"""A real OpenAI-compatible chat-completions server on 127.0.0.1 for tests (no mocks): it answers
-from a script of replies and records every request it received (the "LLM request log").
+"""A real OpenAI-compatible server on 127.0.0.1 for tests and benchmarks (no mocks): chat
+completions answered from a script of replies, every request recorded (the "LLM request log"),
+and ``/embeddings`` answered by ``Server.embed`` when one is set.
 
 A reply is ``(status, body, delay)``. ``body`` is the completion's message content (a dict is sent
 as JSON text, a str as is), or :class:`Raw` (these exact bytes: not JSON, HTML from a proxy…), or
@@ -49,11 +50,15 @@ def stall(request: dict) -> Reply:
 
 
 class Server:
-    """An OpenAI-compatible chat-completions endpoint answering from a script of replies."""
+    """An OpenAI-compatible endpoint: chat completions from a script of replies, embeddings from
+    ``embed`` (text -> vector)."""
 
-    def __init__(self) -> None:
+    def __init__(self, default: Callable[[dict], Reply] = good,
+                 embed: Callable[[str], list[float]] | None = None) -> None:
         self.script: list[Callable[[dict], Reply]] = []
-        self.default: Callable[[dict], Reply] = good
+        self.default: Callable[[dict], Reply] = default
+        self.embed = embed
+        self.embedded: list[int] = []      # texts per /embeddings request
         self.requests: list[dict] = []
         self._arrived = threading.Condition()
         self._released = threading.Event()
@@ -65,6 +70,9 @@ class Server:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path.rstrip("/").endswith("/embeddings"):
+                    self._embeddings(body)
+                    return
                 with server._arrived:
                     server.requests.append(body)
                     reply = server.script.pop(0) if server.script else server.default
@@ -75,6 +83,29 @@ class Server:
                 elif delay:
                     server._released.wait(delay)
                 self._send(status, content, body)
+
+            def _embeddings(self, body: dict) -> None:
+                if server.embed is None:
+                    self._write(404, json.dumps({"error": {"message": "no embeddings here"}}).encode())
+                    return
+                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                server.embedded.append(len(texts))
+                self._write(200, json.dumps({
+                    "object": "list", "model": body["model"], "usage": {"prompt_tokens": 0, "total_tokens": 0},
+                    "data": [{"object": "embedding", "index": i, "embedding": server.embed(t)}
+                             for i, t in enumerate(texts)]}).encode())
+
+            def _write(self, status: int, data: bytes, content_type: str = "application/json") -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    if status == 429:
+                        self.send_header("Retry-After", "0")
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass   # the client gave up (timeout, interrupted process)
 
             def _send(self, status: int, content: object, request: dict) -> None:
                 content_type = "application/json"
@@ -93,16 +124,7 @@ class Server:
                                                     "message": {"role": "assistant", "content": text}}],
                                        "usage": {"prompt_tokens": 1, "completion_tokens": 1,
                                                  "total_tokens": 2}}).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(data)))
-                    if status == 429:
-                        self.send_header("Retry-After", "0")
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass   # the client gave up (timeout, interrupted process)
+                self._write(status, data, content_type)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"

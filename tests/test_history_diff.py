@@ -181,12 +181,3 @@ def test_clause_rewritten_in_place_under_same_number_and_title_is_changed():
     assert [(c.old, c.new) for c in d.changed] == [("1", "1")] and not d.added and not d.removed
 
 
-def test_release_changes_for_the_history_page(tmp_path: Path):
-    from tooling.history.diff import release_changes
-
-    pr = build_sales_history(tmp_path / "repo")
-    pages = release_changes(pr.root, "SALES")
-    assert [p.release.version for p in pages] == ["4.0", "3.0", "2.0", "1.0"]
-    assert pages[-1].diff is None
-    assert [a.new for a in pages[2].diff.added] == ["3"]            # 2.0 inserted 价格保护
-    assert [(c.old, c.new) for c in pages[0].diff.changed] == [("7", "7")]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +10,8 @@ import pytest
 
 from tooling.matching.answer import Matcher
 from tooling.matching.tokenize import tokenize
+
+from .llm_server import Server
 
 DIM = 256
 
@@ -25,70 +24,47 @@ def _embed(text: str) -> list[float]:
     return (vec / (np.linalg.norm(vec) or 1)).tolist()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    calls: list[int] = []
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
-        _Handler.calls.append(len(texts))
-        payload = {"object": "list", "model": body["model"], "usage": {"prompt_tokens": 0, "total_tokens": 0},
-                   "data": [{"object": "embedding", "index": i, "embedding": _embed(t)} for i, t in enumerate(texts)]}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def embeddings_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    server = Server(embed=_embed)
+    yield server
+    server.close()
 
 
-def test_openai_compatible_embeddings_are_fused_and_cached(dev_repo: Path, embeddings_server: str, monkeypatch):
+def test_openai_compatible_embeddings_are_fused_and_cached(dev_repo: Path, embeddings_server: Server, monkeypatch):
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "openai")
-    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server)
+    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server.url)
     monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_MODEL", "local-test")
     monkeypatch.setenv("POLICY_MATCHING_THRESHOLD", "0.2")   # a new encoder needs its own calibration
-    _Handler.calls.clear()
+    embeddings_server.embedded.clear()
     matcher = Matcher.open(dev_repo)
     assert matcher.encoder is not None and matcher.encoder.name == "openai:local-test"
     assert matcher.index.embeddings.shape == (len(matcher.index.docs), DIM)
     result = matcher.answer("窜货第二次怎么处罚？")
     assert result.matches[0].key == "SALES 3.3" and result.covered
-    built = sum(_Handler.calls)
+    built = sum(embeddings_server.embedded)
     assert built > len(matcher.index.docs)          # documents and their sentences were embedded
     assert list((dev_repo / ".policy-cache").glob("match-index-openai_local-test-*.pkl"))
-    _Handler.calls.clear()
+    embeddings_server.embedded.clear()
     Matcher.open(dev_repo).answer("hotel cap per night")
-    assert _Handler.calls == [1]                    # cached index: only the question is embedded
+    assert embeddings_server.embedded == [1]                    # cached index: only the question is embedded
 
 
-def test_rebuild_after_an_edit_reencodes_only_changed_passages(dev_repo: Path, embeddings_server: str, monkeypatch):
+def test_rebuild_after_an_edit_reencodes_only_changed_passages(dev_repo: Path, embeddings_server: Server, monkeypatch):
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "openai")
-    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server)
+    monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server.url)
     monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_MODEL", "local-test")
-    _Handler.calls.clear()
+    embeddings_server.embedded.clear()
     first = Matcher.open(dev_repo)
-    full = sum(_Handler.calls)
+    full = sum(embeddings_server.embedded)
     assert full == len({d.text for d in first.index.docs}) + len(set(_sentences(first)))   # each text once
     policy = dev_repo / "policies" / "sales-policy.md"
     text = policy.read_text(encoding="utf-8")
     assert "计入经销商返利账户" in text
     policy.write_text(text.replace("计入经销商返利账户", "计入经销商的返利专用账户", 1), encoding="utf-8")
-    _Handler.calls.clear()
+    embeddings_server.embedded.clear()
     second = Matcher.open(dev_repo)
-    assert 0 < sum(_Handler.calls) <= 4              # the edited clause and its edited sentence
+    assert 0 < sum(embeddings_server.embedded) <= 4              # the edited clause and its edited sentence
     edited = next(d for d in second.index.docs if "返利专用账户" in d.text)
     k = second.index.docs.index(edited)
     assert np.allclose(second.index.embeddings[k], _embed(edited.text), atol=1e-6)

@@ -20,10 +20,8 @@ entry, comment and blank line stays exactly as its author left it. Appends go at
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,7 +31,6 @@ from ..markdown import directive_body, escape_text, parse, role_parts, roles_in
 from ..models import Policy
 from ..paths import list_sources, source_problem
 
-Status = Literal["draft", "approved", "retired"]
 STATUSES = ("draft", "approved", "retired")
 _OPTION_RE = re.compile(r"^(\s*):([\w-]+):(.*?)(\r?\n|\r)?$")
 _SPLIT = re.compile(r"\s*[,;，；]\s*")
@@ -328,7 +325,3 @@ def find_entry(root: Path, catalog: Catalog, entry_id: str) -> tuple[Path, FaqPa
             return path, page, entry
     raise PolicyToolError(problem(Code.FAQ_BAD_FIELD, f"no FAQ entry with id {entry_id!r} under "
                                   f"{catalog.settings.faq_dir}/", Path(root) / catalog.settings.faq_dir, 1))
-
-
-def today() -> str:
-    return dt.date.today().isoformat()

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from ..config import Settings
 from ..models import Clause, Policy
 from .redline import RedlineOp, redline
-from .releases import Release, list_releases, policy_at
+from .releases import policy_at
 
 #: Pairs below this similarity (0..1) are not the same clause, unless they keep their number ...
 MIN_SIMILARITY = 0.55
@@ -173,18 +173,3 @@ def diff_refs(root: Path, policy_id: str, old_ref: str, new_ref: str,
     return diff_policies(policy_at(root, policy_id, old_ref, settings), policy_at(root, policy_id, new_ref, settings))
 
 
-class ReleaseChanges(BaseModel):
-    """One release and what it changed against the release before it (None for the first)."""
-
-    release: Release
-    diff: ClauseDiff | None = None
-
-
-def release_changes(root: Path, policy_id: str, settings: Settings | None = None) -> list[ReleaseChanges]:
-    """Every release of a policy, newest first, with its clause-level changes: the data of the
-    site's history page for a non-technical reviewer."""
-    releases = list_releases(root, policy_id, settings=settings)
-    texts = [policy_at(root, policy_id, r.version, settings) for r in releases]
-    result = [ReleaseChanges(release=r, diff=diff_policies(texts[i - 1], texts[i]) if i else None)
-              for i, r in enumerate(releases)]
-    return result[::-1]
