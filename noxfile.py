@@ -39,8 +39,20 @@ def demo(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Live preview for authors: rebuilds on save, serves on http://127.0.0.1:8000."""
     session.install("-e", ".[serve]")
-    session.run("sphinx-autobuild", ".", "_build/html", "--host", "127.0.0.1", "--port", "8000",
-                "--watch", "policies", "--watch", "faq", *session.posargs)
+    session.run(
+        "sphinx-autobuild",
+        ".",
+        "_build/html",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8000",
+        "--watch",
+        "policies",
+        "--watch",
+        "faq",
+        *session.posargs,
+    )
 
 
 @nox.session

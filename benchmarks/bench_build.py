@@ -35,18 +35,32 @@ def main(policies: int = 200, clauses: int = 50, repeat: int = 2) -> dict:
         for _ in range(repeat):  # alternate, fresh output each time
             shutil.rmtree(plain / "_build", ignore_errors=True)
             shutil.rmtree(ours / "_build", ignore_errors=True)
-            shutil.rmtree(ours / ".policy-cache" / "doctrees", ignore_errors=True)   # Sphinx's environment
+            shutil.rmtree(ours / ".policy-cache" / "doctrees", ignore_errors=True)  # Sphinx's environment
             plain_s.append(timed([sys.executable, "-m", "sphinx", "-q", "-b", "html", ".", "_build/html"], plain))
             ours_s.append(timed([sys.executable, "-m", "tooling", "build", "--root", str(ours)], ours))
         # no source changed: Sphinx re-reads nothing, rewrites no page (the site is built aside and swapped in)
         rebuild_s = min(timed([sys.executable, "-m", "tooling", "build", "--root", str(ours)], ours) for _ in range(2))
-        count = len(json.loads(subprocess.run(
-            [sys.executable, "-m", "tooling", "clauses", "--json", "--root", str(ours)],
-            check=True, capture_output=True, text=True).stdout))
-        clauses_s = min(timed([sys.executable, "-m", "tooling", "clauses", "--json", "--root", str(ours)], ours)
-                        for _ in range(3))
-    result = {"clauses": count, "plain_sphinx_s": min(plain_s), "policy_build_s": min(ours_s),
-              "build_ratio": min(ours_s) / min(plain_s), "rebuild_s": rebuild_s, "clauses_json_s": clauses_s}
+        count = len(
+            json.loads(
+                subprocess.run(
+                    [sys.executable, "-m", "tooling", "clauses", "--json", "--root", str(ours)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
+        )
+        clauses_s = min(
+            timed([sys.executable, "-m", "tooling", "clauses", "--json", "--root", str(ours)], ours) for _ in range(3)
+        )
+    result = {
+        "clauses": count,
+        "plain_sphinx_s": min(plain_s),
+        "policy_build_s": min(ours_s),
+        "build_ratio": min(ours_s) / min(plain_s),
+        "rebuild_s": rebuild_s,
+        "clauses_json_s": clauses_s,
+    }
     print(f"corpus: {policies} policies x {clauses} = {count} clauses")
     print(f"plain sphinx-build + myst-parser: {result['plain_sphinx_s']:.1f} s (best of {repeat})")
     print(f"policy build:                     {result['policy_build_s']:.1f} s (best of {repeat})")

@@ -58,8 +58,13 @@ def main() -> dict:
         draft_s = _timed(lambda: draft_faq(root, policy.id, top=50, min_askers=1))
         entries = parse_page(read_text(page)).entries
         rerun_s = _timed(lambda: draft_faq(root, policy.id, top=50, min_askers=1))
-        out.update(cluster_s=cluster_s, draft_s=draft_s, draft_ratio=draft_s / cluster_s,
-                   rerun_ratio=rerun_s / cluster_s, entries=len(entries))
+        out.update(
+            cluster_s=cluster_s,
+            draft_s=draft_s,
+            draft_ratio=draft_s / cluster_s,
+            rerun_ratio=rerun_s / cluster_s,
+            entries=len(entries),
+        )
         print(f"{policy.id}: {len(entries)} drafts; clustering alone {cluster_s:.2f} s")
         print(f"policy faq draft (offline, end to end) / clustering: {out['draft_ratio']:.2f}x")
         print(f"re-run adding nothing / clustering:                  {out['rerun_ratio']:.2f}x")
@@ -68,12 +73,15 @@ def main() -> dict:
         ids = [e.id for e in entries[:20]]
         approve_s = _timed(lambda: [approve(root, i, "张敏", catalog=catalog, force=True) for i in ids]) / len(ids)
         out["approve_ratio"] = approve_s / read_s
-        print(f"approve one entry in place / read+parse the page:   {out['approve_ratio']:.2f}x "
-              f"({approve_s * 1000:.1f} ms vs {read_s * 1000:.1f} ms)")
+        print(
+            f"approve one entry in place / read+parse the page:   {out['approve_ratio']:.2f}x "
+            f"({approve_s * 1000:.1f} ms vs {read_s * 1000:.1f} ms)"
+        )
 
         server = Server(default=_slow)
-        os.environ.update(POLICY_LLM_BASE_URL=server.url,
-                          POLICY_LLM_MODEL="bench", POLICY_LLM_API_KEY_ENV="BENCH_KEY", BENCH_KEY="x")
+        os.environ.update(
+            POLICY_LLM_BASE_URL=server.url, POLICY_LLM_MODEL="bench", POLICY_LLM_API_KEY_ENV="BENCH_KEY", BENCH_KEY="x"
+        )
         timings = {}
         try:
             for label, conc in (("sequential", "1"), ("concurrent", "4")):
@@ -89,12 +97,18 @@ def main() -> dict:
             for name in ("POLICY_LLM_BASE_URL", "POLICY_LLM_MODEL", "POLICY_LLM_API_KEY_ENV", "POLICY_LLM_CONCURRENCY"):
                 os.environ.pop(name, None)
         cached_requests = len(server.requests) - before
-        out.update(llm_concurrency_speedup=timings["sequential"] / timings["concurrent"],
-                   llm_cached_ratio=timings["cached"] / timings["sequential"])
-        print(f"openai drafter, 20 drafts at {LATENCY * 1000:.0f} ms/request: sequential {timings['sequential']:.2f} s, "
-              f"concurrency 4 {timings['concurrent']:.2f} s ({out['llm_concurrency_speedup']:.1f}x faster)")
-        print(f"interrupted run re-run from the prompt cache / first run: {out['llm_cached_ratio']:.2f}x "
-              f"({cached_requests} requests)")
+        out.update(
+            llm_concurrency_speedup=timings["sequential"] / timings["concurrent"],
+            llm_cached_ratio=timings["cached"] / timings["sequential"],
+        )
+        print(
+            f"openai drafter, 20 drafts at {LATENCY * 1000:.0f} ms/request: sequential {timings['sequential']:.2f} s, "
+            f"concurrency 4 {timings['concurrent']:.2f} s ({out['llm_concurrency_speedup']:.1f}x faster)"
+        )
+        print(
+            f"interrupted run re-run from the prompt cache / first run: {out['llm_cached_ratio']:.2f}x "
+            f"({cached_requests} requests)"
+        )
     return out
 
 

@@ -44,8 +44,13 @@ def make_history(root: Path, releases: int) -> None:
             path.write_text(body, encoding="utf-8")
             repo.index.add([str(path)])
             when = dt.datetime(2000 + n, 1, 1, 10 + k, tzinfo=TZ)
-            repo.index.commit(f"{version} {'release' if not k else 'amendment'}", author=who, committer=who,
-                              author_date=when, commit_date=when)
+            repo.index.commit(
+                f"{version} {'release' if not k else 'amendment'}",
+                author=who,
+                committer=who,
+                author_date=when,
+                commit_date=when,
+            )
     repo.close()
 
 
@@ -80,8 +85,10 @@ def main(sizes: tuple[int, ...] = (1, 10, 50)) -> dict:
             print(f"\n{size} release(s), {2 * size} commits; baseline parse_policy_file = {base * 1000:.1f} ms")
             for name, value in figures.items():
                 print(f"  {name:<26} {value * 1000:8.1f} ms  = {value / base:6.1f}x baseline")
-            print(f"  diff 1.0 -> {last}: {len(diff.added)} added, {len(diff.changed)} changed, "
-                  f"{len(diff.renumbered)} renumbered, {len(diff.removed)} removed")
+            print(
+                f"  diff 1.0 -> {last}: {len(diff.added)} added, {len(diff.changed)} changed, "
+                f"{len(diff.renumbered)} renumbered, {len(diff.removed)} removed"
+            )
             results[size] = {"baseline_s": base, **{k: v for k, v in figures.items()}}
     return results
 

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,12 +17,11 @@ from pathlib import Path
 import docx
 from rapidfuzz import fuzz
 
+from tests.docx_support import DocxBuilder, policy_to_docx, regulation
 from tooling.catalog import Catalog
 from tooling.wordimport import import_docx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.docx_support import DocxBuilder, policy_to_docx, regulation
 
 
 def make_regulation(path: Path, articles: int = 300) -> Path:
@@ -33,7 +31,9 @@ def make_regulation(path: Path, articles: int = 300) -> Path:
     for n in range(1, articles + 1):
         if n % 30 == 1:
             b.para(f"第{n // 30 + 1}部分规定", num=lists["chapter"])
-        b.para(f"【条款{n}】 经销商应当按照本条规定办理第{n}项事务，逾期未办理的，按公司规定处理。", num=lists["article"])
+        b.para(
+            f"【条款{n}】 经销商应当按照本条规定办理第{n}项事务，逾期未办理的，按公司规定处理。", num=lists["article"]
+        )
         if n % 5 == 0:
             for k in range(3):
                 b.para(f"第{k + 1}种情形的处理办法；", num=lists["article"], ilvl=1)
@@ -84,16 +84,25 @@ def main() -> None:
             policy = Catalog.load(orig).policies[0].meta
             back = tmp_path / f"back-{md.stem}"
             (back / "policies").mkdir(parents=True)
-            import_docx(back, policy_to_docx(md.read_text(encoding="utf-8"), tmp_path / f"{md.stem}.docx"),
-                        policy=policy.policy, version=policy.version, effective=str(policy.effective),
-                        owner=policy.owner, title=policy.title, out=back / "policies" / md.name)
+            import_docx(
+                back,
+                policy_to_docx(md.read_text(encoding="utf-8"), tmp_path / f"{md.stem}.docx"),
+                policy=policy.policy,
+                version=policy.version,
+                effective=str(policy.effective),
+                owner=policy.owner,
+                title=policy.title,
+                out=back / "policies" / md.name,
+            )
             before = {c.key: c.text for c in Catalog.load(orig).clauses}
             after = {c.key: c.text for c in Catalog.load(back).clauses}
             same = [k for k in before if k in after]
             sim = sum(fuzz.ratio(before[k], after[k]) for k in same) / max(len(same), 1)
             exact = sum(before[k] == after[k] for k in same)
-            print(f"  {md.name}: {len(before)} clauses -> {len(after)}, {len(same)} keys kept, "
-                  f"text similarity {sim:.1f}%, {exact} identical")
+            print(
+                f"  {md.name}: {len(before)} clauses -> {len(after)}, {len(same)} keys kept, "
+                f"text similarity {sim:.1f}%, {exact} identical"
+            )
 
 
 if __name__ == "__main__":

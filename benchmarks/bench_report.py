@@ -20,10 +20,28 @@ from tooling.report.build import build_report, render
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 100_000
-STEMS = ["返利什么时候到账", "返利能不能提现", "返利有效期多久", "窜货罚多少", "样机怎么申请", "账期怎么申请",
-         "信用额度怎么提", "退货要什么条件", "红字发票怎么开", "价保怎么申报", "出差住宿标准多少", "打车能报吗",
-         "出差补助多少", "报销多久到账", "年假几天", "How long is the claim deadline", "Hotel cap in Shanghai",
-         "Can I take a taxi", "Per diem for a manager", "Who approves a trip"]
+STEMS = [
+    "返利什么时候到账",
+    "返利能不能提现",
+    "返利有效期多久",
+    "窜货罚多少",
+    "样机怎么申请",
+    "账期怎么申请",
+    "信用额度怎么提",
+    "退货要什么条件",
+    "红字发票怎么开",
+    "价保怎么申报",
+    "出差住宿标准多少",
+    "打车能报吗",
+    "出差补助多少",
+    "报销多久到账",
+    "年假几天",
+    "How long is the claim deadline",
+    "Hotel cap in Shanghai",
+    "Can I take a taxi",
+    "Per diem for a manager",
+    "Who approves a trip",
+]
 TAILS = ["？", "呀", "，急", "？谢谢", "", "?", " please", "，在线等", "。", "？？"]
 
 
@@ -35,10 +53,19 @@ def main() -> None:
         rng = random.Random(5)
         texts = [f"{s}{t}" for s in STEMS for t in TAILS][:400]
         start = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
-        records = [QuestionRecord(id=f"q{i:08d}", source="bench.jsonl", channel="chat", asker=f"u{rng.randrange(3000)}",
-                                  asked_at=start + dt.timedelta(minutes=rng.randrange(52 * 7 * 24 * 60)),
-                                  text=(text := rng.choice(texts)), normalized=text, batch="bench")
-                   for i in range(N)]
+        records = [
+            QuestionRecord(
+                id=f"q{i:08d}",
+                source="bench.jsonl",
+                channel="chat",
+                asker=f"u{rng.randrange(3000)}",
+                asked_at=start + dt.timedelta(minutes=rng.randrange(52 * 7 * 24 * 60)),
+                text=(text := rng.choice(texts)),
+                normalized=text,
+                batch="bench",
+            )
+            for i in range(N)
+        ]
         with QuestionStore(root / "questions.db") as store, store.transaction():
             store.insert(records)
         t0 = time.perf_counter()
@@ -46,16 +73,20 @@ def main() -> None:
             count = sum(1 for _ in store.iter_records())
         base = time.perf_counter() - t0
         times = []
-        for _ in range(2):    # cold: the matcher's index is built first (once per repository); warm: cached
+        for _ in range(2):  # cold: the matcher's index is built first (once per repository); warm: cached
             t0 = time.perf_counter()
             report = build_report(root)
             page = render(report)
             times.append(time.perf_counter() - t0)
         cold, warm = times
-        print(f"{count} questions, {sum(len(p.top) for p in report.policies)} top clusters, page {len(page) // 1024} KiB")
+        print(
+            f"{count} questions, {sum(len(p.top) for p in report.policies)} top clusters, page {len(page) // 1024} KiB"
+        )
         print(f"  baseline, reading every record: {base:.2f} s")
-        print(f"  policy report, index cached (as after any build or answer): {warm:.2f} s = {warm / base:.1f}x "
-              f"baseline (target ≤ 10 s)")
+        print(
+            f"  policy report, index cached (as after any build or answer): {warm:.2f} s = {warm / base:.1f}x "
+            f"baseline (target ≤ 10 s)"
+        )
         print(f"  policy report, cold (matching index built first): {cold:.2f} s = {cold / base:.1f}x baseline")
         print(f"  {report.overall.summary()}")
 

@@ -82,8 +82,9 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
         try:
             yield browser
         finally:
@@ -93,8 +94,10 @@ def chromium():
 def our_results(page, base: str, query: str) -> list[str]:
     """Result links (best first) of our search page; a citation jump counts as one result."""
     page.goto(f"{base}search.html?q={quote(query)}")
-    page.wait_for_function("document.querySelector('#search-results ul, .policy-search-empty') || "
-                           "!location.pathname.endsWith('search.html')")
+    page.wait_for_function(
+        "document.querySelector('#search-results ul, .policy-search-empty') || "
+        "!location.pathname.endsWith('search.html')"
+    )
     if not page.url.split("?")[0].endswith("search.html"):
         return [page.url]
     return page.eval_on_selector_all("#search-results ul > li > a", "as => as.map(a => a.href)")
@@ -103,8 +106,9 @@ def our_results(page, base: str, query: str) -> list[str]:
 def builtin_results(page, base: str, query: str) -> list[str]:
     page.goto(f"{base}search.html?q={quote(query)}")
     # _finishSearch fills the summary ("Search finished…" or "did not match…", translated)
-    page.wait_for_function("(document.querySelector('#search-results .search-summary') || {}).textContent",
-                           timeout=20000)
+    page.wait_for_function(
+        "(document.querySelector('#search-results .search-summary') || {}).textContent", timeout=20000
+    )
     return page.eval_on_selector_all("#search-results ul.search > li > a", "as => as.map(a => a.href)")
 
 
@@ -126,8 +130,9 @@ def recall(questions: list[dict], urls: dict[str, str], results: list[list[str]]
 
 
 def quality(tmp: Path) -> None:
-    questions = [json.loads(line) for line in (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-                 if line.strip()]
+    questions = [
+        json.loads(line) for line in (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     covered = [q for q in questions if q["clauses"]]
     ours_out, builtin_out = make_sites(tmp, policies=DEV / "policies")
     urls = {c.key: c.url for c in Catalog.load(tmp / "ours").clauses}
@@ -148,13 +153,24 @@ def quality(tmp: Path) -> None:
     print(f"recall@5  Sphinx built-in (page, lenient) {bi_page:.3f}   strict anchor: {bi_anchor:.3f}")
     print(f"ratio     ours / built-in(page)           {ours_anchor / max(bi_page, 1e-9):.2f}x")
     print(f"no result ours {empty_ours:.1%}   built-in {empty_builtin:.1%}")
-    print(f"page loads: ours {t_ours / len(covered) * 1000:.0f} ms/query, built-in "
-          f"{t_builtin / len(covered) * 1000:.0f} ms/query (navigation + search)")
+    print(
+        f"page loads: ours {t_ours / len(covered) * 1000:.0f} ms/query, built-in "
+        f"{t_builtin / len(covered) * 1000:.0f} ms/query (navigation + search)"
+    )
 
 
-QUERIES = ["返利按季度净回款计算", "经销商提交申请的时限", "逾期未提交视为放弃", "区域经理审核几个工作日",
-           "claim deadline after the trip", "hotel per night approval", "line manager approves exceptions",
-           "返利账户有效期", "reimburse per night", "第三部分 条款"]
+QUERIES = [
+    "返利按季度净回款计算",
+    "经销商提交申请的时限",
+    "逾期未提交视为放弃",
+    "区域经理审核几个工作日",
+    "claim deadline after the trip",
+    "hotel per night approval",
+    "line manager approves exceptions",
+    "返利账户有效期",
+    "reimburse per night",
+    "第三部分 条款",
+]
 
 
 def scale(tmp: Path) -> None:
@@ -170,24 +186,36 @@ def scale(tmp: Path) -> None:
         page.goto(ours_base + "search.html")
         page.wait_for_function("window.PolicySearch !== undefined")
         load_ours = time.perf_counter() - t0
-        ours_ms = page.evaluate("""qs => qs.map(q => { const t = performance.now();
+        ours_ms = page.evaluate(
+            """qs => qs.map(q => { const t = performance.now();
             for (let i = 0; i < 5; i++) PolicySearch.rank(PolicySearch.groups(q), 20);
-            return (performance.now() - t) / 5; })""", QUERIES)
+            return (performance.now() - t) / 5; })""",
+            QUERIES,
+        )
         t0 = time.perf_counter()
         page.goto(builtin_base + "search.html")
         page.wait_for_function("typeof Search !== 'undefined' && Search.hasIndex()")
         load_builtin = time.perf_counter() - t0
-        builtin_ms = page.evaluate("""qs => qs.map(q => { const t = performance.now();
+        builtin_ms = page.evaluate(
+            """qs => qs.map(q => { const t = performance.now();
             for (let i = 0; i < 5; i++) { const p = Search._parseQuery(q); Search._performSearch(...p); }
-            return (performance.now() - t) / 5; })""", QUERIES)
+            return (performance.now() - t) / 5; })""",
+            QUERIES,
+        )
     print(f"10,000-clause site: {len(records['docs'])} records, {len(records['terms'])} terms")
-    print(f"index size ours {raw / 1e6:.2f} MB ({gz / 1e6:.2f} MB gzip)   Sphinx searchindex.js "
-          f"{raw_b / 1e6:.2f} MB ({gz_b / 1e6:.2f} MB gzip)   ratio {raw / raw_b:.2f}x ({gz / gz_b:.2f}x gzip)")
-    print(f"query time (median of {len(QUERIES)}) ours {statistics.median(ours_ms):.1f} ms (max "
-          f"{max(ours_ms):.1f})   Sphinx {statistics.median(builtin_ms):.1f} ms   ratio "
-          f"{statistics.median(ours_ms) / max(statistics.median(builtin_ms), 1e-3):.2f}x")
-    print(f"search page ready (load + parse index) ours {load_ours * 1000:.0f} ms   Sphinx "
-          f"{load_builtin * 1000:.0f} ms   ratio {load_ours / max(load_builtin, 1e-3):.2f}x")
+    print(
+        f"index size ours {raw / 1e6:.2f} MB ({gz / 1e6:.2f} MB gzip)   Sphinx searchindex.js "
+        f"{raw_b / 1e6:.2f} MB ({gz_b / 1e6:.2f} MB gzip)   ratio {raw / raw_b:.2f}x ({gz / gz_b:.2f}x gzip)"
+    )
+    print(
+        f"query time (median of {len(QUERIES)}) ours {statistics.median(ours_ms):.1f} ms (max "
+        f"{max(ours_ms):.1f})   Sphinx {statistics.median(builtin_ms):.1f} ms   ratio "
+        f"{statistics.median(ours_ms) / max(statistics.median(builtin_ms), 1e-3):.2f}x"
+    )
+    print(
+        f"search page ready (load + parse index) ours {load_ours * 1000:.0f} ms   Sphinx "
+        f"{load_builtin * 1000:.0f} ms   ratio {load_ours / max(load_builtin, 1e-3):.2f}x"
+    )
 
 
 def main() -> None:

@@ -50,8 +50,10 @@ async def _client(port: int, jobs: asyncio.Queue, latencies: list[float], replie
             except asyncio.QueueEmpty:
                 return
             data = body.encode() if body else b""
-            head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(data)}\r\n"
-                    "Content-Type: application/json\r\n\r\n").encode()
+            head = (
+                f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(data)}\r\n"
+                "Content-Type: application/json\r\n\r\n"
+            ).encode()
             start = time.perf_counter()
             writer.write(head + data)
             await writer.drain()
@@ -82,7 +84,9 @@ async def _load(port: int, requests: list[tuple[str, str, str | None]]) -> tuple
 def _figures(name: str, elapsed: float, latencies: list[float], base: tuple[float, float, float] | None = None):
     q = statistics.quantiles(latencies, n=100)
     rate, p50, p99 = len(latencies) / elapsed, q[49] * 1000, q[98] * 1000
-    ratio = f" = {base[0] / rate:.1f}x slower, p50 {p50 / base[1]:.1f}x, p99 {p99 / base[2]:.1f}x /healthz" if base else ""
+    ratio = (
+        f" = {base[0] / rate:.1f}x slower, p50 {p50 / base[1]:.1f}x, p99 {p99 / base[2]:.1f}x /healthz" if base else ""
+    )
     print(f"  {name:16} {rate:8.0f} req/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms{ratio}", flush=True)
     return rate, p50, p99
 
@@ -93,11 +97,27 @@ def run(label: str, db: str | None, n: int, workers: str) -> None:
         root = Path(tmp) / "repo"
         for part in ("policies", "faq"):
             shutil.copytree(ROOT / part, root / part)
-        (root / "pyproject.toml").write_text("[tool.policy.serve]\nrate_limit_per_minute = 100000000\n", encoding="utf-8")
+        (root / "pyproject.toml").write_text(
+            "[tool.policy.serve]\nrate_limit_per_minute = 100000000\n", encoding="utf-8"
+        )
         port = _port()
-        server = subprocess.Popen([sys.executable, "-m", "tooling", "serve", "--root", str(root), "--port", str(port),
-                                   "--workers", workers, *(["--db", db] if db else [])],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tooling",
+                "serve",
+                "--root",
+                str(root),
+                "--port",
+                str(port),
+                "--workers",
+                workers,
+                *(["--db", db] if db else []),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 120
             while True:
@@ -106,9 +126,9 @@ def run(label: str, db: str | None, n: int, workers: str) -> None:
                         break
                 except OSError:
                     if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("policy serve did not start")
+                        raise SystemExit("policy serve did not start") from None
                     time.sleep(0.2)
-            time.sleep(3)     # workers warm their matchers
+            time.sleep(3)  # workers warm their matchers
             print(f"{CLIENTS} concurrent clients, {n} requests per endpoint, {workers} server process(es), {label}")
             base = _figures("/healthz", *asyncio.run(_load(port, [("GET", "/healthz", None)] * n))[:2])
             texts = [f"第{i}号门店的返利什么时候到账？" for i in range(n)]
@@ -117,9 +137,9 @@ def run(label: str, db: str | None, n: int, workers: str) -> None:
             posts = []
             for i in range(n):
                 if i % 20 == 19:
-                    body = {"text": "收到", "asker": f"s{i % 300}"}                       # chatter: rejected
+                    body = {"text": "收到", "asker": f"s{i % 300}"}  # chatter: rejected
                 elif i % 10 == 9:
-                    body = {"text": texts[i - 1], "asker": f"s{(i - 1) % 300}", "id": f"b{i - 1}"}   # a retry
+                    body = {"text": texts[i - 1], "asker": f"s{(i - 1) % 300}", "id": f"b{i - 1}"}  # a retry
                 else:
                     body = {"text": texts[i], "asker": f"s{i % 300}", "id": f"b{i}"}
                 posts.append(("POST", "/api/questions", json.dumps(body, ensure_ascii=False)))
@@ -134,10 +154,12 @@ def run(label: str, db: str | None, n: int, workers: str) -> None:
         rejected = sum(1 for r in ok if r.get("rejected"))
         with open_store(db or root / "questions.db") as store:
             in_store = store.count()
-        print(f"  read {len(posts)} = stored {stored} + duplicates {duplicates} + rejected {rejected} "
-              f"({'holds' if len(posts) == stored + duplicates + rejected else 'DOES NOT HOLD'}); "
-              f"errors {len(replies) - len(ok)}; in the store {in_store} "
-              f"({'= stored' if in_store == stored else 'DIFFERS from stored'})")
+        print(
+            f"  read {len(posts)} = stored {stored} + duplicates {duplicates} + rejected {rejected} "
+            f"({'holds' if len(posts) == stored + duplicates + rejected else 'DOES NOT HOLD'}); "
+            f"errors {len(replies) - len(ok)}; in the store {in_store} "
+            f"({'= stored' if in_store == stored else 'DIFFERS from stored'})"
+        )
 
 
 def main() -> None:

@@ -108,12 +108,16 @@ def main() -> dict:
         figures["11th release added, rebuild"] = timed_build(ten)
         figures["not a git repository, cold"] = timed_build(plain)
     base, base_cpu, _ = figures["1 release, cold (baseline)"]
-    print(f"example site (SALES, REBATE, TRAVEL); baseline = cold build with 1 release = {base:.2f} s wall, "
-          f"{base_cpu:.2f} s CPU (incl. release builders)")
+    print(
+        f"example site (SALES, REBATE, TRAVEL); baseline = cold build with 1 release = {base:.2f} s wall, "
+        f"{base_cpu:.2f} s CPU (incl. release builders)"
+    )
     for name, (seconds, cpu, log) in figures.items():
         pages = f"release pages built {len(log['built']):2d}, from cache {len(log['cached']):2d}"
-        print(f"  {name:<40} wall {seconds:6.2f} s = {seconds / base:5.2f}x   CPU {cpu:6.2f} s = "
-              f"{cpu / base_cpu:5.2f}x   ({pages})")
+        print(
+            f"  {name:<40} wall {seconds:6.2f} s = {seconds / base:5.2f}x   CPU {cpu:6.2f} s = "
+            f"{cpu / base_cpu:5.2f}x   ({pages})"
+        )
     return {name: {"wall_s": seconds, "cpu_s": cpu} for name, (seconds, cpu, _) in figures.items()}
 
 

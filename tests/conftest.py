@@ -103,9 +103,19 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -139,8 +149,10 @@ CITATION_CASES = json.loads((ROOT / "tests" / "fixtures" / "citation_cases.json"
 
 def citation_cases() -> list:
     """``tests/fixtures/citation_cases.json`` as pytest params: (site, text, expected clause URLs)."""
-    return [pytest.param(c["site"], c["text"], c["expect"], id=f"{c['site']}:{c['text'][:40]}")
-            for c in CITATION_CASES["cases"]]
+    return [
+        pytest.param(c["site"], c["text"], c["expect"], id=f"{c['site']}:{c['text'][:40]}")
+        for c in CITATION_CASES["cases"]
+    ]
 
 
 def citation_site_source(name: str) -> Path:
@@ -149,6 +161,7 @@ def citation_site_source(name: str) -> Path:
 
 
 # --- a real PostgreSQL server ---------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def postgres():

@@ -21,8 +21,15 @@ W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 R_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
-def level_xml(ilvl: int, fmt: str, text: str, start: int = 1, restart: int | None = None,
-              style: str | None = None, legal: bool = False) -> str:
+def level_xml(
+    ilvl: int,
+    fmt: str,
+    text: str,
+    start: int = 1,
+    restart: int | None = None,
+    style: str | None = None,
+    legal: bool = False,
+) -> str:
     parts = [f'<w:start w:val="{start}"/>', f'<w:numFmt w:val="{fmt}"/>']
     if restart is not None:
         parts.append(f'<w:lvlRestart w:val="{restart}"/>')
@@ -48,14 +55,17 @@ class DocxBuilder:
         """An ``w:abstractNum`` from level dicts (fmt, text, start, restart, style, legal)."""
         aid = len(self._abstracts) + 1
         body = "".join(level_xml(i, **lv) for i, lv in enumerate(levels))
-        self._abstracts.append(f'<w:abstractNum w:abstractNumId="{aid}"><w:multiLevelType w:val="multilevel"/>'
-                               f"{body}</w:abstractNum>")
+        self._abstracts.append(
+            f'<w:abstractNum w:abstractNumId="{aid}"><w:multiLevelType w:val="multilevel"/>{body}</w:abstractNum>'
+        )
         return aid
 
     def num(self, abstract: int, starts: dict[int, int] | None = None) -> int:
         nid = len(self._nums) + 1
-        overrides = "".join(f'<w:lvlOverride w:ilvl="{i}"><w:startOverride w:val="{v}"/></w:lvlOverride>'
-                            for i, v in (starts or {}).items())
+        overrides = "".join(
+            f'<w:lvlOverride w:ilvl="{i}"><w:startOverride w:val="{v}"/></w:lvlOverride>'
+            for i, v in (starts or {}).items()
+        )
         self._nums.append(f'<w:num w:numId="{nid}"><w:abstractNumId w:val="{abstract}"/>{overrides}</w:num>')
         return nid
 
@@ -69,8 +79,9 @@ class DocxBuilder:
         num_pr.get_or_add_ilvl().val = ilvl
         num_pr.get_or_add_numId().val = num
 
-    def para(self, text: str = "", num: int | None = None, ilvl: int = 0, style: str | None = None,
-             xml: str | None = None):
+    def para(
+        self, text: str = "", num: int | None = None, ilvl: int = 0, style: str | None = None, xml: str | None = None
+    ):
         """A paragraph; ``xml`` appends raw runs (``<w:r>…</w:r>``) after the text."""
         p = self.doc.add_paragraph(text, style=style)
         if num is not None:
@@ -90,8 +101,9 @@ class DocxBuilder:
 
     def comment(self, text: str) -> str:
         cid = len(self._comments)
-        self._comments.append(f'<w:comment w:id="{cid}" w:author="审阅人"><w:p><w:r><w:t>{escape(text)}</w:t></w:r>'
-                              "</w:p></w:comment>")
+        self._comments.append(
+            f'<w:comment w:id="{cid}" w:author="审阅人"><w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p></w:comment>'
+        )
         return f'<w:r><w:commentReference w:id="{cid}"/></w:r>'
 
     def _part(self, name: str, content_type: str, reltype: str, xml: str) -> None:
@@ -100,17 +112,28 @@ class DocxBuilder:
 
     def save(self, path: Path) -> Path:
         numbering = self.doc.part.numbering_part
-        numbering._element = parse_xml(f"<w:numbering {W_NS}>{''.join(self._abstracts)}{''.join(self._nums)}"
-                                       "</w:numbering>")
+        numbering._element = parse_xml(
+            f"<w:numbering {W_NS}>{''.join(self._abstracts)}{''.join(self._nums)}</w:numbering>"
+        )
         if self._footnotes:
-            seps = ('<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
-                    '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
-                    "</w:r></w:p></w:footnote>")
-            self._part("footnotes.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
-                       RT.FOOTNOTES, f"<w:footnotes {W_NS}>{seps}{''.join(self._footnotes)}</w:footnotes>")
+            seps = (
+                '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+                '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+                "</w:r></w:p></w:footnote>"
+            )
+            self._part(
+                "footnotes.xml",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+                RT.FOOTNOTES,
+                f"<w:footnotes {W_NS}>{seps}{''.join(self._footnotes)}</w:footnotes>",
+            )
         if self._comments:
-            self._part("comments.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml",
-                       RT.COMMENTS, f"<w:comments {W_NS}>{''.join(self._comments)}</w:comments>")
+            self._part(
+                "comments.xml",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml",
+                RT.COMMENTS,
+                f"<w:comments {W_NS}>{''.join(self._comments)}</w:comments>",
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         self.doc.save(str(path))
         return path
@@ -119,8 +142,9 @@ class DocxBuilder:
 def regulation(builder: DocxBuilder) -> dict[str, int]:
     """The lists of a Chinese regulation: 第%1章, and 第%1条 with （%2） items under it."""
     chapters = builder.list({"fmt": "chineseCountingThousand", "text": "第%1章"})
-    abstract = builder.abstract({"fmt": "chineseCountingThousand", "text": "第%1条"},
-                                {"fmt": "chineseCounting", "text": "（%2）"})
+    abstract = builder.abstract(
+        {"fmt": "chineseCountingThousand", "text": "第%1条"}, {"fmt": "chineseCounting", "text": "（%2）"}
+    )
     return {"chapter": chapters, "article": builder.num(abstract), "abstract": abstract}
 
 
@@ -141,8 +165,12 @@ def policy_to_docx(markdown: str, path: Path) -> Path:
     """Write a MyST policy as Word would hold it: headings numbered through their styles, 第X章 and
     第X条 and （一） through numbering definitions, none of those numbers in the text."""
     b = DocxBuilder()
-    heads = b.list(*({"fmt": "decimal", "text": ".".join(f"%{k + 1}" for k in range(i + 1)),
-                      "style": f"Heading{i + 1}"} for i in range(5)))
+    heads = b.list(
+        *(
+            {"fmt": "decimal", "text": ".".join(f"%{k + 1}" for k in range(i + 1)), "style": f"Heading{i + 1}"}
+            for i in range(5)
+        )
+    )
     for i in range(5):
         b.style_numbering(f"Heading {i + 1}", heads, i)
     lists = regulation(b)
@@ -175,12 +203,12 @@ def policy_to_docx(markdown: str, path: Path) -> Path:
         elif m := _HEADING.match(block):
             level = len(m[1]) - 1
             b.para(_plain(m["title"]), style=f"Heading {level}")
-            if not m["num"]:   # an unnumbered heading: switch the style's numbering off
+            if not m["num"]:  # an unnumbered heading: switch the style's numbering off
                 b.doc.paragraphs[-1]._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = 0
         elif m := _ARTICLE.match(block):
             b.para(_plain(m["rest"]), num=lists["article"], ilvl=0)
         elif m := _ITEM.match(block):
-            if block.startswith("（一）"):   # items restart in each paragraph (款): a list instance of their own
+            if block.startswith("（一）"):  # items restart in each paragraph (款): a list instance of their own
                 items = b.num(lists["abstract"], {1: 1})
             b.para(_plain(m["rest"]), num=items, ilvl=1)
         else:

@@ -18,8 +18,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-Reply = tuple[int, object, float]   # status, body, delay
-HOLD = float("inf")                 # delay: stall until release() or close()
+Reply = tuple[int, object, float]  # status, body, delay
+HOLD = float("inf")  # delay: stall until release() or close()
 
 
 @dataclass
@@ -53,12 +53,13 @@ class Server:
     """An OpenAI-compatible endpoint: chat completions from a script of replies, embeddings from
     ``embed`` (text -> vector)."""
 
-    def __init__(self, default: Callable[[dict], Reply] = good,
-                 embed: Callable[[str], list[float]] | None = None) -> None:
+    def __init__(
+        self, default: Callable[[dict], Reply] = good, embed: Callable[[str], list[float]] | None = None
+    ) -> None:
         self.script: list[Callable[[dict], Reply]] = []
         self.default: Callable[[dict], Reply] = default
         self.embed = embed
-        self.embedded: list[int] = []      # texts per /embeddings request
+        self.embedded: list[int] = []  # texts per /embeddings request
         self.requests: list[dict] = []
         self._arrived = threading.Condition()
         self._released = threading.Event()
@@ -68,7 +69,7 @@ class Server:
             def log_message(self, *args) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if self.path.rstrip("/").endswith("/embeddings"):
                     self._embeddings(body)
@@ -90,10 +91,20 @@ class Server:
                     return
                 texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
                 server.embedded.append(len(texts))
-                self._write(200, json.dumps({
-                    "object": "list", "model": body["model"], "usage": {"prompt_tokens": 0, "total_tokens": 0},
-                    "data": [{"object": "embedding", "index": i, "embedding": server.embed(t)}
-                             for i, t in enumerate(texts)]}).encode())
+                self._write(
+                    200,
+                    json.dumps(
+                        {
+                            "object": "list",
+                            "model": body["model"],
+                            "usage": {"prompt_tokens": 0, "total_tokens": 0},
+                            "data": [
+                                {"object": "embedding", "index": i, "embedding": server.embed(t)}
+                                for i, t in enumerate(texts)
+                            ],
+                        }
+                    ).encode(),
+                )
 
             def _write(self, status: int, data: bytes, content_type: str = "application/json") -> None:
                 try:
@@ -105,7 +116,7 @@ class Server:
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass   # the client gave up (timeout, interrupted process)
+                    pass  # the client gave up (timeout, interrupted process)
 
             def _send(self, status: int, content: object, request: dict) -> None:
                 content_type = "application/json"
@@ -114,16 +125,23 @@ class Server:
                 elif isinstance(content, Completion):
                     data = json.dumps(content.payload).encode()
                 elif status != 200:
-                    data = json.dumps({"error": {"message": "rate limited", "type": "rate_limit",
-                                                 "code": status}}).encode()
+                    data = json.dumps(
+                        {"error": {"message": "rate limited", "type": "rate_limit", "code": status}}
+                    ).encode()
                 else:
                     text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-                    data = json.dumps({"id": "c1", "object": "chat.completion", "created": 0,
-                                       "model": request["model"],
-                                       "choices": [{"index": 0, "finish_reason": "stop",
-                                                    "message": {"role": "assistant", "content": text}}],
-                                       "usage": {"prompt_tokens": 1, "completion_tokens": 1,
-                                                 "total_tokens": 2}}).encode()
+                    data = json.dumps(
+                        {
+                            "id": "c1",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": request["model"],
+                            "choices": [
+                                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                            ],
+                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                        }
+                    ).encode()
                 self._write(status, data, content_type)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -148,8 +166,10 @@ class Server:
 class CountingServer:
     """Serves a 1x1 PNG at any path and records every path requested (a tracking pixel)."""
 
-    PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-                        "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    PNG = bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+        "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
 
     def __init__(self) -> None:
         self.hits: list[str] = []
@@ -159,7 +179,7 @@ class CountingServer:
             def log_message(self, *args) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.hits.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")

@@ -36,7 +36,7 @@ class PostgresServer:
     data: Path
     port: int
     bin: Path
-    user: str | None       # the OS user the server runs as, when we are root
+    user: str | None  # the OS user the server runs as, when we are root
 
     @property
     def url(self) -> str:
@@ -79,7 +79,17 @@ def start_postgres() -> PostgresServer:
         entry = pwd.getpwnam(user)
         os.chown(data, entry.pw_uid, entry.pw_gid)
     server = PostgresServer(data=data, port=_free_port(), bin=binary, user=user)
-    server._run("initdb", "-D", str(data / "db"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                "--locale=C.UTF-8", "--no-sync")
+    server._run(
+        "initdb",
+        "-D",
+        str(data / "db"),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+        "--no-sync",
+    )
     server.start()
     return server

@@ -16,12 +16,16 @@ from .test_service import _free_port, running
 def test_ask_the_owner_from_a_search_that_found_nothing(tmp_path: Path, serve, page) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    base = serve(out)                                   # the site's origin, known before the build
+    base = serve(out)  # the site's origin, known before the build
     origin = base.rstrip("/")
     service_port = _free_port()
-    root = _copy_example(tmp_path / "repo", settings=(
-        f'collector_url = "http://127.0.0.1:{service_port}/api/questions"\n'
-        f'[tool.policy.serve]\nallowed_origins = ["{origin}"]\n'))
+    root = _copy_example(
+        tmp_path / "repo",
+        settings=(
+            f'collector_url = "http://127.0.0.1:{service_port}/api/questions"\n'
+            f'[tool.policy.serve]\nallowed_origins = ["{origin}"]\n'
+        ),
+    )
     assert build_site(root, out, quiet=True) == 0
     with running(root, port=service_port, warm=True):
         search(page, base, "火星移民")
@@ -31,11 +35,11 @@ def test_ask_the_owner_from_a_search_that_found_nothing(tmp_path: Path, serve, p
         form.locator("button").click()
         page.wait_for_selector(".policy-ask-passed", timeout=60000)
         reply = page.locator(".policy-ask-reply").inner_text()
-        assert "https://policies.example.com/policies/" in reply    # the answer names its clause and link
+        assert "https://policies.example.com/policies/" in reply  # the answer names its clause and link
         assert page.locator(".policy-ask-answer img").count() == 0 and page.js_errors == []
     with QuestionStore(root / "questions.db") as store:
         channels = sorted(r.channel for r in store.iter_records())
-    assert "form" in channels                           # (the miss itself is also reported, as "search")
+    assert "form" in channels  # (the miss itself is also reported, as "search")
 
 
 def test_a_search_that_ends_on_a_faq_entry_is_told_to_the_service(tmp_path: Path, serve, page) -> None:
@@ -45,8 +49,9 @@ def test_a_search_that_ends_on_a_faq_entry_is_told_to_the_service(tmp_path: Path
     out.mkdir()
     base = serve(out)
     service_port = _free_port()
-    root = _copy_example(tmp_path / "repo", faq=True, settings=(
-        f'collector_url = "http://127.0.0.1:{service_port}/api/questions"\n'))
+    root = _copy_example(
+        tmp_path / "repo", faq=True, settings=(f'collector_url = "http://127.0.0.1:{service_port}/api/questions"\n')
+    )
     assert build_site(root, out, quiet=True) == 0
     with running(root, port=service_port):
         search(page, base, "返利能抵运费吗")

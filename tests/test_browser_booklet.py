@@ -26,7 +26,7 @@ from tooling.faq.entries import read_page
 from tooling.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
-MM = 72 / 25.4          # PDF points per millimetre
+MM = 72 / 25.4  # PDF points per millimetre
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,24 @@ def built(tmp_path_factory) -> Path:
 
 def _print(root: Path, policy: str, out: Path) -> dict:
     # In a subprocess: a test session's browser may already hold Playwright's sync API.
-    run = subprocess.run([sys.executable, "-m", "tooling", "booklet", policy, "--root", str(root),
-                          "--site", str(root / "out"), "--out", str(out), "--json"], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tooling",
+            "booklet",
+            policy,
+            "--root",
+            str(root),
+            "--site",
+            str(root / "out"),
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -69,7 +85,7 @@ def _fonts(textpage) -> set[str]:
             continue
         pdfium_raw.FPDFText_GetFontInfo(textpage.raw, i, name, 256, ctypes.byref(flags))
         family = name.value.decode(errors="replace").split("+", 1)[-1]
-        if family:                                   # pdfium names no font for characters it generated
+        if family:  # pdfium names no font for characters it generated
             fonts.add(re.sub(r"[-,]?(Bold|Regular|Italic|Medium)$", "", family))
     return fonts
 
@@ -91,14 +107,14 @@ def test_the_booklet_has_a_cover_contents_numbers_and_references(built: Path, tm
         assert result["title"] == f"{policy.meta.title}{len(approved)}问" and result["title"] in cover
     assert policy.meta.version in cover and policy.meta.effective.isoformat() in cover and policy.meta.owner in cover
     assert dt.date.today().isoformat() in cover and ("截至" if zh else "As of") in cover
-    assert sum(e.question in cover for e in approved) == 0            # the cover is a cover
+    assert sum(e.question in cover for e in approved) == 0  # the cover is a cover
 
     contents = pages[1][0]
     assert ("目录" if zh else "Contents") in contents
-    questions = "\n".join(text for text, _, _ in pages[:-1])          # the last page lists the references
+    questions = "\n".join(text for text, _, _ in pages[:-1])  # the last page lists the references
     assert ("条款链接" if zh else "Links to the clauses") in pages[-1][0]
     numbered = [int(n) for n in re.findall(r"^(\d+)\. ", questions, re.M)]
-    assert list(range(1, len(approved) + 1)) == sorted(set(numbered))   # 1..N, in the contents and the entries
+    assert list(range(1, len(approved) + 1)) == sorted(set(numbered))  # 1..N, in the contents and the entries
     for n, question in enumerate(_in_order(every, approved), 1):
         assert f"{n}. {question}" in every.replace("\r\n", "\n")
 
@@ -107,18 +123,19 @@ def test_the_booklet_has_a_cover_contents_numbers_and_references(built: Path, tm
     flat = re.sub(r"\s*\n\s*", "", every)
     for clause in cited.values():
         url = f"https://policies.example.com/{clause.url}"
-        assert flat.count(url) == 1, url                           # once, on the references page
-        assert re.search(_wrapped_at_breaks(url), every), url       # a line may end after / or before #, nowhere else
+        assert flat.count(url) == 1, url  # once, on the references page
+        assert re.search(_wrapped_at_breaks(url), every), url  # a line may end after / or before #, nowhere else
 
     for text, textpage, pdf_page in pages:
         width, height = pdf_page.get_size()
-        boxes = [textpage.get_charbox(i) for i in range(textpage.count_chars())
-                 if textpage.get_text_range(i, 1).strip()]
-        assert all(10 * MM <= left and right <= width - 10 * MM for left, _, right, _ in boxes), text[:60]
+        boxes = [
+            textpage.get_charbox(i) for i in range(textpage.count_chars()) if textpage.get_text_range(i, 1).strip()
+        ]
+        assert all(left >= 10 * MM and right <= width - 10 * MM for left, _, right, _ in boxes), text[:60]
         pixels = pdf_page.render(scale=1).to_numpy()
         strip = int(10 * MM)
-        assert pixels[:, :strip].min() == 255 and pixels[:, -strip:].min() == 255   # nothing ran into the margins
-        assert len(_fonts(textpage)) == 1, _fonts(textpage)        # CJK and Latin in one family, footer too
+        assert pixels[:, :strip].min() == 255 and pixels[:, -strip:].min() == 255  # nothing ran into the margins
+        assert len(_fonts(textpage)) == 1, _fonts(textpage)  # CJK and Latin in one family, footer too
 
 
 def _wrapped_at_breaks(url: str) -> str:

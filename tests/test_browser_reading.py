@@ -13,7 +13,9 @@ from tests.test_browser_search import _copy_example, site  # noqa: F401  (module
 from tooling.booklet import count_pages, write_booklet
 from tooling.errors import PolicyToolError
 
-CITATION = "《2026年度产品销售政策》第4.2条（返利结算时间） https://policies.example.com/policies/sales-policy.html#sales-4-2"
+CITATION = (
+    "《2026年度产品销售政策》第4.2条（返利结算时间） https://policies.example.com/policies/sales-policy.html#sales-4-2"
+)
 
 
 def _clipboard(page, base: str) -> None:
@@ -39,8 +41,10 @@ def test_faq_anchor_copy_link_and_clause_links(site, serve, page):  # noqa: F811
     assert entry.evaluate("e => getComputedStyle(e).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
     entry.locator("button.copy-link").click()
     page.wait_for_function("document.querySelector('#sales-faq-1 button.copy-link.copied')")
-    assert page.evaluate("navigator.clipboard.readText()") == \
-        "https://policies.example.com/faq/sales-policy.html#sales-faq-1"
+    assert (
+        page.evaluate("navigator.clipboard.readText()")
+        == "https://policies.example.com/faq/sales-policy.html#sales-faq-1"
+    )
     # The answer's clause link opens the policy page at the clause.
     entry.locator("a[href$='#sales-4-2']").first.click()
     page.wait_for_url("**/policies/sales-policy.html#sales-4-2")
@@ -75,8 +79,15 @@ def test_page_language_and_permalink_on_hover(site, serve, page):  # noqa: F811
     assert link.get_attribute("href") == "#rebate-12"
 
 
-@pytest.mark.parametrize("path", ["policies/sales-policy.html", "policies/travel-policy.html",
-                                  "faq/sales-policy.html", "search.html?q=返利什么时候结算"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "policies/sales-policy.html",
+        "policies/travel-policy.html",
+        "faq/sales-policy.html",
+        "search.html?q=返利什么时候结算",
+    ],
+)
 def test_mobile_layout_fits_375px(site, serve, page, path):  # noqa: F811
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(serve(site) + path)
@@ -101,16 +112,34 @@ def test_print_stylesheet_makes_a_clean_booklet(site, serve, page):  # noqa: F81
     references = page.locator(".faq-references")
     assert "https://policies.example.com/policies/sales-policy.html#sales-4-2" in references.inner_text()
     assert page.locator(".faq-cover").evaluate("e => getComputedStyle(e).display") == "block"
-    page.emulate_media(media="screen")                  # on screen: no cover, marks or reference list
-    assert [page.locator(s).first.evaluate("e => getComputedStyle(e).display")
-            for s in (".faq-cover", ".faq-ref-mark", ".faq-references")] == ["none"] * 3
+    page.emulate_media(media="screen")  # on screen: no cover, marks or reference list
+    assert [
+        page.locator(s).first.evaluate("e => getComputedStyle(e).display")
+        for s in (".faq-cover", ".faq-ref-mark", ".faq-references")
+    ] == ["none"] * 3
 
 
 def test_booklet_writes_a_pdf_of_the_faq_page(site, tmp_path):  # noqa: F811
     # In a subprocess: this test session's browser already holds Playwright's sync API.
     out = tmp_path / "sales.pdf"
-    run = subprocess.run([sys.executable, "-m", "tooling", "booklet", "SALES", "--root", str(site.parent),
-                          "--site", str(site), "--out", str(out), "--json"], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tooling",
+            "booklet",
+            "SALES",
+            "--root",
+            str(site.parent),
+            "--site",
+            str(site),
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     data = out.read_bytes()
@@ -125,6 +154,7 @@ def test_booklet_errors_name_the_file_and_code(tmp_path):
         write_booklet(root, "TRAVEL", tmp_path / "t.pdf")
     assert exc.value.problems[0].code.value == "PL850"
     assert exc.value.problems[0].file.endswith("faq/travel-policy.md")
-    run = subprocess.run([sys.executable, "-m", "tooling", "booklet", "NOPE", "--root", str(root)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "tooling", "booklet", "NOPE", "--root", str(root)], capture_output=True, text=True
+    )
     assert run.returncode == 1 and "error PL107 no policy with id 'NOPE'" in run.stderr and "hint:" in run.stderr

@@ -6,10 +6,10 @@ served on 127.0.0.1; screenshots of failing tests land in test-artifacts/ (see c
 
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
 import threading
-import http.server
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,8 +18,13 @@ import pytest
 from tooling.catalog import Catalog
 from tooling.matching.tokenize import token_groups, tokenize, without_unigrams
 from tooling.site import build_site
-from tooling.sphinx_ext.search_index import (INDEX_FILE, build_search_index, decode_postings, encode_postings,
-                                             write_search_index)
+from tooling.sphinx_ext.search_index import (
+    INDEX_FILE,
+    build_search_index,
+    decode_postings,
+    encode_postings,
+    write_search_index,
+)
 
 from .conftest import CITATION_CASES, citation_cases, citation_site_source
 
@@ -57,7 +62,9 @@ def _copy_example(dest: Path, faq: bool = False, settings: str = "") -> Path:
     shutil.copy(ROOT / "index.md", dest / "index.md")
     (dest / "pyproject.toml").write_text(
         '[tool.policy]\nproject = "公司制度与政策"\nlanguage = "zh"\n'
-        f'html_baseurl = "https://policies.example.com/"\n{settings}', encoding="utf-8")
+        f'html_baseurl = "https://policies.example.com/"\n{settings}',
+        encoding="utf-8",
+    )
     return dest
 
 
@@ -85,13 +92,17 @@ def test_index_has_one_record_per_clause_with_matcher_tokens(tmp_path):
     records = [d for d in index.docs if d.kind == "clause"]
     assert [r.key for r in records] == [c.key for c in clauses]
     rec = next(r for r in records if r.key == "SALES 4.2")
-    assert (rec.label, rec.title, rec.policy, rec.url) == ("4.2", "返利结算时间", "SALES",
-                                                          "policies/sales-policy.html#sales-4-2")
+    assert (rec.label, rec.title, rec.policy, rec.url) == (
+        "4.2",
+        "返利结算时间",
+        "SALES",
+        "policies/sales-policy.html#sales-4-2",
+    )
     assert rec.version == catalog.policy("SALES").meta.version and rec.language == "zh"
     doc = [d.key for d in index.docs].index("SALES 4.2")
     for token in without_unigrams(tokenize("返利结算时间", filler=False)):  # the matcher's tokens, title included
         assert doc in [d for d, _ in decode_postings(index.terms[token])], token
-    assert not [t for t in index.terms if t.startswith("u:")]   # the browser does not make unigrams
+    assert not [t for t in index.terms if t.startswith("u:")]  # the browser does not make unigrams
     # Approved FAQ entries are records; drafts never are.
     faq = [d for d in index.docs if d.kind == "faq"]
     assert [d.key for d in faq] == ["sales-faq-1"] and faq[0].url == "faq/sales-policy.html#sales-faq-1"
@@ -129,12 +140,15 @@ def test_chinese_question_finds_and_opens_the_clause(site, serve, page):
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("can I expense a taxi?", "policies/travel-policy.html#travel-4-3"),       # English, stemmed
-    ("返利結算時間", "policies/sales-policy.html#sales-4-2"),                   # traditional characters
-    ("返利什么时候能用？", "policies/rebate-rules.html#rebate-16"),              # a whole question
-    ("fanli 结算 deadline", "policies/sales-policy.html#sales-4-2"),             # mixed, pinyin
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("can I expense a taxi?", "policies/travel-policy.html#travel-4-3"),  # English, stemmed
+        ("返利結算時間", "policies/sales-policy.html#sales-4-2"),  # traditional characters
+        ("返利什么时候能用？", "policies/rebate-rules.html#rebate-16"),  # a whole question
+        ("fanli 结算 deadline", "policies/sales-policy.html#sales-4-2"),  # mixed, pinyin
+    ],
+)
 def test_whole_questions_rank_by_relevance(site, serve, page, query, expected):
     hrefs = search(page, serve(site), query)
     assert hrefs, query
@@ -174,7 +188,7 @@ def test_citation_cases_open_their_clause(citation_site, serve, page, site_name,
         page.goto(f"{base}search.html?q={quote(text)}")
         page.wait_for_url(base + expect[0])
     elif expect:
-        assert search(page, base, text)[:len(expect)] == expect
+        assert search(page, base, text)[: len(expect)] == expect
     assert page.js_errors == []
 
 
@@ -188,13 +202,18 @@ def test_copied_citations_find_their_clause(citation_site, serve, page, site_nam
     copied = []
     for href in sorted({h.split("#")[0] for h in pages}):
         page.goto(base + href)
-        copied += [[b["citation"], b["url"], href.split("#")[0] + "#" + b["anchor"]] for b in page.eval_on_selector_all(
-            "button.copy-citation", "bs => bs.map(b => ({...b.dataset}))")]
+        copied += [
+            [b["citation"], b["url"], href.split("#")[0] + "#" + b["anchor"]]
+            for b in page.eval_on_selector_all("button.copy-citation", "bs => bs.map(b => ({...b.dataset}))")
+        ]
     assert len(copied) > 10
     page.goto(base + "search.html")
-    found = page.evaluate("""cs => cs.map(([text, url, target]) => [
+    found = page.evaluate(
+        """cs => cs.map(([text, url, target]) => [
         PolicySearch.citation(text + " " + url).map(d => d.url),
-        PolicySearch.citation(text).map(d => d.url).includes(target)])""", copied)
+        PolicySearch.citation(text).map(d => d.url).includes(target)])""",
+        copied,
+    )
     assert [f for f, (_, _, target) in zip(found, copied) if f != [[target], True]] == []
 
 
@@ -210,7 +229,7 @@ def test_no_result_says_so_and_points_to_faq_and_owner(site, serve, page):
 class _Collector(http.server.BaseHTTPRequestHandler):
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append(json.loads(body))
         self.send_response(204)
@@ -267,8 +286,11 @@ def test_search_works_offline_from_file_urls(site, page):
 def test_query_tokens_match_the_matcher(site, serve, page, dev_dir):
     """The browser tokenises a question like the matcher (``token_groups(q, initials=False)``) on
     the terms the index knows, and groups the same terms together."""
-    questions = [json.loads(line)["text"] for line in
-                 (dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["text"]
+        for line in (dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     page.goto(serve(site) + "search.html")
     browser_tokens = page.evaluate("qs => qs.map(q => PolicySearch.tokenize(q))", questions)
     browser_groups = page.evaluate("qs => qs.map(q => PolicySearch.groups(q))", questions)
@@ -297,21 +319,24 @@ def test_search_index_file_is_shipped(site):
 
 
 HINT_POLICIES = {
-    "policies/handbook.md": "---\npolicy: HR\ntitle: 员工手册\nversion: \"1.0\"\neffective: 2027-01-01\nowner: 人力资源部\n"
-                            "language: zh\n---\n\n# 员工手册\n\n## 2 考勤\n\n### 2.1 工作时间\n\n每周工作五天。\n",
-    "policies/leave.md": "---\npolicy: LEAVE\ntitle: 员工休假管理办法\nversion: \"1.0\"\neffective: 2027-01-01\nowner: 人力资源部\n"
-                         "language: zh\n---\n\n# 员工休假管理办法\n\n**第一条**【目的】 为规范休假，制定本办法。\n\n"
-                         "**第二条**【年假】 员工每年享有带薪年假。\n",
-    "policies/it.md": "---\npolicy: IT\ntitle: IT & Security Policy\nversion: \"1.0\"\neffective: 2027-01-01\nowner: IT\n"
-                      "language: en\n---\n\n# IT & Security Policy\n\n## 1. Scope\n\n### 1.1 Purpose\n\nKeep data safe.\n\n"
-                      "**Article 3** Passwords are never shared.\n",
+    "policies/handbook.md": '---\npolicy: HR\ntitle: 员工手册\nversion: "1.0"\neffective: 2027-01-01\nowner: 人力资源部\n'
+    "language: zh\n---\n\n# 员工手册\n\n## 2 考勤\n\n### 2.1 工作时间\n\n每周工作五天。\n",
+    "policies/leave.md": '---\npolicy: LEAVE\ntitle: 员工休假管理办法\nversion: "1.0"\neffective: 2027-01-01\nowner: 人力资源部\n'
+    "language: zh\n---\n\n# 员工休假管理办法\n\n**第一条**【目的】 为规范休假，制定本办法。\n\n"
+    "**第二条**【年假】 员工每年享有带薪年假。\n",
+    "policies/it.md": '---\npolicy: IT\ntitle: IT & Security Policy\nversion: "1.0"\neffective: 2027-01-01\nowner: IT\n'
+    "language: en\n---\n\n# IT & Security Policy\n\n## 1. Scope\n\n### 1.1 Purpose\n\nKeep data safe.\n\n"
+    "**Article 3** Passwords are never shared.\n",
 }
 
 
-@pytest.mark.parametrize("language, examples", [
-    ("zh", {"《员工手册》第2.1条": "policies/handbook.html#hr-2-1", "第一条": "policies/leave.html#leave-1"}),
-    ("en", {"IT & Security Policy §1.1": "policies/it.html#it-1-1", "Article 3": "policies/it.html#it-3"}),
-])
+@pytest.mark.parametrize(
+    "language, examples",
+    [
+        ("zh", {"《员工手册》第2.1条": "policies/handbook.html#hr-2-1", "第一条": "policies/leave.html#leave-1"}),
+        ("en", {"IT & Security Policy §1.1": "policies/it.html#it-1-1", "Article 3": "policies/it.html#it-3"}),
+    ],
+)
 def test_search_hint_cites_the_sites_own_clauses(make_repo, serve, page, language, examples):
     """The hint's examples are clauses of this site, in its language, and each one opens its clause
     (it used to offer SALES 4.2 and 第十二条 on every site)."""
@@ -324,7 +349,7 @@ def test_search_hint_cites_the_sites_own_clauses(make_repo, serve, page, languag
     assert not any(word in hint for word in ("SALES", "TRAVEL", "第十二条")), hint
     assert ("粘贴条款引用" in hint) == (language == "zh")
     html = (root / "out" / "search.html").read_text(encoding="utf-8")
-    assert ("IT &amp; Security Policy §1.1" in html) == (language == "en")   # escaped
+    assert ("IT &amp; Security Policy §1.1" in html) == (language == "en")  # escaped
     for text, url in examples.items():
         page.goto(f"{base}search.html?q={quote(text)}")
         page.wait_for_url(base + url)

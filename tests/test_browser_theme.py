@@ -15,8 +15,14 @@ from tests.test_browser_search import _copy_example, search, site  # noqa: F401 
 from tooling.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["index.html", "policies/sales-policy.html", "policies/travel-policy.html", "faq/sales-policy.html",
-         "search.html?q=返利什么时候结算", "policies/sales-policy/history.html"]
+PAGES = [
+    "index.html",
+    "policies/sales-policy.html",
+    "policies/travel-policy.html",
+    "faq/sales-policy.html",
+    "search.html?q=返利什么时候结算",
+    "policies/sales-policy/history.html",
+]
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +32,11 @@ def en_site(tmp_path_factory, site) -> Path:  # noqa: F811  (built after the zh 
     _copy_example(root)
     shutil.rmtree(root / "faq")
     shutil.copytree(ROOT / "faq", root / "faq", ignore=shutil.ignore_patterns("*.jsonl"))
-    (root / "pyproject.toml").write_text('[tool.policy]\nproject = "Company Policies"\nlanguage = "en"\n'
-                                         'html_baseurl = "https://policies.example.com/"\n', encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        '[tool.policy]\nproject = "Company Policies"\nlanguage = "en"\n'
+        'html_baseurl = "https://policies.example.com/"\n',
+        encoding="utf-8",
+    )
     assert build_site(root, root / "out", quiet=True) == 0
     return root / "out"
 
@@ -61,7 +70,7 @@ def test_search_box_is_at_the_top_on_a_phone_and_searches(site, serve, page):  #
     base = serve(site)
     for path in ("index.html", "policies/sales-policy.html", "faq/sales-policy.html"):
         page.goto(base + path)
-        boxes = page.evaluate(ON_SCREEN)   # the sidebar's box is off screen, in its drawer
+        boxes = page.evaluate(ON_SCREEN)  # the sidebar's box is off screen, in its drawer
         assert len(boxes) == 1, (path, boxes)
         assert boxes[0]["y"] < 160 and boxes[0]["width"] >= 200, (path, boxes)
     box = page.locator("form.policy-top-search input[name=q]")
@@ -93,7 +102,7 @@ def test_home_cards_read_at_any_width(site, serve, page, width):  # noqa: F811
         box = title.bounding_box()
         assert box["width"] > 200, box
         line = float(title.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
-        assert box["height"] <= 3 * line, (title.inner_text(), box)   # not one character a line
+        assert box["height"] <= 3 * line, (title.inner_text(), box)  # not one character a line
         facts = cards.nth(i).locator(".policy-card-fact")
         assert all(facts.nth(j).bounding_box()["height"] <= 2 * line for j in range(facts.count()))
 
@@ -111,12 +120,18 @@ def test_home_cards_link_each_policy_and_its_faq_page(site, serve, page):  # noq
 
 def test_en_site_lists_every_faq_page_by_its_title(en_site, serve, page):
     page.goto(serve(en_site) + "index.html")
-    links = page.eval_on_selector_all(".policy-card-faq a", "as => as.map(a => [a.getAttribute('href'), a.textContent])")
-    approved = {name: len(re.findall(r"^:status: approved$", (ROOT / "faq" / f"{name}.md").read_text("utf-8"), re.M))
-                for name in ("rebate-rules", "sales-policy")}
-    assert links == [["faq/rebate-rules.html", f"渠道返利管理办法{approved['rebate-rules']}问"],   # the real count
-                     ["faq/sales-policy.html", f"2026年度产品销售政策{approved['sales-policy']}问"],
-                     ["faq/travel-policy.html", "Business Travel and Expense Policy — Frequently Asked Questions"]]
+    links = page.eval_on_selector_all(
+        ".policy-card-faq a", "as => as.map(a => [a.getAttribute('href'), a.textContent])"
+    )
+    approved = {
+        name: len(re.findall(r"^:status: approved$", (ROOT / "faq" / f"{name}.md").read_text("utf-8"), re.M))
+        for name in ("rebate-rules", "sales-policy")
+    }
+    assert links == [
+        ["faq/rebate-rules.html", f"渠道返利管理办法{approved['rebate-rules']}问"],  # the real count
+        ["faq/sales-policy.html", f"2026年度产品销售政策{approved['sales-policy']}问"],
+        ["faq/travel-policy.html", "Business Travel and Expense Policy — Frequently Asked Questions"],
+    ]
 
 
 def test_footer_says_project_owners_version_and_build_date(site, serve, page):  # noqa: F811
@@ -124,7 +139,9 @@ def test_footer_says_project_owners_version_and_build_date(site, serve, page):  
     today = dt.date.today().isoformat()
     page.goto(base + "index.html")
     footer = " ".join(page.locator("footer .policy-footer").inner_text().split())
-    assert footer.startswith("公司制度与政策") and "负责部门 市场部、Finance" in footer and f"生成日期 {today}" in footer
+    assert (
+        footer.startswith("公司制度与政策") and "负责部门 市场部、Finance" in footer and f"生成日期 {today}" in footer
+    )
     assert "©" not in footer and "Copyright" not in footer and "Sphinx" not in footer
     page.goto(base + "policies/travel-policy.html")
     footer = " ".join(page.locator("footer .policy-footer").inner_text().split())

@@ -54,11 +54,11 @@ def _edit_the_parser(copy: Path) -> None:
 
 def test_the_fingerprint_covers_every_file_of_the_package(package_copy: Path) -> None:
     before = cache.code_fingerprint()
-    assert cache.code_fingerprint() == before                      # stable while nothing changes
+    assert cache.code_fingerprint() == before  # stable while nothing changes
     (package_copy / "__pycache__").mkdir(exist_ok=True)
     (package_copy / "__pycache__" / "x.pyc").write_bytes(b"compiled")
     cache.code_fingerprint.cache_clear()
-    assert cache.code_fingerprint() == before                      # compiled files do not count
+    assert cache.code_fingerprint() == before  # compiled files do not count
     _edit_the_parser(package_copy)
     assert cache.code_fingerprint() != before
     static = next((package_copy / "sphinx_ext" / "static").glob("*.js"))
@@ -70,13 +70,13 @@ def test_the_fingerprint_covers_every_file_of_the_package(package_copy: Path) ->
 
 def test_an_edit_to_the_parser_is_not_answered_from_old_caches(make_repo, package_copy: Path) -> None:
     root = make_repo({"policies/qd.md": POLICY})
-    Catalog.load(root)                                             # writes .policy-cache/policies.pickle
+    Catalog.load(root)  # writes .policy-cache/policies.pickle
     parsed = cache.cache_dir(root, "policies.pickle")
     key, entries = pickle.loads(parsed.read_bytes())
     for _, policy, _ in entries.values():
-        policy.clauses[-1].text = "STALE"                          # what the old code would have made
+        policy.clauses[-1].text = "STALE"  # what the old code would have made
     cache.write_atomic(parsed, pickle.dumps((key, entries)))
-    assert Catalog.load(root).get("QD 1.1").text == "STALE"     # the cache is read while the code is the same
+    assert Catalog.load(root).get("QD 1.1").text == "STALE"  # the cache is read while the code is the same
     index = load_index(root, encoder=None)
     index.docs[0].text = "STALE INDEX"
     (path,) = cache.cache_dir(root).glob("match-index-lexical-*.pkl")
@@ -99,7 +99,7 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
                 cache.write_atomic(target, bytes([n]) * 100_000)
                 data = target.read_bytes()
                 assert len(data) == 100_000 and len(set(data)) == 1  # never half of one, half of another
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]

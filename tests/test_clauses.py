@@ -6,9 +6,11 @@ from tooling.catalog import Catalog
 from tooling.clauses import parse_policy_text
 from tooling.errors import Code
 
-FM = "---\npolicy: {pid}\ntitle: {title}\nversion: \"1.0\"\neffective: 2026-01-01\nowner: 市场部\n{extra}---\n"
+FM = '---\npolicy: {pid}\ntitle: {title}\nversion: "1.0"\neffective: 2026-01-01\nowner: 市场部\n{extra}---\n'
 
-REGULATION = FM.format(pid="REBATE", title="渠道返利管理办法", extra="") + """
+REGULATION = (
+    FM.format(pid="REBATE", title="渠道返利管理办法", extra="")
+    + """
 # 渠道返利管理办法
 
 ## 第一章 总则
@@ -34,6 +36,7 @@ REGULATION = FM.format(pid="REBATE", title="渠道返利管理办法", extra="")
 
 **第一百零三条** 附则。
 """
+)
 
 
 def parse(text, doc="policies/x"):
@@ -44,8 +47,17 @@ def test_regulation_style_articles_items_and_paragraphs():
     policy, problems = parse(REGULATION)
     assert problems == []
     keys = [c.key for c in policy.clauses]
-    assert keys == ["REBATE 1", "REBATE 2", "REBATE 12", "REBATE 12(1)", "REBATE 12(2)", "REBATE 12.2(1)",
-                    "REBATE 12.2(2)", "REBATE 12-1", "REBATE 103"]
+    assert keys == [
+        "REBATE 1",
+        "REBATE 2",
+        "REBATE 12",
+        "REBATE 12(1)",
+        "REBATE 12(2)",
+        "REBATE 12.2(1)",
+        "REBATE 12.2(2)",
+        "REBATE 12-1",
+        "REBATE 103",
+    ]
     by_key = {c.key: c for c in policy.clauses}
     assert by_key["REBATE 2"].title == "适用范围"
     assert by_key["REBATE 12-1"].anchor == "rebate-12_1"
@@ -61,32 +73,49 @@ def test_regulation_style_articles_items_and_paragraphs():
 
 
 def test_numbered_headings_chinese_and_english():
-    zh, _ = parse(FM.format(pid="SALES", title="销售政策", extra="") +
-                  "# 销售政策\n\n## 4 返利\n\n引言。\n\n### 4.2 返利结算时间\n\n季度结束后次月25日前。\n\n"
-                  "### 4.3 返利使用\n\n抵扣货款。\n\n## 5 付款\n\n款到发货。\n")
+    zh, _ = parse(
+        FM.format(pid="SALES", title="销售政策", extra="")
+        + "# 销售政策\n\n## 4 返利\n\n引言。\n\n### 4.2 返利结算时间\n\n季度结束后次月25日前。\n\n"
+        "### 4.3 返利使用\n\n抵扣货款。\n\n## 5 付款\n\n款到发货。\n"
+    )
     assert [(c.key, c.title, c.parent) for c in zh.clauses] == [
-        ("SALES 4", "返利", None), ("SALES 4.2", "返利结算时间", "SALES 4"),
-        ("SALES 4.3", "返利使用", "SALES 4"), ("SALES 5", "付款", None)]
+        ("SALES 4", "返利", None),
+        ("SALES 4.2", "返利结算时间", "SALES 4"),
+        ("SALES 4.3", "返利使用", "SALES 4"),
+        ("SALES 5", "付款", None),
+    ]
     sales4 = zh.clauses[0]
     assert "季度结束后次月25日前" in sales4.text and "款到发货" not in sales4.text
-    en, _ = parse(FM.format(pid="TRAVEL", title="Travel", extra="language: en\n") +
-                  "# Travel\n\n## 3. Per diem\n\n### 3.1 City tiers\n\nTier 1: Beijing.\n")
+    en, _ = parse(
+        FM.format(pid="TRAVEL", title="Travel", extra="language: en\n")
+        + "# Travel\n\n## 3. Per diem\n\n### 3.1 City tiers\n\nTier 1: Beijing.\n"
+    )
     assert [(c.key, c.title, c.language) for c in en.clauses] == [
-        ("TRAVEL 3", "Per diem", "en"), ("TRAVEL 3.1", "City tiers", "en")]
+        ("TRAVEL 3", "Per diem", "en"),
+        ("TRAVEL 3.1", "City tiers", "en"),
+    ]
 
 
 def test_article_paragraphs_in_english():
-    policy, problems = parse(FM.format(pid="CODE", title="Code", extra="language: en\n") +
-                             "# Code\n\n**Article 1 — Purpose.** Rules.\n\nArticle 2. Comply.\n\n"
-                             "(1) staff;\n(2) contractors.\n\n§ 3 Gifts must be declared.\n")
+    policy, problems = parse(
+        FM.format(pid="CODE", title="Code", extra="language: en\n")
+        + "# Code\n\n**Article 1 — Purpose.** Rules.\n\nArticle 2. Comply.\n\n"
+        "(1) staff;\n(2) contractors.\n\n§ 3 Gifts must be declared.\n"
+    )
     assert problems == []
     assert [(c.key, c.title) for c in policy.clauses] == [
-        ("CODE 1", "Purpose"), ("CODE 2", None), ("CODE 2(1)", None), ("CODE 2(2)", None), ("CODE 3", None)]
+        ("CODE 1", "Purpose"),
+        ("CODE 2", None),
+        ("CODE 2(1)", None),
+        ("CODE 2(2)", None),
+        ("CODE 3", None),
+    ]
 
 
 def test_duplicate_clause_number_names_both_lines():
-    _, problems = parse(FM.format(pid="SALES", title="T", extra="") +
-                        "# T\n\n## 4 返利\n\ntext\n\n## 4 又是四\n\ntext\n")
+    _, problems = parse(
+        FM.format(pid="SALES", title="T", extra="") + "# T\n\n## 4 返利\n\ntext\n\n## 4 又是四\n\ntext\n"
+    )
     assert [p.code for p in problems] == [Code.CLAUSE_DUPLICATE]
     assert problems[0].line == 14 and "line 10 and line 14" in problems[0].message
 
@@ -95,8 +124,8 @@ def test_front_matter_errors_carry_the_key_line():
     text = "---\npolicy: sales\ntitle: T\nversion: 1\neffective: 2026-02-30\nowner: X\ncolour: red\n---\n# T\n"
     _, problems = parse(text)
     found = {(p.code, p.line) for p in problems}
-    assert (Code.FRONT_MATTER_VALUE, 2) in found      # policy id not A-Z
-    assert (Code.FRONT_MATTER_VALUE, 5) in found      # no 30 February
+    assert (Code.FRONT_MATTER_VALUE, 2) in found  # policy id not A-Z
+    assert (Code.FRONT_MATTER_VALUE, 5) in found  # no 30 February
     assert (Code.FRONT_MATTER_KEY_UNKNOWN, 7) in found
     _, problems = parse("---\npolicy: A\ntitle: T\nversion: 1\neffective: 2026-01-01\n---\n")
     assert [(p.code, p.line) for p in problems] == [(Code.FRONT_MATTER_KEY_MISSING, 1)]
@@ -110,10 +139,13 @@ def test_version_kept_as_written():
 
 
 def test_duplicate_policy_id_and_unknown_citation(make_repo):
-    root = make_repo({
-        "policies/a.md": FM.format(pid="SALES", title="A", extra="") + "# A\n\n## 1 总则\n\n见 {clause}`SALES 9`。\n",
-        "policies/b.md": "---\ntitle: B\npolicy: SALES\nversion: \"1\"\neffective: 2026-01-01\nowner: X\n---\n# B\n\n## 1 总则\n\n文字。\n",
-    })
+    root = make_repo(
+        {
+            "policies/a.md": FM.format(pid="SALES", title="A", extra="")
+            + "# A\n\n## 1 总则\n\n见 {clause}`SALES 9`。\n",
+            "policies/b.md": '---\ntitle: B\npolicy: SALES\nversion: "1"\neffective: 2026-01-01\nowner: X\n---\n# B\n\n## 1 总则\n\n文字。\n',
+        }
+    )
     catalog = Catalog.load(root)
     assert [p.code for p in catalog.problems] == [Code.POLICY_ID_DUPLICATE]
     assert catalog.problems[0].file.endswith("b.md") and catalog.problems[0].line == 3  # the policy: line
@@ -139,13 +171,17 @@ def test_dev_policies_parse_cleanly(dev_repo):
 
 
 def test_items_of_a_later_paragraph_carry_its_number():
-    policy, problems = parse(FM.format(pid="R", title="T", extra="") +
-                             "# T\n\n**第一条** 总述。\n\n有下列情形之一的：\n\n（一）甲；\n\n（二）乙。\n")
+    policy, problems = parse(
+        FM.format(pid="R", title="T", extra="")
+        + "# T\n\n**第一条** 总述。\n\n有下列情形之一的：\n\n（一）甲；\n\n（二）乙。\n"
+    )
     assert problems == []
     assert [c.key for c in policy.clauses] == ["R 1", "R 1.2(1)", "R 1.2(2)"]
 
 
-HEADING_ARTICLES = FM.format(pid="LEAVE", title="员工休假管理办法", extra="") + """
+HEADING_ARTICLES = (
+    FM.format(pid="LEAVE", title="员工休假管理办法", extra="")
+    + """
 # 员工休假管理办法
 
 ## 第一章 总则
@@ -168,6 +204,7 @@ HEADING_ARTICLES = FM.format(pid="LEAVE", title="员工休假管理办法", extr
 
 新增条款。
 """
+)
 
 
 def test_articles_written_as_headings_are_clauses():

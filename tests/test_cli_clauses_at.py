@@ -10,8 +10,10 @@ from tests.test_clauses import FM
 
 
 def test_clauses_at_date_follows_releases(make_repo):
-    v1 = FM.format(pid="SALES", title="销售政策", extra="").replace("2026-01-01", "2025-01-01") + \
-        "# 销售政策\n\n## 1 总则\n\n旧文本。\n"
+    v1 = (
+        FM.format(pid="SALES", title="销售政策", extra="").replace("2026-01-01", "2025-01-01")
+        + "# 销售政策\n\n## 1 总则\n\n旧文本。\n"
+    )
     root = make_repo({"policies/sales.md": v1})
     repo = git.Repo.init(root)
     repo.index.add(["policies/sales.md"])
@@ -22,8 +24,12 @@ def test_clauses_at_date_follows_releases(make_repo):
     repo.index.commit("SALES 2.0")
 
     def at(day):
-        out = subprocess.run([sys.executable, "-m", "tooling", "clauses", "--json", "--at", day,
-                              "--root", str(root)], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "tooling", "clauses", "--json", "--at", day, "--root", str(root)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return [(r["key"], r["version"]) for r in json.loads(out)]
 
     assert at("2025-06-01") == [("SALES 1", "1.0")]
@@ -32,18 +38,24 @@ def test_clauses_at_date_follows_releases(make_repo):
 
 
 def test_check_resolves_versioned_citations_against_history(make_repo):
-    v1 = FM.format(pid="SALES", title="销售政策", extra="") + "# 销售政策\n\n## 1 总则\n\n文本。\n\n## 3 旧条款\n\n旧。\n"
+    v1 = (
+        FM.format(pid="SALES", title="销售政策", extra="")
+        + "# 销售政策\n\n## 1 总则\n\n文本。\n\n## 3 旧条款\n\n旧。\n"
+    )
     root = make_repo({"policies/sales.md": v1})
     repo = git.Repo.init(root)
     repo.index.add(["policies/sales.md"])
     repo.index.commit("SALES 1.0")
-    v2 = v1.replace('"1.0"', '"2.0"').replace("## 3 旧条款\n\n旧。\n", "") + \
-        "\n## 2 引用\n\n见 {clause}`SALES@1.0 3` 与 {clause}`SALES@1.0 9`。\n"
+    v2 = (
+        v1.replace('"1.0"', '"2.0"').replace("## 3 旧条款\n\n旧。\n", "")
+        + "\n## 2 引用\n\n见 {clause}`SALES@1.0 3` 与 {clause}`SALES@1.0 9`。\n"
+    )
     (root / "policies" / "sales.md").write_text(v2, encoding="utf-8")
     repo.index.add(["policies/sales.md"])
     repo.index.commit("SALES 2.0")
-    check = subprocess.run([sys.executable, "-m", "tooling", "check", "--root", str(root)],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-m", "tooling", "check", "--root", str(root)], capture_output=True, text=True
+    )
     assert check.returncode == 1
     errors = [line for line in check.stderr.splitlines() if " error " in line]
     line = v2.splitlines().index("见 {clause}`SALES@1.0 3` 与 {clause}`SALES@1.0 9`。") + 1
@@ -54,7 +66,10 @@ def test_a_release_cited_many_times_is_read_from_git_once(make_repo, monkeypatch
     import tooling.history.impact as impact
     from tooling.catalog import Catalog
 
-    v1 = FM.format(pid="SALES", title="销售政策", extra="") + "# 销售政策\n\n## 1 总则\n\n文本。\n\n## 3 旧条款\n\n旧。\n"
+    v1 = (
+        FM.format(pid="SALES", title="销售政策", extra="")
+        + "# 销售政策\n\n## 1 总则\n\n文本。\n\n## 3 旧条款\n\n旧。\n"
+    )
     root = make_repo({"policies/sales.md": v1})
     repo = git.Repo.init(root)
     repo.index.add(["policies/sales.md"])

@@ -19,15 +19,18 @@ from tooling.check import check_repository
 from tooling.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = {"SALES": "policies/sales-policy.md", "REBATE": "policies/rebate-rules.md",
-         "TRAVEL": "policies/travel-policy.md"}
+FILES = {
+    "SALES": "policies/sales-policy.md",
+    "REBATE": "policies/rebate-rules.md",
+    "TRAVEL": "policies/travel-policy.md",
+}
 
 # (policy, kind) -> number of clause records
 EXPECTED_COUNTS = {
-    ("SALES", "section"): 55,     # 12 chapters + 43 sub-clauses
-    ("REBATE", "article"): 34,    # 第一条 … 第三十三条 plus 第十二条之一
+    ("SALES", "section"): 55,  # 12 chapters + 43 sub-clauses
+    ("REBATE", "article"): 34,  # 第一条 … 第三十三条 plus 第十二条之一
     ("REBATE", "item"): 26,
-    ("TRAVEL", "section"): 41,    # 9 sections + 32 sub-clauses
+    ("TRAVEL", "section"): 41,  # 9 sections + 32 sub-clauses
 }
 
 
@@ -59,7 +62,10 @@ def test_front_matter(catalog: Catalog) -> None:
     assert (sales.meta.title, sales.meta.owner, sales.language) == ("2026年度产品销售政策", "市场部", "zh")
     assert (rebate.meta.title, rebate.meta.owner, rebate.language) == ("渠道返利管理办法", "市场部", "zh")
     assert (travel.meta.title, travel.meta.owner, travel.language) == (
-        "Business Travel and Expense Policy", "Finance", "en")
+        "Business Travel and Expense Policy",
+        "Finance",
+        "en",
+    )
     assert [p.meta.version for p in (sales, rebate, travel)] == ["3.0", "2.0", "3.0"]
     assert all(str(p.meta.effective)[:4] in ("2025", "2026") for p in (sales, rebate, travel))
 
@@ -79,19 +85,22 @@ def test_keys_are_unique_and_every_clause_has_content(catalog: Catalog) -> None:
     assert all(c.title for c in clauses if c.kind.value != "item")
 
 
-@pytest.mark.parametrize(("spelling", "key", "anchor", "title"), [
-    ("SALES 4.2", "SALES 4.2", "sales-4-2", "返利结算时间"),
-    ("sales §4", "SALES 4", "sales-4", "返利"),
-    ("SALES 3.3", "SALES 3.3", "sales-3-3", "窜货处罚"),
-    ("SALES 12.2", "SALES 12.2", "sales-12-2", "生效日期"),
-    ("REBATE 第十二条", "REBATE 12", "rebate-12", "核算和确认时间"),
-    ("REBATE 第十二条之一", "REBATE 12-1", "rebate-12_1", "新签约经销商的核算"),
-    ("rebate 12-1", "REBATE 12-1", "rebate-12_1", "新签约经销商的核算"),
-    ("REBATE 第三十三条", "REBATE 33", "rebate-33", "施行日期"),
-    ("TRAVEL 3.1", "TRAVEL 3.1", "travel-3-1", "City tiers"),
-    ("TRAVEL 5.1", "TRAVEL 5.1", "travel-5-1", "Hotel caps"),
-    ("travel §9.3", "TRAVEL 9.3", "travel-9-3", "Questions and effective date"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "key", "anchor", "title"),
+    [
+        ("SALES 4.2", "SALES 4.2", "sales-4-2", "返利结算时间"),
+        ("sales §4", "SALES 4", "sales-4", "返利"),
+        ("SALES 3.3", "SALES 3.3", "sales-3-3", "窜货处罚"),
+        ("SALES 12.2", "SALES 12.2", "sales-12-2", "生效日期"),
+        ("REBATE 第十二条", "REBATE 12", "rebate-12", "核算和确认时间"),
+        ("REBATE 第十二条之一", "REBATE 12-1", "rebate-12_1", "新签约经销商的核算"),
+        ("rebate 12-1", "REBATE 12-1", "rebate-12_1", "新签约经销商的核算"),
+        ("REBATE 第三十三条", "REBATE 33", "rebate-33", "施行日期"),
+        ("TRAVEL 3.1", "TRAVEL 3.1", "travel-3-1", "City tiers"),
+        ("TRAVEL 5.1", "TRAVEL 5.1", "travel-5-1", "Hotel caps"),
+        ("travel §9.3", "TRAVEL 9.3", "travel-9-3", "Questions and effective date"),
+    ],
+)
 def test_key_anchor_title(catalog: Catalog, spelling: str, key: str, anchor: str, title: str) -> None:
     clause = catalog.get(spelling)
     assert clause is not None, spelling
@@ -99,13 +108,16 @@ def test_key_anchor_title(catalog: Catalog, spelling: str, key: str, anchor: str
     assert clause.url.endswith("#" + anchor)
 
 
-@pytest.mark.parametrize(("spelling", "key", "anchor", "starts"), [
-    ("REBATE 第十二条第（一）项", "REBATE 12(1)", "rebate-12-1", "季度结束后10个工作日内"),
-    ("REBATE 第十二条第一款第（三）项", "REBATE 12(3)", "rebate-12-3", "经销商自核算结果发布之日起7日内"),
-    ("REBATE 第十二条第二款第（一）项", "REBATE 12.2(1)", "rebate-12-2-1", "经销商对有效回款数据提出异议"),
-    ("REBATE 12.2(3)", "REBATE 12.2(3)", "rebate-12-2-3", "经销商未按期寄回"),
-    ("REBATE 第三条第（三）项", "REBATE 3(3)", "rebate-3-3", "有效回款，是指"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "key", "anchor", "starts"),
+    [
+        ("REBATE 第十二条第（一）项", "REBATE 12(1)", "rebate-12-1", "季度结束后10个工作日内"),
+        ("REBATE 第十二条第一款第（三）项", "REBATE 12(3)", "rebate-12-3", "经销商自核算结果发布之日起7日内"),
+        ("REBATE 第十二条第二款第（一）项", "REBATE 12.2(1)", "rebate-12-2-1", "经销商对有效回款数据提出异议"),
+        ("REBATE 12.2(3)", "REBATE 12.2(3)", "rebate-12-2-3", "经销商未按期寄回"),
+        ("REBATE 第三条第（三）项", "REBATE 3(3)", "rebate-3-3", "有效回款，是指"),
+    ],
+)
 def test_items(catalog: Catalog, spelling: str, key: str, anchor: str, starts: str) -> None:
     clause = catalog.get(spelling)
     assert clause is not None, spelling

@@ -25,20 +25,26 @@ RULE = "折扣在5%以内的由区域经理审批；超过5%的须经销售总�
 TRIP = "Taxis are reimbursed between the airport and the hotel. Parking at the airport is not reimbursed."
 
 
-@pytest.mark.parametrize("answer", [
-    "超过5%的折扣须经销售总监审批。见{clause}`QD 2.1`。",           # the clause's words, reordered
-    "需要。超过5%的须经销售总监审批。",                                # a bare yes/no belongs to the next sentence
-    "折扣批复的有效期是30天。",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "超过5%的折扣须经销售总监审批。见{clause}`QD 2.1`。",  # the clause's words, reordered
+        "需要。超过5%的须经销售总监审批。",  # a bare yes/no belongs to the next sentence
+        "折扣批复的有效期是30天。",
+    ],
+)
 def test_what_a_clause_sentence_says_is_supported(answer: str) -> None:
     assert unsupported_claims(answer, [RULE]) == []
 
 
-@pytest.mark.parametrize(("answer", "reason"), [
-    ("超过5%的折扣须经总经理审批。", "who: 总经理"),                  # the wrong approver
-    ("折扣批复12个月内有效。", "figure 12个月"),                       # a figure the sentence does not state
-    ("不能。折扣超过5%不得审批。", "a prohibition"),                    # a rule the clause does not make
-])
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("超过5%的折扣须经总经理审批。", "who: 总经理"),  # the wrong approver
+        ("折扣批复12个月内有效。", "figure 12个月"),  # a figure the sentence does not state
+        ("不能。折扣超过5%不得审批。", "a prohibition"),  # a rule the clause does not make
+    ],
+)
 def test_a_claim_no_clause_sentence_makes_is_flagged_with_the_nearest(answer: str, reason: str) -> None:
     [claim] = unsupported_claims(answer, [RULE])
     assert claim.number == 1 and claim.reason == reason and claim.nearest in RULE
@@ -59,8 +65,9 @@ def server():
     srv.close()
 
 
-def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(server: Server, dev_repo: Path,
-                                                                           dev_dir: Path, monkeypatch) -> None:
+def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(
+    server: Server, dev_repo: Path, dev_dir: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test")
     monkeypatch.setenv("POLICY_LLM_BASE_URL", server.url)
@@ -79,14 +86,19 @@ def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(serve
     report = draft_faq(dev_repo, "SALES", top=2, drafter="openai")
     page_file = dev_repo / "faq" / "sales-policy.md"
     entries = parse_page(read_text(page_file)).entries
-    assert len(entries) == 2 and all(e.unsupported_claims == ["2"] for e in entries)   # the second sentence only
+    assert len(entries) == 2 and all(e.unsupported_claims == ["2"] for e in entries)  # the second sentence only
     assert set(report.flagged) >= {e.id for e in entries}
 
     catalog = Catalog.load(dev_repo)
     entry = entries[0]
     claims = entry_claims(entry.answer, entry.clauses, catalog)
-    text = describe(Proposal(policy="SALES", branch="b", commit="c", page="faq/sales-policy.md", new=[entry]),
-                    "zh", {}, None, {entry.id: claims})
+    text = describe(
+        Proposal(policy="SALES", branch="b", commit="c", page="faq/sales-policy.md", new=[entry]),
+        "zh",
+        {},
+        None,
+        {entry.id: claims},
+    )
     assert "第2句与条款原文不符" in text and "董事长" in text and "最接近的条款原文" in text
     assert claims[0].nearest and claims[0].nearest in catalog.get(entry.clauses[0]).text
 

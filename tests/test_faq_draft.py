@@ -21,7 +21,7 @@ from tooling.questions.ingest import ingest_paths
 
 @pytest.fixture(autouse=True)
 def _lexical(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")   # fast and deterministic on any machine
+    monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")  # fast and deterministic on any machine
 
 
 @pytest.fixture
@@ -44,9 +44,9 @@ def test_draft_fills_page_to_top_and_rerun_adds_nothing(asked_repo: Path) -> Non
         assert e.clauses and all(catalog.get(k) for k in e.clauses)
         assert f"{{clause}}`{e.clauses[0]}`" in e.answer
         assert e.question.endswith(("？", "?")) and not e.question.startswith(("您好", "你好"))
-        assert "[" not in e.question and e.unsupported == []       # offline drafts quote their clause
+        assert "[" not in e.question and e.unsupported == []  # offline drafts quote their clause
     asked = [e.askers for e in page.entries]
-    assert asked[0] >= asked[-1]                                     # most asked first
+    assert asked[0] >= asked[-1]  # most asked first
     assert check_faq(catalog) == []
     before = path.read_bytes()
     again = draft_faq(asked_repo, "SALES", top=6)
@@ -58,24 +58,26 @@ def test_human_edits_survive_and_ids_are_never_reused(asked_repo: Path) -> None:
     path = asked_repo / "faq" / "sales-policy.md"
     source = read_text(path)
     first = parse_page(source).entries[0]
-    edited = set_options(source, first, {"asked": "999"}).replace(first.answer, first.answer + "\n\n（人工补充：请以CRM为准。）")
+    edited = set_options(source, first, {"asked": "999"}).replace(
+        first.answer, first.answer + "\n\n（人工补充：请以CRM为准。）"
+    )
     path.write_text(edited, encoding="utf-8")
     approve(asked_repo, "sales-faq-1", "张敏")
     retire(asked_repo, "sales-faq-3")
     kept = read_text(path)
     report = draft_faq(asked_repo, "SALES", top=4)
     text = read_text(path)
-    assert text.startswith(kept)                                    # every earlier byte, in order
+    assert text.startswith(kept)  # every earlier byte, in order
     new_ids = [e.id for e in report.added]
-    assert new_ids == ["sales-faq-4", "sales-faq-5"]                # 3 is retired: taken, not live
+    assert new_ids == ["sales-faq-4", "sales-faq-5"]  # 3 is retired: taken, not live
     retired_clusters = parse_page(kept).entries[2].clusters
     assert not any(set(e.clusters) & set(retired_clusters) for e in report.added)
 
 
 def test_gaps_are_not_drafted_and_are_reported(asked_repo: Path) -> None:
     clusters, records, matcher = load_clusters(asked_repo, Catalog.load(asked_repo))
-    everywhere = find_gaps(clusters, records, None, matcher)   # annual leave, CRM passwords, bonuses…
-    assert {g.policy for g in everywhere} <= {"SALES", "TRAVEL", None}   # None: the injection texts
+    everywhere = find_gaps(clusters, records, None, matcher)  # annual leave, CRM passwords, bonuses…
+    assert {g.policy for g in everywhere} <= {"SALES", "TRAVEL", None}  # None: the injection texts
     policy = next(g.policy for g in everywhere if g.policy)
     report = draft_faq(asked_repo, policy, top=50)
     gap_clusters = {g.cluster_id for g in report.gaps}
@@ -97,8 +99,9 @@ def test_cli_draft_and_errors(asked_repo: Path, dev_repo: Path, tmp_path: Path) 
     assert result.exit_code == 1 and "PL107" in result.output and "SALES" in result.output
     empty = tmp_path / "empty"
     (empty / "policies").mkdir(parents=True)
-    (empty / "policies" / "sales-policy.md").write_text((dev_repo / "policies" / "sales-policy.md").read_text("utf-8"),
-                                                         encoding="utf-8")
+    (empty / "policies" / "sales-policy.md").write_text(
+        (dev_repo / "policies" / "sales-policy.md").read_text("utf-8"), encoding="utf-8"
+    )
     with pytest.raises(PolicyToolError) as err:
         draft_faq(empty, "SALES")
     assert err.value.problems[0].code == Code.FAQ_NO_QUESTIONS

@@ -50,9 +50,9 @@ def test_set_options_changes_only_option_lines_and_keeps_crlf(tmp_path: Path) ->
     source = PAGE.replace("\n", "\r\n")
     page = parse_page(source, "faq/x.md")
     edited = set_options(source, page.entries[0], {"status": "approved", "reviewed-by": "李雷", "asked": None})
-    assert "\n" not in edited.replace("\r\n", "")            # every line still ends in CRLF
+    assert "\n" not in edited.replace("\r\n", "")  # every line still ends in CRLF
     before, after = source.splitlines(keepends=True), edited.splitlines(keepends=True)
-    assert after[:5] == before[:5] and after[-9:] == before[-9:]   # the title, intro, second entry untouched
+    assert after[:5] == before[:5] and after[-9:] == before[-9:]  # the title, intro, second entry untouched
     reparsed = parse_page(edited).entries[0]
     assert (reparsed.status, reparsed.reviewed_by, reparsed.asked) == ("approved", "李雷", None)
     assert reparsed.answer == page.entries[0].answer
@@ -63,7 +63,9 @@ def test_append_keeps_existing_bytes(dev_repo: Path) -> None:
     policy = catalog.policy("SALES")
     path = dev_repo / "faq" / "sales-policy.md"
     path.write_bytes(PAGE.encode("utf-8"))
-    entry = FaqEntry(id="sales-faq-14", question="特价`谁`审批?", clauses=["SALES 2.3"], answer="见 {clause}`SALES 2.3`。")
+    entry = FaqEntry(
+        id="sales-faq-14", question="特价`谁`审批?", clauses=["SALES 2.3"], answer="见 {clause}`SALES 2.3`。"
+    )
     append_entries(path, policy, [entry])
     text = read_text(path)
     assert text.startswith(PAGE)
@@ -72,8 +74,9 @@ def test_append_keeps_existing_bytes(dev_repo: Path) -> None:
 
 
 def test_check_faq_reports_each_problem_with_line(dev_repo: Path) -> None:
-    bad = PAGE.replace(":clauses: SALES 4.3", ":clauses: SALES 4.3, SALES 99.9") \
-              .replace(":reviewed-by: 张敏\n", "") + PAGE.split("\n\n", 2)[2].replace(":status: draft", ":status: maybe")
+    bad = PAGE.replace(":clauses: SALES 4.3", ":clauses: SALES 4.3, SALES 99.9").replace(
+        ":reviewed-by: 张敏\n", ""
+    ) + PAGE.split("\n\n", 2)[2].replace(":status: draft", ":status: maybe")
     (dev_repo / "faq" / "sales-policy.md").write_text(bad, encoding="utf-8")
     problems = check_faq(Catalog.load(dev_repo))
     by_code = {(p.code, p.line) for p in problems}

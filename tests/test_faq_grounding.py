@@ -7,19 +7,22 @@ import pytest
 from tooling.faq.grounding import figures, unsupported_figures
 
 
-@pytest.mark.parametrize("answer, clause", [
-    ("三个月内兑付", "3个月内兑付"),
-    ("比例为百分之五", "比例为5%"),
-    ("上限¥5,000", "上限5000元"),
-    ("最低5千元", "最低 RMB 5,000"),
-    ("1.5万元以内", "15000元以内"),
-    ("2026年1月15日前", "截止 2026-01-15"),
-    ("1月15日前提交", "须于2026年1月15日前提交"),
-    ("within three months", "within 3 months"),
-    ("by 10 January", "must be claimed by January 10 of the following year"),
-    ("5 percent", "rate 5%"),
-    ("30天", "期限 | 30"),     # a unitless table cell
-])
+@pytest.mark.parametrize(
+    "answer, clause",
+    [
+        ("三个月内兑付", "3个月内兑付"),
+        ("比例为百分之五", "比例为5%"),
+        ("上限¥5,000", "上限5000元"),
+        ("最低5千元", "最低 RMB 5,000"),
+        ("1.5万元以内", "15000元以内"),
+        ("2026年1月15日前", "截止 2026-01-15"),
+        ("1月15日前提交", "须于2026年1月15日前提交"),
+        ("within three months", "within 3 months"),
+        ("by 10 January", "must be claimed by January 10 of the following year"),
+        ("5 percent", "rate 5%"),
+        ("30天", "期限 | 30"),  # a unitless table cell
+    ],
+)
 def test_same_figure_in_other_spelling_is_supported(answer: str, clause: str) -> None:
     assert unsupported_figures(answer, [clause]) == []
 

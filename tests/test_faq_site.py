@@ -55,7 +55,10 @@ def test_site_shows_approved_entries_and_drafts_only_for_reviewers(dev_repo: Pat
     entry = entries[0]
     assert entry.select_one(".faq-question strong").get_text() == "返利什么时候结算？<script>alert(1)</script>"
     button = entry.select_one("button.copy-citation")
-    assert button["data-anchor"] == "sales-faq-1" and button["data-citation"] == "《2026年度产品销售政策》常见问题：返利什么时候结算？<script>alert(1)</script>"
+    assert (
+        button["data-anchor"] == "sales-faq-1"
+        and button["data-citation"] == "《2026年度产品销售政策》常见问题：返利什么时候结算？<script>alert(1)</script>"
+    )
     links = {a["href"] for a in entry.select("a.clause-ref")}
     assert links == {"../policies/sales-policy.html#sales-4-3"}
     assert not soup.select(".faq-badge-draft") and "已撤下" not in html
@@ -63,10 +66,11 @@ def test_site_shows_approved_entries_and_drafts_only_for_reviewers(dev_repo: Pat
     policy = BeautifulSoup((out / "policies" / "sales-policy.html").read_text("utf-8"), "html.parser")
     back = policy.select_one("#sales-4-3 .clause-faq a")
     assert back["href"] == "../faq/sales-policy.html#sales-faq-1"
-    assert policy.select_one("#sales-4-2 .clause-faq") is None     # drafts never link back
+    assert policy.select_one("#sales-4-2 .clause-faq") is None  # drafts never link back
 
-    drafts = BeautifulSoup((_build(dev_repo, drafts=True) / "faq" / "sales-policy.html").read_text("utf-8"),
-                           "html.parser")
+    drafts = BeautifulSoup(
+        (_build(dev_repo, drafts=True) / "faq" / "sales-policy.html").read_text("utf-8"), "html.parser"
+    )
     # in the policy's order (4.2 before 4.3), numbered, and the title counts what this build shows
     assert [e["id"] for e in drafts.select("div.faq-entry")] == ["sales-faq-2", "sales-faq-1"]
     assert [n.get_text() for n in drafts.select(".faq-entry .faq-number")] == ["1. ", "2. "]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tooling.cli import cli
 from tooling.clauses import parse_policy_text
+from tooling.cli import cli
 from tooling.history import diff_policies, diff_refs, policy_at, redline, redline_html, redline_text
 from tooling.history.diff import own_text
 
@@ -22,7 +22,11 @@ def test_insertion_is_one_addition_plus_renumberings(tmp_path: Path):
     assert [a.new for a in d.added] == ["3"] and d.added[0].title == "价格保护"
     assert d.removed == []
     assert [(r.old, r.new, r.changed) for r in d.renumbered] == [
-        ("3", "4", False), ("4", "5", True), ("5", "6", False), ("6", "7", True)]
+        ("3", "4", False),
+        ("4", "5", True),
+        ("5", "6", False),
+        ("6", "7", True),
+    ]
     # moved-and-changed clauses appear in both lists; nothing else is "changed"
     assert [(c.old, c.new) for c in d.changed] == [("4", "5"), ("6", "7")]
     settle = d.changed[0]
@@ -40,7 +44,7 @@ def test_removal_and_author_id_survives_rewrite_and_renumbering(tmp_path: Path):
     assert ("4", "5", True) in [(r.old, r.new, r.changed) for r in d.renumbered]
     rebate = next(c for c in d.changed if c.old == "4")
     assert rebate.title == "返利比例"
-    assert [op.op for op in rebate.redline] == ["delete", "insert", "equal"]     # a rewrite, not confetti
+    assert [op.op for op in rebate.redline] == ["delete", "insert", "equal"]  # a rewrite, not confetti
     assert "3%" in rebate.redline[0].text and "5%" in rebate.redline[1].text
     assert d.matches["7"] == "7" and d.unchanged == 4
     # without the author id the rewrite is too different to pair: a removal plus an addition
@@ -55,7 +59,8 @@ def test_same_version_diff_is_empty_and_worktree_is_the_default_new(tmp_path: Pa
     pr = build_sales_history(tmp_path / "repo")
     assert diff_refs(pr.root, "SALES", "4.0", "HEAD").is_empty
     (pr.root / "policies/sales.md").write_text(
-        (pr.root / "policies/sales.md").read_text(encoding="utf-8").replace("5个工作日", "7个工作日"), encoding="utf-8")
+        (pr.root / "policies/sales.md").read_text(encoding="utf-8").replace("5个工作日", "7个工作日"), encoding="utf-8"
+    )
     d = diff_refs(pr.root, "SALES", "4.0", "WORKTREE")
     assert [(c.old, c.new) for c in d.changed] == [("4", "4")]
     assert "[-5-]{+7+}" in redline_text(d.changed[0].redline)
@@ -101,8 +106,11 @@ owner: 财务部
 
 def test_regulation_style_insertion_renumbers_articles_and_items():
     old, _ = parse_policy_text(REGULATION.format(v="1.0", extra=""), "r.md", "policies/r")
-    new_text = REGULATION.format(v="2.0", extra="**第二条** 返利只能抵扣货款，不得兑现。\n\n").replace(
-        "**第二条** 返利按", "**第三条** 返利按").replace("**第三条** 本办法", "**第四条** 本办法")
+    new_text = (
+        REGULATION.format(v="2.0", extra="**第二条** 返利只能抵扣货款，不得兑现。\n\n")
+        .replace("**第二条** 返利按", "**第三条** 返利按")
+        .replace("**第三条** 本办法", "**第四条** 本办法")
+    )
     new, problems = parse_policy_text(new_text, "r.md", "policies/r")
     assert not problems
     d = diff_policies(old, new)
@@ -147,10 +155,13 @@ def test_places_citing_renumbered_clauses_and_versioned_keys(tmp_path: Path):
     from tooling.history.impact import renumbered_citations, resolve_versioned
 
     pr = build_sales_history(tmp_path / "repo", upto=1)
-    faq = ("# FAQ\n\n```{faq}\n:id: 1\n:clauses: SALES 4, SALES 1\n:status: draft\n\n"
-           "见{clause}`SALES 3`与{clause}`SALES@1.0 4`。\n```\n")
+    faq = (
+        "# FAQ\n\n```{faq}\n:id: 1\n:clauses: SALES 4, SALES 1\n:status: draft\n\n"
+        "见{clause}`SALES 3`与{clause}`SALES@1.0 4`。\n```\n"
+    )
     pr.commit({"faq/sales.md": faq}, "faq", day="2024-01-02")
     from .test_history_releases import V2, policy_md
+
     pr.commit({"policies/sales.md": policy_md("2.0", "2025-01-01", V2)}, "2.0", day="2024-12-01")
     d = diff_refs(pr.root, "SALES", "1.0", "2.0")
     places = [(p.file, p.line, p.cited, p.now) for p in renumbered_citations(pr.root, d)]
@@ -175,9 +186,11 @@ def test_own_text_of_a_section_excludes_its_first_subsection_heading():
 def test_clause_rewritten_in_place_under_same_number_and_title_is_changed():
     head = "---\npolicy: S\ntitle: t\nversion: '{v}'\neffective: 2025-01-01\nowner: o\n---\n\n# t\n\n"
     old, _ = parse_policy_text(head.format(v=1) + "## 1 付款\n\n货到付款。\n\n## 2 退货\n\n七日内可退。\n", "s.md", "s")
-    new, _ = parse_policy_text(head.format(v=2) + "## 1 付款\n\n经销商须于发货前通过对公账户全额预付货款，不接受现金。\n\n"
-                               "## 2 退货\n\n七日内可退。\n", "s.md", "s")
+    new, _ = parse_policy_text(
+        head.format(v=2) + "## 1 付款\n\n经销商须于发货前通过对公账户全额预付货款，不接受现金。\n\n"
+        "## 2 退货\n\n七日内可退。\n",
+        "s.md",
+        "s",
+    )
     d = diff_policies(old, new)
     assert [(c.old, c.new) for c in d.changed] == [("1", "1")] and not d.added and not d.removed
-
-

@@ -18,28 +18,49 @@ from tooling.history import clauses_at, list_releases, policy_at
 TZ = dt.timezone(dt.timedelta(hours=8))
 
 # (number, title, text, author id) — four releases of a small Chinese policy.
-V1 = [("1", "目的", "为规范产品销售行为，制定本政策。", None),
-      ("2", "适用范围", "本政策适用于全体一级经销商和二级分销商。", None),
-      ("3", "季度返利", "经销商季度回款达到目标的，按净回款的3%计提季度返利。", "rebate-rate"),
-      ("4", "返利结算", "季度返利在季度结束后30日内结算，计入经销商返利账户。", None),
-      ("5", "窜货处罚", "经销商跨区域销售的，每台罚款500元，并取消当季返利。", None),
-      ("6", "附则", "本政策由市场部负责解释，自生效之日起施行。", None)]
-V2 = [V1[0], V1[1],
-      ("3", "价格保护", "公司下调经销价时，对经销商30天内提货的库存按差价补偿。", None),
-      ("4", *V1[2][1:]),
-      ("5", "返利结算", "季度返利在季度结束后45日内结算，计入经销商返利账户。", None),
-      ("6", *V1[4][1:]), ("7", *V1[5][1:])]
-V3 = [V2[0], V2[1], V2[2],
-      ("4", "返利申报", "经销商应在每季度结束后5个工作日内提交返利申报表及回款凭证。", None),
-      ("5", "返利比例", "季度达成率≥100%：计提5%；达成率<100%：不予计提。", "rebate-rate"),
-      ("6", *V2[4][1:]), ("7", *V2[6][1:])]
+V1 = [
+    ("1", "目的", "为规范产品销售行为，制定本政策。", None),
+    ("2", "适用范围", "本政策适用于全体一级经销商和二级分销商。", None),
+    ("3", "季度返利", "经销商季度回款达到目标的，按净回款的3%计提季度返利。", "rebate-rate"),
+    ("4", "返利结算", "季度返利在季度结束后30日内结算，计入经销商返利账户。", None),
+    ("5", "窜货处罚", "经销商跨区域销售的，每台罚款500元，并取消当季返利。", None),
+    ("6", "附则", "本政策由市场部负责解释，自生效之日起施行。", None),
+]
+V2 = [
+    V1[0],
+    V1[1],
+    ("3", "价格保护", "公司下调经销价时，对经销商30天内提货的库存按差价补偿。", None),
+    ("4", *V1[2][1:]),
+    ("5", "返利结算", "季度返利在季度结束后45日内结算，计入经销商返利账户。", None),
+    ("6", *V1[4][1:]),
+    ("7", *V1[5][1:]),
+]
+V3 = [
+    V2[0],
+    V2[1],
+    V2[2],
+    ("4", "返利申报", "经销商应在每季度结束后5个工作日内提交返利申报表及回款凭证。", None),
+    ("5", "返利比例", "季度达成率≥100%：计提5%；达成率<100%：不予计提。", "rebate-rate"),
+    ("6", *V2[4][1:]),
+    ("7", *V2[6][1:]),
+]
 V4 = [*V3[:6], ("7", "附则", "本政策由销售运营部负责解释，自生效之日起施行。", None)]
 
 
-def policy_md(version: str, effective: str, clauses: list, policy: str = "SALES",
-              title: str = "产品销售政策") -> str:
-    lines = ["---", f"policy: {policy}", f"title: {title}", f'version: "{version}"',
-             f"effective: {effective}", "owner: 市场部", "language: zh", "---", "", f"# {title}", ""]
+def policy_md(version: str, effective: str, clauses: list, policy: str = "SALES", title: str = "产品销售政策") -> str:
+    lines = [
+        "---",
+        f"policy: {policy}",
+        f"title: {title}",
+        f'version: "{version}"',
+        f"effective: {effective}",
+        "owner: 市场部",
+        "language: zh",
+        "---",
+        "",
+        f"# {title}",
+        "",
+    ]
     for number, head, text, author_id in clauses:
         if author_id:
             lines += [f"({author_id})=", ""]
@@ -56,8 +77,14 @@ class PolicyRepo:
         (root / "faq").mkdir()
         self.repo = git.Repo.init(root)
 
-    def commit(self, files: dict[str, str], message: str, author: str = "张三", day: str = "2024-12-01",
-               remove: tuple[str, ...] = ()) -> str:
+    def commit(
+        self,
+        files: dict[str, str],
+        message: str,
+        author: str = "张三",
+        day: str = "2024-12-01",
+        remove: tuple[str, ...] = (),
+    ) -> str:
         for rel, text in files.items():
             (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
             (self.root / rel).write_text(text, encoding="utf-8")
@@ -67,8 +94,7 @@ class PolicyRepo:
             self.repo.index.remove([str(self.root / rel) for rel in remove], working_tree=True)
         who = git.Actor(author, "people@example.com")
         when = dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=TZ)
-        return self.repo.index.commit(message, author=who, committer=who, author_date=when,
-                                      commit_date=when).hexsha
+        return self.repo.index.commit(message, author=who, committer=who, author_date=when, commit_date=when).hexsha
 
 
 def build_sales_history(root: Path, upto: int = 4) -> PolicyRepo:
@@ -101,7 +127,7 @@ def test_releases_are_version_changes_with_commits_between(sales_repo: PolicyRep
     assert (first.author, first.message, first.effective) == ("张三", "发布1.0版", dt.date(2024, 1, 1))
     assert first.tags == ["sales-2024"]
     assert first.date == dt.datetime(2023, 12, 1, 10, tzinfo=TZ)
-    assert [(c.author, c.message) for c in first.changes] == [("李四", "附则措辞")]   # README commit not listed
+    assert [(c.author, c.message) for c in first.changes] == [("李四", "附则措辞")]  # README commit not listed
     assert all(not r.changes for r in releases[1:])
     assert releases[2].author == "王五" and releases[2].path == "policies/sales.md"
 
@@ -120,7 +146,7 @@ def test_policy_at_version_tag_and_commit(sales_repo: PolicyRepo):
     root = sales_repo.root
     # a version means its final text: the amendment is included
     assert "自发布之日起施行" in policy_at(root, "SALES", "1.0").clause("6").text
-    assert "自生效之日起施行" in policy_at(root, "SALES", "sales-2024").clause("6").text   # the tag's exact text
+    assert "自生效之日起施行" in policy_at(root, "SALES", "sales-2024").clause("6").text  # the tag's exact text
     v2 = policy_at(root, "SALES", "v2.0")
     assert v2.meta.version == "2.0" and v2.clause("3").title == "价格保护"
     head = policy_at(root, "SALES", "HEAD")
@@ -130,7 +156,7 @@ def test_policy_at_version_tag_and_commit(sales_repo: PolicyRepo):
 
 def test_clauses_in_force_on_a_date(sales_repo: PolicyRepo):
     root = sales_repo.root
-    assert clauses_at(root, dt.date(2023, 6, 1)) == []                     # nothing in force yet
+    assert clauses_at(root, dt.date(2023, 6, 1)) == []  # nothing in force yet
     mid_2025 = clauses_at(root, dt.date(2025, 6, 1))
     assert {c.version for c in mid_2025} == {"2.0"} and len(mid_2025) == 7
     assert next(c for c in mid_2025 if c.number == "3").title == "价格保护"
@@ -143,8 +169,11 @@ def test_renamed_file_keeps_history_and_second_policy_is_separate(tmp_path: Path
     pr = PolicyRepo(tmp_path / "r")
     pr.commit({"policies/a.md": policy_md("1.0", "2024-01-01", V1)}, "a 1.0")
     pr.repo.index.move(["policies/a.md", "policies/sales-policy.md"])
-    pr.commit({"policies/travel.md": policy_md("1.0", "2024-01-01", V1[:2], policy="TRAVEL", title="差旅")},
-              "rename + travel", day="2024-02-01")
+    pr.commit(
+        {"policies/travel.md": policy_md("1.0", "2024-01-01", V1[:2], policy="TRAVEL", title="差旅")},
+        "rename + travel",
+        day="2024-02-01",
+    )
     pr.commit({"policies/sales-policy.md": policy_md("2.0", "2025-01-01", V2)}, "sales 2.0", day="2024-12-01")
     releases = list_releases(pr.root, "SALES", today=dt.date(2025, 6, 1))
     assert [(r.version, r.path) for r in releases] == [("1.0", "policies/a.md"), ("2.0", "policies/sales-policy.md")]
@@ -186,7 +215,11 @@ def test_cli_history(sales_repo: PolicyRepo):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [(r["version"], r["status"]) for r in data] == [
-        ("1.0", "superseded"), ("2.0", "superseded"), ("3.0", "current"), ("4.0", "upcoming")]
+        ("1.0", "superseded"),
+        ("2.0", "superseded"),
+        ("3.0", "current"),
+        ("4.0", "upcoming"),
+    ]
     assert data[0]["changes"][0]["message"] == "附则措辞"
     text = runner.invoke(cli, ["history", "SALES", "--root", str(sales_repo.root), "--as-of", "2026-06-01"])
     assert "2.0      superseded in force 2025-01-01 to 2025-12-31, superseded by 3.0" in text.output

@@ -20,14 +20,28 @@ POLICY = [sys.executable, "-m", "tooling"]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*POLICY, *args], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "POLICY_MATCHING_SEMANTIC": "off",
-                               "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    return subprocess.run(
+        [*POLICY, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(cwd),
+            "POLICY_MATCHING_SEMANTIC": "off",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        },
+    )
 
 
 def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=cwd,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def test_new_zh_repository_checks_builds_and_ignores_private_files(tmp_path: Path) -> None:
@@ -37,18 +51,26 @@ def test_new_zh_repository_checks_builds_and_ignores_private_files(tmp_path: Pat
     assert "created  policies/example-policy.md" in done.stdout and "policy build" in done.stdout
     assert run("check", "--root", str(repo), cwd=tmp_path).returncode == 0
     # what a team's first `git add -A` commits: the sources and CI, never secrets, stores or caches
-    (repo / "inbox" / "wecom-export.csv").write_text("时间,内容\n2026-11-01 10:00,返利什么时候到账？ 13912345678\n",
-                                                     encoding="utf-8")
+    (repo / "inbox" / "wecom-export.csv").write_text(
+        "时间,内容\n2026-11-01 10:00,返利什么时候到账？ 13912345678\n", encoding="utf-8"
+    )
     ingest = run("questions", "ingest", "--root", str(repo), str(repo / "inbox"), cwd=tmp_path)
     assert ingest.returncode == 0, ingest.stderr
-    assert "PL610" not in ingest.stderr            # this repository has its own pseudonym key
+    assert "PL610" not in ingest.stderr  # this repository has its own pseudonym key
     build = run("build", "-W", "--root", str(repo), cwd=tmp_path)
     assert build.returncode == 0, build.stderr
     git("init", "-q", cwd=repo)
     git("add", "-A", cwd=repo)
     tracked = set(git("diff", "--cached", "--name-only", cwd=repo).split())
-    assert tracked == {".github/workflows/policy-site.yml", ".gitignore", ".gitlab-ci.yml", "faq/.gitkeep",
-                       "index.md", "policies/example-policy.md", "pyproject.toml"}
+    assert tracked == {
+        ".github/workflows/policy-site.yml",
+        ".gitignore",
+        ".gitlab-ci.yml",
+        "faq/.gitkeep",
+        "index.md",
+        "policies/example-policy.md",
+        "pyproject.toml",
+    }
     ignored = git("status", "--porcelain", "--ignored", cwd=repo)
     for private in (SECRET_FILE, "questions.db", "inbox/", ".policy-cache/", "_build/"):
         assert f"!! {private}" in ignored, ignored
@@ -82,8 +104,8 @@ def test_titles_and_owners_are_data_not_markup(tmp_path: Path) -> None:
     from tooling.markdown import inline_text, parse
 
     heading = parse((repo / "index.md").read_text(encoding="utf-8"))[1]
-    assert inline_text(heading) == title                                                   # shown as written
-    assert not [t for t in heading.children if t.type in ("html_inline", "link_open")]   # text, not markup
+    assert inline_text(heading) == title  # shown as written
+    assert not [t for t in heading.children if t.type in ("html_inline", "link_open")]  # text, not markup
 
 
 def test_ci_files_build_with_warnings_as_errors_and_publish(tmp_path: Path) -> None:
@@ -91,7 +113,7 @@ def test_ci_files_build_with_warnings_as_errors_and_publish(tmp_path: Path) -> N
     github = yaml.safe_load((tmp_path / ".github" / "workflows" / "policy-site.yml").read_text(encoding="utf-8"))
     steps = github["jobs"]["build"]["steps"]
     assert any(s.get("run") == "policy build -W --out _build/html" for s in steps)
-    assert any(s.get("with", {}).get("fetch-depth") == 0 for s in steps)       # releases come from git history
+    assert any(s.get("with", {}).get("fetch-depth") == 0 for s in steps)  # releases come from git history
     assert github["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
     assert github["env"]["POLICY_TOOLING"].startswith("policy-tooling")
     gitlab = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text(encoding="utf-8"))

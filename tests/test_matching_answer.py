@@ -24,7 +24,7 @@ def test_clear_questions_find_their_clause_with_a_citing_reply(dev_repo: Path):
     m = _lexical(dev_repo)
     zh = m.answer("窜货第二次怎么处罚？")
     assert zh.covered and zh.matches[0].key == "SALES 3.3"
-    assert zh.quote and zh.reply.startswith(zh.quote)                  # the sentence that answers, then where
+    assert zh.quote and zh.reply.startswith(zh.quote)  # the sentence that answers, then where
     assert "（《2026年度产品销售政策》第3.3条（" in zh.reply and zh.reply.endswith("#sales-3-3）")
     en = m.answer("What is the deadline for submitting travel expense claims?")
     assert en.language == "en" and "TRAVEL 7.3" in en.keys[:3]
@@ -44,7 +44,7 @@ def test_a_word_and_its_pinyin_and_glosses_count_once(dev_repo: Path):
     index = m.index
     groups = index.groups("新客户能给账期吗？")
     ranking, coverage = index.lexical_scores(groups)
-    flat = [[t] for g in groups for t in g]            # every token its own group: the plain sum
+    flat = [[t] for g in groups for t in g]  # every token its own group: the plain sum
     summed, same_coverage = index.lexical_scores(flat)
     assert np.allclose(coverage, same_coverage) and (ranking <= summed + 1e-5).all() and (ranking < summed - 1e-3).any()
     # 客户 and 新客户 bring pinyin and glosses that the new-customer clauses hold many times over;
@@ -61,8 +61,10 @@ def test_off_topic_question_is_not_covered_and_names_the_owner(dev_repo: Path):
 
 def test_approved_faq_entries_are_searched_drafts_are_not(dev_repo: Path):
     faq = dev_repo / "faq" / "sales-policy.md"
-    body = ("# FAQ\n\n```{faq} 经销商的保证金可以用来抵扣货款吗？\n:id: sales-faq-{n}\n:clauses: SALES 3.3\n"
-            ":status: {status}\n\n保证金不得抵扣货款，只用于扣罚不足时补扣。\n```\n")
+    body = (
+        "# FAQ\n\n```{faq} 经销商的保证金可以用来抵扣货款吗？\n:id: sales-faq-{n}\n:clauses: SALES 3.3\n"
+        ":status: {status}\n\n保证金不得抵扣货款，只用于扣罚不足时补扣。\n```\n"
+    )
     faq.write_text(body.replace("{n}", "1").replace("{status}", "draft"), encoding="utf-8")
     assert all(x.kind == "clause" for x in _lexical(dev_repo).answer("保证金能抵扣货款吗", top=5).matches)
     faq.write_text(body.replace("{n}", "1").replace("{status}", "approved"), encoding="utf-8")
@@ -79,8 +81,9 @@ def test_index_is_cached_and_rebuilt_when_a_policy_changes(dev_repo: Path):
     load_index(dev_repo, encoder=None)
     assert cached[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
     path = dev_repo / "policies" / "sales-policy.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n### 11.9 新增条款\n\n经销商可以申请无人机配送补贴。\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n### 11.9 新增条款\n\n经销商可以申请无人机配送补贴。\n", encoding="utf-8"
+    )
     assert _lexical(dev_repo).answer("无人机配送补贴").keys[0] == "SALES 11.9"
     assert len(list((dev_repo / ".policy-cache").glob("match-index-lexical-*.pkl"))) == 1
 
@@ -99,8 +102,11 @@ def test_cli_single_and_batch(dev_repo: Path, tmp_path: Path):
     assert single.exit_code == 0, single.output
     assert json.loads(single.output)["matches"][0]["key"] == "SALES 3.3"
     batch = tmp_path / "q.jsonl"
-    batch.write_text('{"id": "a", "text": "窜货怎么罚"}\n{"id": "b", "text": "hotel cap per night"}\n'
-                     '{"id": "c", "text": "今年年终奖还发吗"}\n', encoding="utf-8")
+    batch.write_text(
+        '{"id": "a", "text": "窜货怎么罚"}\n{"id": "b", "text": "hotel cap per night"}\n'
+        '{"id": "c", "text": "今年年终奖还发吗"}\n',
+        encoding="utf-8",
+    )
     out = runner.invoke(cli, ["answer", "--file", str(batch), "--root", str(dev_repo), "--json"], env=env)
     assert out.exit_code == 0, out.output
     rows = [json.loads(line) for line in out.output.splitlines()]
@@ -111,8 +117,9 @@ def test_cli_single_and_batch(dev_repo: Path, tmp_path: Path):
 def test_cli_bad_batch_line_names_file_and_line(dev_repo: Path, tmp_path: Path):
     batch = tmp_path / "bad.jsonl"
     batch.write_text('{"id": "a", "text": "窜货怎么罚"}\n{"id": "b", "text": \n', encoding="utf-8")
-    out = CliRunner().invoke(cli, ["answer", "--file", str(batch), "--root", str(dev_repo)],
-                             env={"POLICY_MATCHING_SEMANTIC": "off"})
+    out = CliRunner().invoke(
+        cli, ["answer", "--file", str(batch), "--root", str(dev_repo)], env={"POLICY_MATCHING_SEMANTIC": "off"}
+    )
     assert out.exit_code == 1
     assert f"{batch}:2: error PL502" in out.output
 
@@ -140,19 +147,23 @@ def test_a_question_with_markup_is_answered_like_the_question_without_it(dev_rep
     assert (sql.covered, sql.matches, sql.flag) == (False, [], "injection")
 
 
-@pytest.mark.parametrize("text, key", [
-    ("《2026年度产品销售政策》第6.2条", "SALES 6.2"),   # the user report: answered with clause 1.2
-    ("《2026年度产品销售政策》第4.3条", "SALES 4.3"),
-    ("第4.2条", "SALES 4.2"),
-    ("4.3条", "SALES 4.3"),
-    ("SALES 4.3", "SALES 4.3"),
-    ("第十二条", "REBATE 12"),
-    ("第12条", "REBATE 12"),
-    ("TRAVEL 7.3", "TRAVEL 7.3"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("《2026年度产品销售政策》第6.2条", "SALES 6.2"),  # the user report: answered with clause 1.2
+        ("《2026年度产品销售政策》第4.3条", "SALES 4.3"),
+        ("第4.2条", "SALES 4.2"),
+        ("4.3条", "SALES 4.3"),
+        ("SALES 4.3", "SALES 4.3"),
+        ("第十二条", "REBATE 12"),
+        ("第12条", "REBATE 12"),
+        ("TRAVEL 7.3", "TRAVEL 7.3"),
+    ],
+)
 def test_policy_answer_takes_a_pasted_or_typed_citation_to_its_clause(text: str, key: str):
-    out = CliRunner().invoke(cli, ["answer", text, "--json", "--root", str(ROOT)],
-                             env={"POLICY_MATCHING_SEMANTIC": "off"})
+    out = CliRunner().invoke(
+        cli, ["answer", text, "--json", "--root", str(ROOT)], env={"POLICY_MATCHING_SEMANTIC": "off"}
+    )
     assert out.exit_code == 0, out.output
     result = json.loads(out.output)
     assert result["flag"] == "citation" and result["covered"]
@@ -166,8 +177,10 @@ def test_the_copy_citation_text_is_answered_with_its_clause():
 
     catalog = Catalog.load(ROOT)
     clause = catalog.get("SALES 4.3")
-    pasted = f"{citation_text(catalog.policy('SALES').meta.title, clause.number, clause.kind.value, 'zh', clause.title)}" \
-             f" https://policies.example.com/{clause.url}"
+    pasted = (
+        f"{citation_text(catalog.policy('SALES').meta.title, clause.number, clause.kind.value, 'zh', clause.title)}"
+        f" https://policies.example.com/{clause.url}"
+    )
     result = Matcher.open(ROOT, catalog, semantic="off").answer(pasted)
     assert result.flag == "citation" and result.keys == ["SALES 4.3"]
 
@@ -177,12 +190,19 @@ def test_a_question_a_reviewer_answered_comes_back_with_that_answer(dev_repo: Pa
     (a typo, punctuation, width), a not-covered verdict; a short different text is a new question."""
     question = "我们部门下季度想搞一个线上直播促销，需要走什么审批？"
     cold = _lexical(dev_repo).answer(question)
-    assert cold.keys[:1] != ["SALES 2.1"]          # what ranking alone says is not the label below
-    (dev_repo / "faq" / "labels.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
-        {"text": question, "answer": "SALES 2.1", "by": "张敏", "on": "2026-07-01"},
-        {"text": "年假可以折现吗？", "answer": "not-covered", "by": "张敏", "on": "2026-07-01"},
-        {"text": "收到", "answer": "not-a-question", "by": "张敏", "on": "2026-07-01"},
-    ]) + "\n", encoding="utf-8")
+    assert cold.keys[:1] != ["SALES 2.1"]  # what ranking alone says is not the label below
+    (dev_repo / "faq" / "labels.jsonl").write_text(
+        "\n".join(
+            json.dumps(x, ensure_ascii=False)
+            for x in [
+                {"text": question, "answer": "SALES 2.1", "by": "张敏", "on": "2026-07-01"},
+                {"text": "年假可以折现吗？", "answer": "not-covered", "by": "张敏", "on": "2026-07-01"},
+                {"text": "收到", "answer": "not-a-question", "by": "张敏", "on": "2026-07-01"},
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     m = _lexical(dev_repo)
     again = m.answer(question)
     assert (again.flag, again.covered, again.keys) == ("label", True, ["SALES 2.1"])
@@ -191,4 +211,4 @@ def test_a_question_a_reviewer_answered_comes_back_with_that_answer(dev_repo: Pa
     leave = m.answer("年假可以折现吗")
     assert (leave.flag, leave.covered, leave.matches) == ("label", False, [])
     assert m.answer("收到！").flag == "label" and not m.answer("收到！").covered
-    assert m.answer("年假可以休几天？").flag != "label"       # near in characters, another question
+    assert m.answer("年假可以休几天？").flag != "label"  # near in characters, another question

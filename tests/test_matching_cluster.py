@@ -24,9 +24,14 @@ class Q:
 
 
 def test_duplicates_collapse_and_clusters_carry_askers_and_clauses(dev_repo: Path):
-    qs = [Q("1", "窜货怎么罚？", "a", 0), Q("2", "您好，窜货怎么罚", "b", 5), Q("3", "窜货怎么罚!!", "a", 9),
-          Q("4", "今年年终奖还发吗", "c", 1), Q("5", "年终奖什么时候发", "d", 2),
-          Q("6", "hotel cap per night in Shanghai", "e", 3)]
+    qs = [
+        Q("1", "窜货怎么罚？", "a", 0),
+        Q("2", "您好，窜货怎么罚", "b", 5),
+        Q("3", "窜货怎么罚!!", "a", 9),
+        Q("4", "今年年终奖还发吗", "c", 1),
+        Q("5", "年终奖什么时候发", "d", 2),
+        Q("6", "hotel cap per night in Shanghai", "e", 3),
+    ]
     assert dedupe_key("您好，窜货怎么罚") == dedupe_key("窜货怎么罚？")
     clusters = cluster_questions(qs, matcher=Matcher.open(dev_repo, semantic="off"))
     by_q = {qid: c for c in clusters for qid in c.question_ids}
@@ -35,8 +40,8 @@ def test_duplicates_collapse_and_clusters_carry_askers_and_clauses(dev_repo: Pat
     assert (penalty.askers, penalty.repeat_askers, penalty.covered) == (2, 1, True)
     assert penalty.clauses == ["SALES 3.3"] and penalty.policy == "SALES"
     assert penalty.first_asked == qs[0].asked_at and penalty.last_asked == qs[2].asked_at
-    assert by_q["4"] is by_q["5"] and not by_q["4"].covered   # the uncovered gap clusters too
-    assert clusters[0] is penalty                               # most distinct askers first
+    assert by_q["4"] is by_q["5"] and not by_q["4"].covered  # the uncovered gap clusters too
+    assert clusters[0] is penalty  # most distinct askers first
     assert by_q["6"].policy == "TRAVEL"
 
 
@@ -86,10 +91,12 @@ def test_eval_beats_the_plain_baseline_on_the_dev_set(dev_repo: Path, dev_dir: P
 def test_eval_cli_reports_bad_label_lines(dev_repo: Path, tmp_path: Path, dev_dir: Path):
     lines = (dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:30]
     labeled = tmp_path / "labeled.jsonl"
-    labeled.write_text("\n".join(lines[:10] + ['{"id": "x", "text": "no intent"}'] + lines[10:]) + "\n",
-                       encoding="utf-8")
-    out = CliRunner().invoke(cli, ["eval", str(labeled), "--root", str(dev_repo), "--json"],
-                             env={"POLICY_MATCHING_SEMANTIC": "off"})
+    labeled.write_text(
+        "\n".join(lines[:10] + ['{"id": "x", "text": "no intent"}'] + lines[10:]) + "\n", encoding="utf-8"
+    )
+    out = CliRunner().invoke(
+        cli, ["eval", str(labeled), "--root", str(dev_repo), "--json"], env={"POLICY_MATCHING_SEMANTIC": "off"}
+    )
     assert out.exit_code == 0
     assert f"{labeled}:11: error PL702" in out.stderr
     data = json.loads(out.stdout)
@@ -101,8 +108,9 @@ def test_questions_cluster_cli_reads_the_store(dev_repo: Path, dev_dir: Path, tm
     from tooling.questions.ingest import ingest_paths
 
     src = tmp_path / "inbox.jsonl"
-    src.write_text("\n".join((dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:60]) + "\n",
-                   encoding="utf-8")
+    src.write_text(
+        "\n".join((dev_dir / "questions.jsonl").read_text(encoding="utf-8").splitlines()[:60]) + "\n", encoding="utf-8"
+    )
     ingest_paths(dev_repo, [src])
     runner = CliRunner()
     env = {"POLICY_MATCHING_SEMANTIC": "off"}
@@ -110,18 +118,38 @@ def test_questions_cluster_cli_reads_the_store(dev_repo: Path, dev_dir: Path, tm
     assert out.exit_code == 0, out.output
     clusters = json.loads(out.stdout)
     assert sum(c["size"] for c in clusters) == 60
-    assert {"id", "size", "askers", "repeat_askers", "first_asked", "last_asked", "representative",
-            "question_ids", "clauses", "covered", "policy", "score"} <= set(clusters[0])
+    assert {
+        "id",
+        "size",
+        "askers",
+        "repeat_askers",
+        "first_asked",
+        "last_asked",
+        "representative",
+        "question_ids",
+        "clauses",
+        "covered",
+        "policy",
+        "score",
+    } <= set(clusters[0])
     again = runner.invoke(cli, ["questions", "cluster", "--root", str(dev_repo), "--json"], env=env)
     assert again.stdout == out.stdout
-    travel = json.loads(runner.invoke(cli, ["questions", "cluster", "--root", str(dev_repo), "--json",
-                                            "--policy", "TRAVEL"], env=env).stdout)
+    travel = json.loads(
+        runner.invoke(
+            cli, ["questions", "cluster", "--root", str(dev_repo), "--json", "--policy", "TRAVEL"], env=env
+        ).stdout
+    )
     assert travel and all(c["policy"] == "TRAVEL" for c in travel)
 
 
 def test_representative_is_a_plain_full_question():
     from tooling.matching.cluster import _representative
 
-    texts = ["季度返利 入账", "季度返利什麼時候到賬？", "王经理您好，我想问一下，我们客户季度返利什么时候能到账呢，客户一直在催，谢谢",
-             "季度返利什么时候到账？", "季度返利啥时候到账🙏"]
+    texts = [
+        "季度返利 入账",
+        "季度返利什麼時候到賬？",
+        "王经理您好，我想问一下，我们客户季度返利什么时候能到账呢，客户一直在催，谢谢",
+        "季度返利什么时候到账？",
+        "季度返利啥时候到账🙏",
+    ]
     assert _representative([(f"q{i}", t) for i, t in enumerate(texts)]) == "季度返利什么时候到账？"

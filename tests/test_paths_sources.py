@@ -28,13 +28,19 @@ FAQ_PAGE = "# FAQ\n\n```{faq} A question?\n:id: sales-001\n:clauses: SALES 4.2\n
 
 
 def policy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tooling", *args], capture_output=True, text=True, cwd=cwd,
-                          errors="replace")
+    return subprocess.run(
+        [sys.executable, "-m", "tooling", *args], capture_output=True, text=True, cwd=cwd, errors="replace"
+    )
 
 
 def git(root: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.com",
-           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "a",
+        "GIT_AUTHOR_EMAIL": "a@example.com",
+        "GIT_COMMITTER_NAME": "a",
+        "GIT_COMMITTER_EMAIL": "a@example.com",
+    }
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
@@ -52,14 +58,25 @@ def linked_repo(make_repo, tmp_path: Path) -> Path:
     (outside / "secret.md").write_text(OUTSIDE_POLICY, encoding="utf-8")
     (outside / "folder" / "inner.md").write_text(OUTSIDE_POLICY.replace("LEAK", "INNER"), encoding="utf-8")
     (outside / "layout.html").write_text(f"{SECRET} {{{{ body }}}}", encoding="utf-8")
-    root = make_repo({"policies/sales-policy.md": SALES, "policies/travel-policy.md": TRAVEL,
-                      "faq/sales-policy.md": FAQ_PAGE, "index.md": "# 制度\n\n```{policy-index}\n```\n",
-                      "pyproject.toml": '[tool.policy]\nproject = "制度"\n'})
+    root = make_repo(
+        {
+            "policies/sales-policy.md": SALES,
+            "policies/travel-policy.md": TRAVEL,
+            "faq/sales-policy.md": FAQ_PAGE,
+            "index.md": "# 制度\n\n```{policy-index}\n```\n",
+            "pyproject.toml": '[tool.policy]\nproject = "制度"\n',
+        }
+    )
     shutil.copy(ROOT / "conf.py", root / "conf.py")
     (root / "_templates").mkdir()
-    links = {"faq/passwd.md": "/etc/passwd", "policies/leak.md": str(outside / "secret.md"),
-             "policies/dangling.md": str(outside / "missing.md"), "policies/shared": str(outside / "folder"),
-             "_templates/layout.html": str(outside / "layout.html"), "faq/git.md": "../.git/config"}
+    links = {
+        "faq/passwd.md": "/etc/passwd",
+        "policies/leak.md": str(outside / "secret.md"),
+        "policies/dangling.md": str(outside / "missing.md"),
+        "policies/shared": str(outside / "folder"),
+        "_templates/layout.html": str(outside / "layout.html"),
+        "faq/git.md": "../.git/config",
+    }
     for rel, target in links.items():
         (root / rel).symlink_to(target)
     git(root, "init", "-q")
@@ -68,8 +85,14 @@ def linked_repo(make_repo, tmp_path: Path) -> Path:
     return root
 
 
-BAD_LINKS = ["faq/passwd.md", "policies/leak.md", "policies/dangling.md", "policies/shared",
-             "_templates/layout.html", "faq/git.md"]
+BAD_LINKS = [
+    "faq/passwd.md",
+    "policies/leak.md",
+    "policies/dangling.md",
+    "policies/shared",
+    "_templates/layout.html",
+    "faq/git.md",
+]
 
 
 def test_links_out_of_the_repository_are_errors_naming_the_file_and_no_command_crashes(linked_repo: Path):
@@ -84,7 +107,7 @@ def test_links_out_of_the_repository_are_errors_naming_the_file_and_no_command_c
 
     clauses = policy("clauses", "--json", "--root", str(linked_repo))
     assert clauses.returncode == 0 and "Traceback" not in clauses.stderr
-    assert {c["policy"] for c in json.loads(clauses.stdout)} == {"SALES", "TRAVEL"}   # never LEAK or INNER
+    assert {c["policy"] for c in json.loads(clauses.stdout)} == {"SALES", "TRAVEL"}  # never LEAK or INNER
 
     build = policy("build", "--root", str(linked_repo))
     assert build.returncode == 1 and "Traceback" not in build.stderr and "PL111" in build.stderr
@@ -93,11 +116,12 @@ def test_links_out_of_the_repository_are_errors_naming_the_file_and_no_command_c
 
 def test_plain_sphinx_build_with_the_repository_conf_never_reads_files_outside(linked_repo: Path, tmp_path: Path):
     out = tmp_path / "plain-site"
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(linked_repo), str(out)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(linked_repo), str(out)], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
-    assert "PL111" in run.stderr      # the extension says why the files are missing
-    published = tree_text(out)        # pages, clauses.json, search index, and Sphinx's own doctrees
+    assert "PL111" in run.stderr  # the extension says why the files are missing
+    published = tree_text(out)  # pages, clauses.json, search index, and Sphinx's own doctrees
     assert SECRET not in published and "root:x:0" not in published and "[core]" not in published
     assert (out / "policies" / "sales-policy.html").is_file() and (out / "faq" / "sales-policy.html").is_file()
     assert not (out / "policies" / "leak.html").exists() and not (out / "policies" / "shared").exists()
@@ -111,8 +135,9 @@ def test_a_linked_home_page_stops_both_builds_with_the_reason(linked_repo: Path,
     build = policy("build", "--root", str(linked_repo))
     assert build.returncode == 1 and "Traceback" not in build.stderr
     out = tmp_path / "plain-site"
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(linked_repo), str(out)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(linked_repo), str(out)], capture_output=True, text=True
+    )
     assert run.returncode == 2 and f"{linked_repo / 'index.md'}:1: error PL111" in run.stderr
     assert not out.exists() or SECRET not in tree_text(out)
 
@@ -120,35 +145,40 @@ def test_a_linked_home_page_stops_both_builds_with_the_reason(linked_repo: Path,
 def test_every_lister_of_source_files_leaves_the_unsafe_ones_out(linked_repo: Path):
     settings = load_settings(linked_repo)
     catalog = Catalog.load(linked_repo)
-    listed = [*site_pages(linked_repo, settings), *faq_paths(linked_repo, catalog),
-              *list_sources(linked_repo, settings).files]
+    listed = [
+        *site_pages(linked_repo, settings),
+        *faq_paths(linked_repo, catalog),
+        *list_sources(linked_repo, settings).files,
+    ]
     names = {p.relative_to(linked_repo).as_posix() for p in listed}
     assert not names & set(BAD_LINKS) and not any(n.startswith("policies/shared") for n in names)
     assert {"policies/sales-policy.md", "faq/sales-policy.md"} <= names
     before = source_digest(linked_repo, settings)
     (linked_repo.parent / "outside" / "secret.md").write_text("changed", encoding="utf-8")
-    assert source_digest(linked_repo, settings) == before   # the outside file is not even hashed
+    assert source_digest(linked_repo, settings) == before  # the outside file is not even hashed
 
 
 def test_links_inside_the_repository_keep_working_under_their_own_name(make_repo):
-    root = make_repo({"shared/travel.md": TRAVEL, "policies/sales-policy.md": SALES,
-                      "policies/rebate-rules.md": REGULATION})
+    root = make_repo(
+        {"shared/travel.md": TRAVEL, "policies/sales-policy.md": SALES, "policies/rebate-rules.md": REGULATION}
+    )
     (root / "policies" / "travel-policy.md").symlink_to("../shared/travel.md")
-    (root / "policies" / "more").symlink_to("../shared")     # a linked folder inside the repository
+    (root / "policies" / "more").symlink_to("../shared")  # a linked folder inside the repository
     (root / "policies" / "sub").mkdir()
-    (root / "policies" / "sub" / "up").symlink_to("..")      # a loop (os.walk would go round forever)
+    (root / "policies" / "sub" / "up").symlink_to("..")  # a loop (os.walk would go round forever)
     check = policy("check", "--root", str(root))
     assert check.returncode == 1 and "Traceback" not in check.stderr
     # the linked folder holds the TRAVEL policy a second time: a plain duplicate, not a link error
     assert "PL106 policy id TRAVEL is also used by" in check.stderr
     assert [line.split(" — ")[0] for line in check.stderr.splitlines() if "PL111" in line] == [
-        f"{root / 'policies/sub/up'}:1: error PL111 is a symbolic link to a folder that contains it (a loop)"]
+        f"{root / 'policies/sub/up'}:1: error PL111 is a symbolic link to a folder that contains it (a loop)"
+    ]
     (root / "policies" / "more").unlink()
     (root / "policies" / "sub" / "up").unlink()
-    (root / "policies" / ".#sales-policy.md").symlink_to("someone@host.1234:1700000000")   # Emacs is editing
+    (root / "policies" / ".#sales-policy.md").symlink_to("someone@host.1234:1700000000")  # Emacs is editing
     assert policy("check", "--root", str(root)).returncode == 0
     travel = Catalog.load(root).policy("TRAVEL")
-    assert travel.doc == "policies/travel-policy"            # the link's name, not its target's
+    assert travel.doc == "policies/travel-policy"  # the link's name, not its target's
     build = policy("build", "--root", str(root))
     assert build.returncode == 0, build.stderr
     html = (root / "_build" / "html" / "policies" / "travel-policy.html").read_text(encoding="utf-8")
@@ -158,12 +188,37 @@ def test_links_inside_the_repository_keep_working_under_their_own_name(make_repo
 # --- names --------------------------------------------------------------------------------
 
 NFD = unicodedata.normalize("NFD", "café")
-BAD_NAMES = ["policies/..md", "policies/.hidden.md", "policies/.drafts/x.md", "policies/a\nb.md",
-             "policies/a\tb.md", "policies/a\rb.md", "policies/a#b.md", "policies/a?b.md", "policies/a%20b.md",
-             "policies/a%b.md", "policies/a b.md", "policies/a\\b.md", "policies/a\x01b.md",
-             "policies/a\u200bb.md", f"policies/{NFD}.md", "policies/X.MD", "faq/y.markdown", "faq/.x.md"]
-GOOD_NAMES = ["policies/返利细则.md", "policies/a(b).md", "policies/a+b.md", "policies/a'b.md", "policies/a~b.md",
-              "policies/sub.d/x.md", "policies/a..b.md", "policies/a,b.md", "policies/a@b.md"]
+BAD_NAMES = [
+    "policies/..md",
+    "policies/.hidden.md",
+    "policies/.drafts/x.md",
+    "policies/a\nb.md",
+    "policies/a\tb.md",
+    "policies/a\rb.md",
+    "policies/a#b.md",
+    "policies/a?b.md",
+    "policies/a%20b.md",
+    "policies/a%b.md",
+    "policies/a b.md",
+    "policies/a\\b.md",
+    "policies/a\x01b.md",
+    "policies/a\u200bb.md",
+    f"policies/{NFD}.md",
+    "policies/X.MD",
+    "faq/y.markdown",
+    "faq/.x.md",
+]
+GOOD_NAMES = [
+    "policies/返利细则.md",
+    "policies/a(b).md",
+    "policies/a+b.md",
+    "policies/a'b.md",
+    "policies/a~b.md",
+    "policies/sub.d/x.md",
+    "policies/a..b.md",
+    "policies/a,b.md",
+    "policies/a@b.md",
+]
 
 
 def _named(i: int) -> str:
@@ -178,7 +233,7 @@ def named_repo(make_repo) -> Path:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_named(i), encoding="utf-8")
-    raw = os.fsencode(root / "policies") + b"/bad\xff.md"     # a name that is not UTF-8
+    raw = os.fsencode(root / "policies") + b"/bad\xff.md"  # a name that is not UTF-8
     with open(raw, "w", encoding="utf-8") as fh:
         fh.write(_named(99))
     return root
@@ -198,8 +253,12 @@ def test_names_the_site_cannot_publish_are_errors_and_nothing_goes_missing_silen
     build = policy("build", "--root", str(named_repo))
     assert build.returncode == 1 and "Traceback" not in build.stderr
     out = tmp_path / "plain"
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(named_repo), str(out)],
-                         capture_output=True, text=True, errors="replace")
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(named_repo), str(out)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-2000:]
     records = json.loads((out / "clauses.json").read_text(encoding="utf-8"))
     assert {r["policy"] for r in records} == {"SALES"} | {f"N{len(BAD_NAMES) + i}" for i in range(len(GOOD_NAMES))}
@@ -258,15 +317,21 @@ def test_files_outside_the_repository_that_pages_refer_to_are_errors_and_never_p
     outside.mkdir()
     (outside / "secret.md").write_text(f"{SECRET}\n", encoding="utf-8")
     page = SALES + REFERENCES.replace("OUTSIDE", str(outside))
-    root = make_repo({"policies/sales-policy.md": page, "policies/rebate-rules.md": REGULATION,
-                      "policies/forms/claim.txt": "claim form\n", "index.md": "# 制度\n\n```{policy-index}\n```\n",
-                      "questions.db": f"{SECRET} a planted store\n"})
+    root = make_repo(
+        {
+            "policies/sales-policy.md": page,
+            "policies/rebate-rules.md": REGULATION,
+            "policies/forms/claim.txt": "claim form\n",
+            "index.md": "# 制度\n\n```{policy-index}\n```\n",
+            "questions.db": f"{SECRET} a planted store\n",
+        }
+    )
     (root / "policies" / "img").mkdir()
     (root / "policies" / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n logo")
     (root / ".git").mkdir()
     (root / ".git" / "config").write_text(f"[core]\n# {SECRET}\n", encoding="utf-8")
     shutil.copy(ROOT / "conf.py", root / "conf.py")
-    first = SALES.count("\n")   # REFERENCES line n is line first + n of the page
+    first = SALES.count("\n")  # REFERENCES line n is line first + n of the page
     check = policy("check", "--root", str(root))
     assert check.returncode == 1 and "Traceback" not in check.stderr
     lines = sorted(int(line.split(":")[1]) for line in check.stderr.splitlines() if " error PL113 " in line)
@@ -275,8 +340,9 @@ def test_files_outside_the_repository_that_pages_refer_to_are_errors_and_never_p
     assert "the question store" in check.stderr and "in the repository's hidden '.git'" in check.stderr
     assert "img/logo.png" not in check.stderr and "claim.txt" not in check.stderr
     out = tmp_path / "plain"
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)], capture_output=True, text=True
+    )
     assert run.returncode == 0 and "PL113" in run.stderr, run.stderr
     assert SECRET not in tree_text(out)
     assert b"logo" in (out / "_images" / "logo.png").read_bytes()
@@ -286,14 +352,20 @@ def test_files_outside_the_repository_that_pages_refer_to_are_errors_and_never_p
 def test_a_template_cannot_include_a_file_from_outside_its_folder(make_repo, tmp_path: Path):
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "secret.txt").write_text(SECRET, encoding="utf-8")
-    root = make_repo({"policies/travel-policy.md": TRAVEL, "index.md": "# Home\n\n```{policy-index}\n```\n",
-                      "_templates/page.html": '{% extends "!page.html" %}{% block footer %}'
-                                                '{% include "../../outside/secret.txt" %}{% endblock %}'})
+    root = make_repo(
+        {
+            "policies/travel-policy.md": TRAVEL,
+            "index.md": "# Home\n\n```{policy-index}\n```\n",
+            "_templates/page.html": '{% extends "!page.html" %}{% block footer %}'
+            '{% include "../../outside/secret.txt" %}{% endblock %}',
+        }
+    )
     shutil.copy(ROOT / "conf.py", root / "conf.py")
     out = tmp_path / "plain"
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)],
-                         capture_output=True, text=True)
-    assert run.returncode != 0 and "../../outside/secret.txt" in run.stderr   # not found: refused
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)], capture_output=True, text=True
+    )
+    assert run.returncode != 0 and "../../outside/secret.txt" in run.stderr  # not found: refused
     assert not out.exists() or SECRET not in tree_text(out)
 
 
@@ -304,13 +376,16 @@ def test_a_theme_installed_in_a_hidden_folder_of_the_repository_is_used(make_rep
     theme = root / ".venv" / "themes" / "plain"
     theme.mkdir(parents=True)
     (theme / "theme.conf").write_text("[theme]\ninherit = basic\n", encoding="utf-8")
-    (theme / "layout.html").write_text('{% extends "basic/layout.html" %}'
-                                       '{% block footer %}THEME-FOOTER-MARK{% endblock %}', encoding="utf-8")
+    (theme / "layout.html").write_text(
+        '{% extends "basic/layout.html" %}{% block footer %}THEME-FOOTER-MARK{% endblock %}', encoding="utf-8"
+    )
     conf = (ROOT / "conf.py").read_text(encoding="utf-8")
-    (root / "conf.py").write_text(conf + '\nhtml_theme = "plain"\nhtml_theme_path = [".venv/themes"]\n',
-                                  encoding="utf-8")
+    (root / "conf.py").write_text(
+        conf + '\nhtml_theme = "plain"\nhtml_theme_path = [".venv/themes"]\n', encoding="utf-8"
+    )
     out = tmp_path / "plain"
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(root), str(out)], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
     assert "THEME-FOOTER-MARK" in (out / "policies" / "travel-policy.html").read_text(encoding="utf-8")

@@ -49,21 +49,45 @@ def _corpus(inbox: Path) -> None:
         "2026-03-02 09:00,13812345678,返利什么时候到账？有事打我139.1234.5678\n"
         "2026-03-02 09:30,华东区,返利什么时候到账呀，我的手机１３７１２３４５６７８\n"
         "2026-03-03 10:00,zhang.wei,我叫王小明，窜货第二次罚多少？\n"
-        "2026-03-03 11:00,sales-007,窜货第二次罚多少？加我微信 wxid_abcd1234\n", encoding="utf-8")
-    (inbox / "wecom.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [
-        {"id": "w1", "asked_at": "2026-03-04T10:00:00+08:00", "asker": "zhang.wei",
-         "text": "返利什么时候到账？微信号：zhangmin_88，身份证110105491231002"},
-        {"id": "w2", "asked_at": "2026-03-04T11:00:00+08:00", "asker": "13812345678",
-         "text": "我是华北区销售陈晨，返利什么时候到账？QQ 987654321"},
-        {"id": "w3", "asked_at": "2026-03-05T11:00:00+08:00", "asker": "sales-009",
-         "text": "窜货第二次罚多少？请发邮件到 zhang@例子.中国 谢谢。华东区 李娜"},
-    ]), encoding="utf-8")
+        "2026-03-03 11:00,sales-007,窜货第二次罚多少？加我微信 wxid_abcd1234\n",
+        encoding="utf-8",
+    )
+    (inbox / "wecom.jsonl").write_text(
+        "".join(
+            json.dumps(r, ensure_ascii=False) + "\n"
+            for r in [
+                {
+                    "id": "w1",
+                    "asked_at": "2026-03-04T10:00:00+08:00",
+                    "asker": "zhang.wei",
+                    "text": "返利什么时候到账？微信号：zhangmin_88，身份证110105491231002",
+                },
+                {
+                    "id": "w2",
+                    "asked_at": "2026-03-04T11:00:00+08:00",
+                    "asker": "13812345678",
+                    "text": "我是华北区销售陈晨，返利什么时候到账？QQ 987654321",
+                },
+                {
+                    "id": "w3",
+                    "asked_at": "2026-03-05T11:00:00+08:00",
+                    "asker": "sales-009",
+                    "text": "窜货第二次罚多少？请发邮件到 zhang@例子.中国 谢谢。华东区 李娜",
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
     box = mailbox.mbox(inbox / "finance.mbox")
-    for n, (body, sender) in enumerate([
-        ("Hi, this is Lisa Chen from finance. What is the hotel cap in Shanghai? lisa＠example.com",
-         "Lisa Chen <lisa.chen@corp.example>"),
-        ("My name is Tom Baker. What is the hotel cap in Shanghai for a manager?", "Tom Baker <tom@corp.example>"),
-    ]):
+    for n, (body, sender) in enumerate(
+        [
+            (
+                "Hi, this is Lisa Chen from finance. What is the hotel cap in Shanghai? lisa＠example.com",
+                "Lisa Chen <lisa.chen@corp.example>",
+            ),
+            ("My name is Tom Baker. What is the hotel cap in Shanghai for a manager?", "Tom Baker <tom@corp.example>"),
+        ]
+    ):
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, "finance@corp.example", "Hotel cap"
         message["Message-ID"] = f"<m-204{n + 1}.lisa.chen@corp.example>"
@@ -75,8 +99,11 @@ def _corpus(inbox: Path) -> None:
 
 def _leaks(name: str, text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text)
-    return [f"{name}: {kind} ({value})" for value, kind in PLANTED.items()
-            if value in text or unicodedata.normalize("NFKC", value) in folded]
+    return [
+        f"{name}: {kind} ({value})"
+        for value, kind in PLANTED.items()
+        if value in text or unicodedata.normalize("NFKC", value) in folded
+    ]
 
 
 @pytest.fixture
@@ -86,8 +113,9 @@ def server():
     srv.close()
 
 
-def test_no_planted_value_reaches_any_output(dev_repo: Path, tmp_path: Path, server: Server,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_planted_value_reaches_any_output(
+    dev_repo: Path, tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
     monkeypatch.setenv("POLICY_ASKER_KEY", "privacy-test-key")
     monkeypatch.setenv("POLICY_LLM_BASE_URL", server.url)
@@ -116,20 +144,22 @@ def test_no_planted_value_reaches_any_output(dev_repo: Path, tmp_path: Path, ser
     run("questions", "export", "--root", str(root), "--out", str(tmp_path / "export.jsonl"))
     outputs["export"] = (tmp_path / "export.jsonl").read_text(encoding="utf-8")
     for policy in ("TRAVEL", "SALES"):
-        outputs[f"draft {policy}"] = run("faq", "draft", "--root", str(root), "--policy", policy,
-                                         "--drafter", "openai", "--min-askers", "1")
+        outputs[f"draft {policy}"] = run(
+            "faq", "draft", "--root", str(root), "--policy", policy, "--drafter", "openai", "--min-askers", "1"
+        )
         outputs[f"gaps {policy}"] = run("faq", "gaps", "--root", str(root), "--policy", policy)
         outputs[f"show {policy}"] = run("faq", "show", "--root", str(root), "--policy", policy, "--json")
         for page in (root / "faq").glob("*.md"):
             outputs[f"FAQ page {policy} {page.name}"] = page.read_text(encoding="utf-8")
-        outputs[f"propose {policy}"] = run("faq", "propose", "--root", str(root), "--policy", policy,
-                                           "--out", str(tmp_path / f"pr-{policy}.md"))
+        outputs[f"propose {policy}"] = run(
+            "faq", "propose", "--root", str(root), "--policy", policy, "--out", str(tmp_path / f"pr-{policy}.md")
+        )
         outputs[f"PR description {policy}"] = (tmp_path / f"pr-{policy}.md").read_text(encoding="utf-8")
         outputs[f"commit {policy}"] = repo.git.show("HEAD")
         if policy == "TRAVEL":
             repo.git.checkout("main")
             repo.git.merge(f"faq/travel-{dt.date.today().isoformat()}")
-    assert len(server.requests) >= 3                       # the LLM really was asked
+    assert len(server.requests) >= 3  # the LLM really was asked
     outputs["LLM requests"] = json.dumps(server.requests, ensure_ascii=False)
     outputs["build"] = run("build", "--root", str(root), "--drafts", "--out", str(tmp_path / "site"))
     for page in (tmp_path / "site").rglob("*"):

@@ -33,20 +33,36 @@ def check_invariant(summary) -> None:
 
 
 def jsonl(path: Path, rows: list[object]) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
-@pytest.mark.parametrize("bad", ["1e400", '"2026-01-05T10:00:00+25:00"', "100000000000000000000", "true", "0",
-                                 '"99999-01-01"', '"2026-13-45"', '{"$date": 1}', "-1e20"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "1e400",
+        '"2026-01-05T10:00:00+25:00"',
+        "100000000000000000000",
+        "true",
+        "0",
+        '"99999-01-01"',
+        '"2026-13-45"',
+        '{"$date": 1}',
+        "-1e20",
+    ],
+)
 def test_an_impossible_time_rejects_only_its_record(tmp_path: Path, bad: str) -> None:
     path = tmp_path / "q.jsonl"
-    path.write_text('{"text": "返利什么时候到账？", "asked_at": "2026-01-05T10:00:00+08:00"}\n'
-                    f'{{"text": "差旅补贴怎么算？", "asked_at": {bad}}}\n'
-                    '{"text": "发票丢了怎么办？", "asked_at": "2026-01-06"}\n', encoding="utf-8")
+    path.write_text(
+        '{"text": "返利什么时候到账？", "asked_at": "2026-01-05T10:00:00+08:00"}\n'
+        f'{{"text": "差旅补贴怎么算？", "asked_at": {bad}}}\n'
+        '{"text": "发票丢了怎么办？", "asked_at": "2026-01-06"}\n',
+        encoding="utf-8",
+    )
     later = jsonl(tmp_path / "z-later.jsonl", [{"text": "住宿标准是多少？", "asked_at": "2026-02-01"}])
-    summary = ingest_paths(tmp_path, [tmp_path])            # a folder: the later file is read too
+    summary = ingest_paths(tmp_path, [tmp_path])  # a folder: the later file is read too
     check_invariant(summary)
     assert (summary.stored, summary.rejected) == (3, 1) and summary.errors == []
     assert [(r.code, r.line) for r in summary.rejections] == [(Code.QUESTION_TIME, 2)]
@@ -54,7 +70,7 @@ def test_an_impossible_time_rejects_only_its_record(tmp_path: Path, bad: str) ->
 
 
 def test_overlong_lines_are_rejected_unread_and_the_rest_kept(tmp_path: Path) -> None:
-    huge = "返利" * (MAX_LINE_CHARS // 2 + 10)    # one line of over a million characters, no newline inside
+    huge = "返利" * (MAX_LINE_CHARS // 2 + 10)  # one line of over a million characters, no newline inside
     inputs = {
         "q.jsonl": json.dumps({"text": huge}, ensure_ascii=False) + "\n" + '{"text": "返利什么时候到账？"}\n',
         "q.csv": f"问题\n{huge}\n差旅补贴怎么算？\n",
@@ -64,15 +80,23 @@ def test_overlong_lines_are_rejected_unread_and_the_rest_kept(tmp_path: Path) ->
         (tmp_path / name).write_text(text, encoding="utf-8")
     summary = ingest_paths(tmp_path, [tmp_path / n for n in inputs])
     check_invariant(summary)
-    assert summary.errors == []                                # detected as UTF-8 though the sample ends mid-character
+    assert summary.errors == []  # detected as UTF-8 though the sample ends mid-character
     assert [(Path(r.file).name, r.code, r.line) for r in summary.rejections] == [
-        ("q.jsonl", Code.QUESTION_TOO_LONG, 1), ("q.csv", Code.QUESTION_TOO_LONG, 2), ("q.txt", Code.QUESTION_TOO_LONG, 1)]
+        ("q.jsonl", Code.QUESTION_TOO_LONG, 1),
+        ("q.csv", Code.QUESTION_TOO_LONG, 2),
+        ("q.txt", Code.QUESTION_TOO_LONG, 1),
+    ]
     assert sorted(stored_texts(tmp_path)) == sorted(["返利什么时候到账？", "差旅补贴怎么算？", "发票丢了怎么办？"])
 
 
 def test_a_question_over_the_documented_maximum_is_rejected(tmp_path: Path) -> None:
-    path = jsonl(tmp_path / "q.jsonl", [{"text": "返利" + "很" * MAX_QUESTION_CHARS + "？"},
-                                        {"text": "返利" + "很" * (MAX_QUESTION_CHARS - 10) + "？"}])
+    path = jsonl(
+        tmp_path / "q.jsonl",
+        [
+            {"text": "返利" + "很" * MAX_QUESTION_CHARS + "？"},
+            {"text": "返利" + "很" * (MAX_QUESTION_CHARS - 10) + "？"},
+        ],
+    )
     summary = ingest_paths(tmp_path, [path])
     assert summary.stored == 1 and [(r.code, r.line) for r in summary.rejections] == [(Code.QUESTION_TOO_LONG, 1)]
     assert f"{MAX_QUESTION_CHARS:,}" in summary.rejections[0].reason
@@ -80,8 +104,11 @@ def test_a_question_over_the_documented_maximum_is_rejected(tmp_path: Path) -> N
 
 def test_a_cut_chat_array_keeps_the_messages_before_the_cut(tmp_path: Path) -> None:
     path = tmp_path / "chat.json"
-    path.write_text('[\n {"time": "2026-01-05 10:00", "sender": "a", "text": "返利什么时候到账？"},\n'
-                    ' {"time": "2026-01-05 10:01", "sender": "b", "text": "差旅补贴怎么算？"},\n', encoding="utf-8")
+    path.write_text(
+        '[\n {"time": "2026-01-05 10:00", "sender": "a", "text": "返利什么时候到账？"},\n'
+        ' {"time": "2026-01-05 10:01", "sender": "b", "text": "差旅补贴怎么算？"},\n',
+        encoding="utf-8",
+    )
     summary = ingest_paths(tmp_path, [path])
     check_invariant(summary)
     assert summary.stored == 2 and summary.errors == []
@@ -110,7 +137,9 @@ def test_bytes_invalid_in_a_declared_charset_reject_that_message(tmp_path: Path)
     good = _mail("返利什么时候到账？".encode("gbk"), "gbk", "<good@x>")
     bad = _mail("返利".encode("gbk") + b"\xff\xff\xff" + "到账？".encode("gbk"), "gbk", "<bad@x>")
     path = tmp_path / "inbox.mbox"
-    path.write_bytes(b"From a Mon Mar  2 10:15:00 2026\n" + good + b"\n\nFrom b Mon Mar  2 10:16:00 2026\n" + bad + b"\n")
+    path.write_bytes(
+        b"From a Mon Mar  2 10:15:00 2026\n" + good + b"\n\nFrom b Mon Mar  2 10:16:00 2026\n" + bad + b"\n"
+    )
     summary = ingest_paths(tmp_path, [path])
     check_invariant(summary)
     assert summary.stored == 1 and [r.code for r in summary.rejections] == [Code.INPUT_ENCODING]
@@ -133,8 +162,16 @@ def test_six_ingests_at_once_on_a_new_store_all_succeed(tmp_path: Path) -> None:
         for i in range(6):
             files.append(root / f"q{i}.txt")
             files[-1].write_text(f"返利什么时候到账{i}？\n差旅补贴{i}怎么算？\n", encoding="utf-8")
-        procs = [subprocess.Popen([sys.executable, "-m", "tooling", "questions", "ingest", "--root", str(root), str(f)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for f in files]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tooling", "questions", "ingest", "--root", str(root), str(f)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for f in files
+        ]
         results = [(p.wait(), p.stderr.read()) for p in procs]
         for p in procs:
             p.stdout.close()
@@ -147,7 +184,7 @@ def test_a_locked_store_says_it_is_locked(tmp_path: Path) -> None:
     path = jsonl(tmp_path / "q.jsonl", [{"text": "返利什么时候到账？"}])
     QuestionStore(tmp_path / "questions.db").close()
     holder = sqlite3.connect(tmp_path / "questions.db", isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")      # another command is writing
+    holder.execute("BEGIN IMMEDIATE")  # another command is writing
     try:
         with pytest.raises(PolicyToolError) as err:
             ingest_paths(tmp_path, [path], store=QuestionStore(tmp_path / "questions.db", timeout=0.2))
@@ -156,4 +193,4 @@ def test_a_locked_store_says_it_is_locked(tmp_path: Path) -> None:
         holder.close()
     assert err.value.problems[0].code == Code.QUESTION_STORE_LOCKED
     assert "wait for it to finish" in err.value.problems[0].hint
-    assert ingest_paths(tmp_path, [path]).stored == 1       # and once it is free, the same command works
+    assert ingest_paths(tmp_path, [path]).stored == 1  # and once it is free, the same command works

@@ -15,11 +15,15 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "questions"
 
 def test_example_log_ingests_with_exact_counts_and_scrubbed_exports(tmp_path):
     runner = CliRunner()
-    first = json.loads(runner.invoke(cli, ["questions", "ingest", "--root", str(tmp_path), "--json", str(EXAMPLES)]).stdout)
+    first = json.loads(
+        runner.invoke(cli, ["questions", "ingest", "--root", str(tmp_path), "--json", str(EXAMPLES)]).stdout
+    )
     assert {f["format"] for f in first["files"]} == {"csv", "jsonl", "mbox", "chat"}
     assert first["read"] == first["stored"] + first["duplicates"] + first["rejected"]
     assert 150 <= first["read"] <= 300 and first["errors"] == []
-    again = json.loads(runner.invoke(cli, ["questions", "ingest", "--root", str(tmp_path), "--json", str(EXAMPLES)]).stdout)
+    again = json.loads(
+        runner.invoke(cli, ["questions", "ingest", "--root", str(tmp_path), "--json", str(EXAMPLES)]).stdout
+    )
     assert again["stored"] == 0 and again["duplicates"] == first["stored"] + first["duplicates"]
     out = runner.invoke(cli, ["questions", "export", "--root", str(tmp_path)]).stdout
     records = [json.loads(line) for line in out.splitlines()]

@@ -27,11 +27,13 @@ def check_invariant(summary) -> None:
     assert summary.rejected == len(summary.rejections)
 
 
-CSV_ROWS = [("编号", "提问时间", "提问人", "问题", "渠道"),
-            ("101", "2026/3/2 9:15", "张伟", "季度返利什么时候到账？联系电话13906172283", "企业微信"),
-            ("102", "2026年3月3日 14:00", "李娜", "窜货第一次怎么处罚", "电话"),
-            ("103", "not a time", "王强", "价格保护的期限是多久？", "表单"),
-            ("104", "2026-03-05 10:00", "赵磊", "", "表单")]
+CSV_ROWS = [
+    ("编号", "提问时间", "提问人", "问题", "渠道"),
+    ("101", "2026/3/2 9:15", "张伟", "季度返利什么时候到账？联系电话13906172283", "企业微信"),
+    ("102", "2026年3月3日 14:00", "李娜", "窜货第一次怎么处罚", "电话"),
+    ("103", "not a time", "王强", "价格保护的期限是多久？", "表单"),
+    ("104", "2026-03-05 10:00", "赵磊", "", "表单"),
+]
 
 
 def write_csv(path: Path, encoding: str, delimiter: str = ",") -> Path:
@@ -84,8 +86,8 @@ def test_an_encoding_that_is_neither_utf8_nor_gbk_is_not_guessed(tmp_path):
 
 def test_bytes_outside_the_encoding_reject_only_their_row(tmp_path):
     path = tmp_path / "mixed.csv"
-    good = "问题\n季度返利什么时候到账？\n".encode("utf-8")
-    path.write_bytes(good + b"bad \xff\xfe row\n" + "窜货怎么处罚？\n".encode("utf-8"))
+    good = "问题\n季度返利什么时候到账？\n".encode()
+    path.write_bytes(good + b"bad \xff\xfe row\n" + "窜货怎么处罚？\n".encode())
     summary = ingest_paths(tmp_path, [path], encoding="utf-8")
     check_invariant(summary)
     assert summary.stored == 2 and [(r.line, r.code) for r in summary.rejections] == [(3, Code.INPUT_ENCODING)]
@@ -127,8 +129,14 @@ def test_jsonl_in_the_dev_shape_keeps_ids_and_extra_keys_and_survives_bad_lines(
     assert "@" not in record.text
 
 
-def mail(subject: str, body: str | None = None, html: str | None = None, sender: str = "Lisa Chen <lisa@corp.example>",
-         message_id: str = "<m1@corp.example>", date: str = "Mon, 02 Mar 2026 10:15:00 +0800") -> EmailMessage:
+def mail(
+    subject: str,
+    body: str | None = None,
+    html: str | None = None,
+    sender: str = "Lisa Chen <lisa@corp.example>",
+    message_id: str = "<m1@corp.example>",
+    date: str = "Mon, 02 Mar 2026 10:15:00 +0800",
+) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, "policy@corp.example", subject
     message["Date"], message["Message-ID"] = date, message_id
@@ -171,20 +179,30 @@ REPLY_ZH = """王经理好，请问二季度返利什么时候入账？客户在
 
 def test_mbox_keeps_subject_and_new_text_only(tmp_path):
     path = tmp_path / "inbox.mbox"
-    messages = [mail("Hotel cap question", REPLY, message_id="<a@x>"),
-                mail("回复: 返利入账", REPLY_ZH, sender="刘洋 <liuyang@corp.example>", message_id="<b@x>"),
-                mail("Fwd: per diem", "Can you answer this one?\n\n---------- Forwarded message ---------\n"
-                     "From: A <a@b.example>\nSubject: per diem\n\nWhat is the per diem in Paris?\n", message_id="<c@x>")]
+    messages = [
+        mail("Hotel cap question", REPLY, message_id="<a@x>"),
+        mail("回复: 返利入账", REPLY_ZH, sender="刘洋 <liuyang@corp.example>", message_id="<b@x>"),
+        mail(
+            "Fwd: per diem",
+            "Can you answer this one?\n\n---------- Forwarded message ---------\n"
+            "From: A <a@b.example>\nSubject: per diem\n\nWhat is the per diem in Paris?\n",
+            message_id="<c@x>",
+        ),
+    ]
     with open(path, "wb") as handle:
         for m in messages:
-            handle.write(b"From MAILER-DAEMON Mon Mar  2 10:15:00 2026\n" + m.as_bytes().replace(b"\r\n", b"\n") + b"\n")
+            handle.write(
+                b"From MAILER-DAEMON Mon Mar  2 10:15:00 2026\n" + m.as_bytes().replace(b"\r\n", b"\n") + b"\n"
+            )
     assert detect_format(path) == "mbox"
     summary = ingest_paths(tmp_path, [path])
     check_invariant(summary)
     assert summary.stored == 3
     # Message-IDs hold addresses: stored and exported as keyed hashes, the same on every re-ingest
-    records = {mid: next(r for r in stored(tmp_path) if r.source_id == public_source_id(mid, Settings().asker_key))
-               for mid in ("<a@x>", "<b@x>", "<c@x>")}
+    records = {
+        mid: next(r for r in stored(tmp_path) if r.source_id == public_source_id(mid, Settings().asker_key))
+        for mid in ("<a@x>", "<b@x>", "<c@x>")
+    }
     assert not any("@" in (r.source_id or "") + r.source for r in stored(tmp_path))
     en = records["<a@x>"].text
     assert en == "Hotel cap question\nDoes the hotel cap for Tier 1 cities apply per night including breakfast?"
@@ -198,8 +216,10 @@ def test_mbox_keeps_subject_and_new_text_only(tmp_path):
 
 
 def test_html_only_eml_is_converted_to_text(tmp_path):
-    html = ("<html><body><p>您好，</p><p>请问<b>电汇</b>付款的账期是<i>30天</i>还是60天？</p>"
-            "<div>电话：0571-87654321</div><blockquote>之前的邮件内容</blockquote></body></html>")
+    html = (
+        "<html><body><p>您好，</p><p>请问<b>电汇</b>付款的账期是<i>30天</i>还是60天？</p>"
+        "<div>电话：0571-87654321</div><blockquote>之前的邮件内容</blockquote></body></html>"
+    )
     path = tmp_path / "q.eml"
     path.write_bytes(mail("账期", html=html).as_bytes())
     assert detect_format(path) == "eml"
@@ -212,13 +232,29 @@ def test_html_only_eml_is_converted_to_text(tmp_path):
 
 
 SLACK_DAY = [
-    {"type": "message", "user": "U01ANNA", "text": "Does anyone know the per diem for Shanghai?", "ts": "1772420100.000100",
-     "user_profile": {"real_name": "Anna Schmidt"}},
+    {
+        "type": "message",
+        "user": "U01ANNA",
+        "text": "Does anyone know the per diem for Shanghai?",
+        "ts": "1772420100.000100",
+        "user_profile": {"real_name": "Anna Schmidt"},
+    },
     {"type": "message", "user": "U02BEN", "text": "thanks, got it", "ts": "1772420200.000200"},
-    {"type": "message", "subtype": "channel_join", "user": "U03CAT", "text": "<@U03CAT> has joined the channel",
-     "ts": "1772420300.000300"},
-    {"type": "message", "user": "U01ANNA", "text": "<@U02BEN> is the hotel cap &amp; breakfast one limit? mail me at "
-     "<mailto:anna@corp.example|anna@corp.example>", "ts": "1772420400.000400", "thread_ts": "1772420100.000100"},
+    {
+        "type": "message",
+        "subtype": "channel_join",
+        "user": "U03CAT",
+        "text": "<@U03CAT> has joined the channel",
+        "ts": "1772420300.000300",
+    },
+    {
+        "type": "message",
+        "user": "U01ANNA",
+        "text": "<@U02BEN> is the hotel cap &amp; breakfast one limit? mail me at "
+        "<mailto:anna@corp.example|anna@corp.example>",
+        "ts": "1772420400.000400",
+        "thread_ts": "1772420100.000100",
+    },
 ]
 
 
@@ -227,7 +263,9 @@ def write_slack(folder: Path) -> Path:
     (folder / "users.json").write_text(json.dumps([{"id": "U01ANNA", "real_name": "Anna Schmidt"}]), encoding="utf-8")
     (folder / "channels.json").write_text(json.dumps([{"name": "travel"}]), encoding="utf-8")
     (folder / "travel" / "2026-03-02.json").write_text(json.dumps(SLACK_DAY, indent=4), encoding="utf-8")
-    (folder / "travel" / "2026-03-03.json").write_text('[\n  {"type": "message", "ts": "1772500000.1", "text": "ok?"', encoding="utf-8")
+    (folder / "travel" / "2026-03-03.json").write_text(
+        '[\n  {"type": "message", "ts": "1772500000.1", "text": "ok?"', encoding="utf-8"
+    )
     return folder
 
 
@@ -248,9 +286,11 @@ def test_slack_export_keeps_questions_with_their_ts(tmp_path):
 
 
 def test_generic_chat_json_array_and_lines(tmp_path):
-    messages = [{"time": "2026-03-04 09:00:00", "sender": "王芳", "text": "好的收到"},
-                {"time": "2026-03-04 09:01:00", "sender": "王芳", "text": "那第二次窜货罚多少钱"},
-                {"time": "2026-03-04 09:02:00", "sender": "李雷", "text": "请问住宿标准上海是多少？"}]
+    messages = [
+        {"time": "2026-03-04 09:00:00", "sender": "王芳", "text": "好的收到"},
+        {"time": "2026-03-04 09:01:00", "sender": "王芳", "text": "那第二次窜货罚多少钱"},
+        {"time": "2026-03-04 09:02:00", "sender": "李雷", "text": "请问住宿标准上海是多少？"},
+    ]
     array = tmp_path / "wecom.json"
     array.write_text(json.dumps(messages, ensure_ascii=False, indent=2), encoding="utf-8")
     lines = tmp_path / "dingtalk.jsonl"

@@ -24,11 +24,20 @@ def jsonl(path: Path, start: int, stop: int, extra: str = "") -> Path:
     """Questions q{start}..q{stop-1}; two askers share the load, every 7th is about TRAVEL."""
     with open(path, "w", encoding="utf-8") as handle:
         for n in range(start, stop):
-            handle.write(json.dumps({
-                "id": f"q{n:06d}", "asked_at": f"2026-0{1 + n % 6}-{1 + n % 28:02d}T10:{n % 60:02d}:00+08:00",
-                "channel": ["wecom", "email", "form"][n % 3], "asker": f"sales-{n % 5:03d}",
-                "text": f"第{n}个问题：季度返利什么时候到账？电话1390617{n % 10000:04d}", "policy": "TRAVEL" if n % 7 == 0 else None,
-            }, ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": f"q{n:06d}",
+                        "asked_at": f"2026-0{1 + n % 6}-{1 + n % 28:02d}T10:{n % 60:02d}:00+08:00",
+                        "channel": ["wecom", "email", "form"][n % 3],
+                        "asker": f"sales-{n % 5:03d}",
+                        "text": f"第{n}个问题：季度返利什么时候到账？电话1390617{n % 10000:04d}",
+                        "policy": "TRAVEL" if n % 7 == 0 else None,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         handle.write(extra)
     return path
 
@@ -61,8 +70,10 @@ def test_every_record_is_counted_exactly_once(tmp_path):
 
 
 def test_content_hash_keys_records_without_ids(tmp_path):
-    rows = "time,sender,question\n2026-03-01 10:00,王芳,返利怎么算？\n2026-03-01 10:00,王芳,返利怎么算？\n" \
-           "2026-03-08 10:00,王芳,返利怎么算？\n2026-03-01 10:00,李雷,返利怎么算？\n"
+    rows = (
+        "time,sender,question\n2026-03-01 10:00,王芳,返利怎么算？\n2026-03-01 10:00,王芳,返利怎么算？\n"
+        "2026-03-08 10:00,王芳,返利怎么算？\n2026-03-01 10:00,李雷,返利怎么算？\n"
+    )
     (tmp_path / "a.csv").write_text(rows, encoding="utf-8")
     summary = ingest_paths(tmp_path, [tmp_path / "a.csv"])
     # Same asker, time and text is one record; another week or another asker is a new one.
@@ -90,8 +101,11 @@ def test_interrupted_file_is_rolled_back_and_a_rerun_completes(tmp_path):
 
 def test_sigint_to_the_cli_leaves_whole_files_only(tmp_path):
     files = [jsonl(tmp_path / f"part{i}.jsonl", i * 40000, (i + 1) * 40000) for i in range(2)]
-    proc = subprocess.Popen([sys.executable, "-m", "tooling.cli", "questions", "ingest", "--root", str(tmp_path),
-                             *map(str, files)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tooling.cli", "questions", "ingest", "--root", str(tmp_path), *map(str, files)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
@@ -106,8 +120,10 @@ def test_old_stores_are_migrated_and_newer_ones_refused(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
-    db.execute("INSERT INTO questions (id, source, channel, asked_at, text, normalized, batch) VALUES "
-               "('q1', 'f:1', 'email', '2026-01-05T10:00:00+08:00', '返利？', '返利?', 'b0')")
+    db.execute(
+        "INSERT INTO questions (id, source, channel, asked_at, text, normalized, batch) VALUES "
+        "('q1', 'f:1', 'email', '2026-01-05T10:00:00+08:00', '返利？', '返利?', 'b0')"
+    )
     db.commit()
     db.close()
     with QuestionStore(path) as store:
@@ -137,16 +153,26 @@ def test_raw_text_is_kept_only_when_asked_and_never_exported(tmp_path):
 
 
 def test_cli_ingest_stats_export(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.policy]\nquestions_db = "data/inbox.db"\n'
-                                             'scrub_patterns = {order = "SO\\\\d{10}"}\n', encoding="utf-8")
-    path = jsonl(tmp_path / "q.jsonl", 0, 30, extra='{"id": "o1", "asked_at": "2026-02-02T10:00:00+08:00", '
-                 '"text": "订单SO2026020417的返利呢？", "asker": "Wang Fang <wf@corp.example>"}\nnot json\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.policy]\nquestions_db = "data/inbox.db"\nscrub_patterns = {order = "SO\\\\d{10}"}\n', encoding="utf-8"
+    )
+    path = jsonl(
+        tmp_path / "q.jsonl",
+        0,
+        30,
+        extra='{"id": "o1", "asked_at": "2026-02-02T10:00:00+08:00", '
+        '"text": "订单SO2026020417的返利呢？", "asker": "Wang Fang <wf@corp.example>"}\nnot json\n',
+    )
     runner = CliRunner()
     result = runner.invoke(cli, ["questions", "ingest", "--root", str(tmp_path), "--json", str(path)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert {k: summary[k] for k in ("read", "stored", "duplicates", "rejected")} == \
-        {"read": 32, "stored": 31, "duplicates": 0, "rejected": 1}
+    assert {k: summary[k] for k in ("read", "stored", "duplicates", "rejected")} == {
+        "read": 32,
+        "stored": 31,
+        "duplicates": 0,
+        "rejected": 1,
+    }
     assert summary["rejections"][0]["line"] == 32
     assert (tmp_path / "data" / "inbox.db").is_file()
     text = runner.invoke(cli, ["questions", "ingest", "--root", str(tmp_path), str(path)])
@@ -160,6 +186,10 @@ def test_cli_ingest_stats_export(tmp_path):
     assert len(records) == 31
     assert set(records[0]) >= {"id", "source_id", "channel", "asker", "asked_at", "text"}
     order = next(r for r in records if r["source_id"] == "o1")
-    assert order["text"] == "订单[order]的返利呢？" and order["asker"].startswith("a-") and "wf@" not in json.dumps(records)
+    assert (
+        order["text"] == "订单[order]的返利呢？"
+        and order["asker"].startswith("a-")
+        and "wf@" not in json.dumps(records)
+    )
     missing = runner.invoke(cli, ["questions", "ingest", "--root", str(tmp_path), str(tmp_path / "nope.csv")])
     assert missing.exit_code == 1 and "PL501" in missing.stderr

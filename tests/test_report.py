@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tooling.cli import cli
 from tooling.report.deflection import MIN_WEEKS, deflection
 
-START = dt.datetime(2026, 1, 5, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))   # a Monday
+START = dt.datetime(2026, 1, 5, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))  # a Monday
 
 
 def _log(seed: int, effect: float, trend: float, weeks: int = 26, cut: int = 12, topics: int = 30, treated: int = 10):
@@ -54,8 +54,10 @@ def test_thin_data_gives_no_figure() -> None:
     measured = deflection(events, approved)
     assert measured.effect is None and all(r.effect is None and "weeks" in r.why_none for r in measured.topics)
     assert "not enough data" in measured.summary()
-    few = deflection([("a", START), ("b", START), ("b", START + dt.timedelta(weeks=12))],
-                     {"a": (START + dt.timedelta(weeks=6)).date()})
+    few = deflection(
+        [("a", START), ("b", START), ("b", START + dt.timedelta(weeks=12))],
+        {"a": (START + dt.timedelta(weeks=6)).date()},
+    )
     assert few.effect is None and few.topics[0].why_none.startswith("fewer than")
 
 
@@ -116,8 +118,15 @@ def _questions(path: Path, weeks: int = 20, cut: int = 12) -> None:
             rate = 6 if topic != "cash" or w <= cut else 2
             for k in range(rate):
                 when = START + dt.timedelta(weeks=w, days=k % 5, hours=k)
-                lines.append({"id": f"{topic}-{w}-{k}", "asked_at": when.isoformat(), "asker": f"s{rng.randrange(40)}",
-                              "text": texts[(w + k) % len(texts)], "channel": "wecom"})
+                lines.append(
+                    {
+                        "id": f"{topic}-{w}-{k}",
+                        "asked_at": when.isoformat(),
+                        "asker": f"s{rng.randrange(40)}",
+                        "text": texts[(w + k) % len(texts)],
+                        "channel": "wecom",
+                    }
+                )
     path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
 
 
@@ -139,7 +148,7 @@ def test_policy_report_end_to_end(report_repo: Path, browser) -> None:
     assert len(rows) == 1
     (row,) = rows.values()
     assert row["weeks_before"] == 12 and row["weeks_after"] == 7
-    assert abs(row["effect"] - 2 / 3) <= 0.1, row            # built in: 6 → 2 a week, others steady
+    assert abs(row["effect"] - 2 / 3) <= 0.1, row  # built in: 6 → 2 a week, others steady
     assert {r["status"] for r in qd["top"]} == {"answered", "covered"}
     page_file = Path(data["out"])
     text = page_file.read_text(encoding="utf-8")
@@ -160,17 +169,27 @@ def test_searches_that_ended_on_the_entry_count_against_questions_still_sent(rep
     from .test_service import call, running
 
     with running(report_repo) as base:
+
         def opened(body: dict) -> tuple[int, dict]:
-            status, _, reply = call(f"{base}/api/searches", "POST", json.dumps(body, ensure_ascii=False),
-                                    {"Content-Type": "text/plain;charset=UTF-8"})     # what sendBeacon sends
+            status, _, reply = call(
+                f"{base}/api/searches",
+                "POST",
+                json.dumps(body, ensure_ascii=False),
+                {"Content-Type": "text/plain;charset=UTF-8"},
+            )  # what sendBeacon sends
             return status, reply
 
         for n in range(5):
-            assert opened({"query": f"返利提现 我的电话1381234567{n}", "target": "qd-faq-1", "kind": "faq",
-                           "policy": "QD"}) == (200, {"stored": True})
+            assert opened(
+                {"query": f"返利提现 我的电话1381234567{n}", "target": "qd-faq-1", "kind": "faq", "policy": "QD"}
+            ) == (200, {"stored": True})
         assert opened({"query": "返利有效期", "target": "QD 1.2", "kind": "clause"})[0] == 200
-        for bad in ({"target": "<script>", "kind": "faq"}, {"target": "qd-faq-1", "kind": "page"}, {"kind": "faq"},
-                    ["qd-faq-1"]):
+        for bad in (
+            {"target": "<script>", "kind": "faq"},
+            {"target": "qd-faq-1", "kind": "page"},
+            {"kind": "faq"},
+            ["qd-faq-1"],
+        ):
             status, reply = opened(bad)
             assert status == 400 and reply["error"]["code"] == "PL520", (bad, reply)
     with QuestionStore(report_repo / "questions.db") as store:
@@ -179,7 +198,7 @@ def test_searches_that_ended_on_the_entry_count_against_questions_still_sent(rep
     result = CliRunner().invoke(cli, ["report", "--root", str(report_repo), "--json"])
     data = json.loads(result.stdout)["report"]
     (row,) = data["policies"][0]["answered"]
-    assert (row["searches"], row["asked_after"]) == (5, 20)           # 6 in the approval week, then 2 a week for 7
+    assert (row["searches"], row["asked_after"]) == (5, 20)  # 6 in the approval week, then 2 a week for 7
     assert (data["searches"], data["searches_on_entries"], data["asked_after"]) == (6, 5, 20)
     text = Path(json.loads(result.stdout)["out"]).read_text(encoding="utf-8")
     assert "批准后有5次搜索落在已回答主题的 FAQ 条目上，同期这些主题仍收到20个提问（20%的人自己找到了答案）" in text

@@ -87,8 +87,11 @@ def running(root: Path, port: int | None = None, warm: bool = False, db: Path | 
 
 def call(url: str, method: str = "GET", body: bytes | str | dict | None = None, headers: dict | None = None):
     """(status, headers, JSON) of one HTTP request."""
-    data = json.dumps(body, ensure_ascii=False).encode() if isinstance(body, dict) else (
-        body.encode() if isinstance(body, str) else body)
+    data = (
+        json.dumps(body, ensure_ascii=False).encode()
+        if isinstance(body, dict)
+        else (body.encode() if isinstance(body, str) else body)
+    )
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=30) as r:
@@ -111,18 +114,25 @@ def test_answers_like_the_cli_and_stores_like_ingest(repo: Path) -> None:
         assert call(f"{base}/healthz")[::2] == (200, {"ok": True})
         status, headers, answer = call(f"{base}/api/answer?q={q('返利能不能提现？')}")
         assert status == 200 and headers["x-content-type-options"] == "nosniff"
-        cli_json = json.loads(CliRunner().invoke(cli, ["answer", "返利能不能提现？", "--root", str(repo), "--json"]).output)
+        cli_json = json.loads(
+            CliRunner().invoke(cli, ["answer", "返利能不能提现？", "--root", str(repo), "--json"]).output
+        )
         assert answer == cli_json and answer["matches"][0]["key"] == "QD 1.1"
-        status, _, posted = call(f"{base}/api/questions", "POST",
-                                 {"text": "返利能不能提现？我电话13812345678", "asker": "zhang.wei", "channel": "search",
-                                  "id": "form-1"})
+        status, _, posted = call(
+            f"{base}/api/questions",
+            "POST",
+            {"text": "返利能不能提现？我电话13812345678", "asker": "zhang.wei", "channel": "search", "id": "form-1"},
+        )
         assert status == 200 and posted["stored"] is True and posted["duplicate"] is False
         assert posted["answer"]["matches"][0]["key"] == "QD 1.1"
         assert "13812345678" not in json.dumps(posted, ensure_ascii=False)
-        again = call(f"{base}/api/questions", "POST", {"text": "返利能不能提现？我电话13812345678", "asker": "zhang.wei",
-                                                        "channel": "search", "id": "form-1"})[2]
+        again = call(
+            f"{base}/api/questions",
+            "POST",
+            {"text": "返利能不能提现？我电话13812345678", "asker": "zhang.wei", "channel": "search", "id": "form-1"},
+        )[2]
         assert again["id"] == posted["id"] and again["stored"] is False and again["duplicate"] is True
-        assert call(f"{base}/report")[0] == 404                          # no token configured: no report
+        assert call(f"{base}/report")[0] == 404  # no token configured: no report
         chatter = call(f"{base}/api/questions", "POST", {"text": "收到"})[2]
         assert chatter["stored"] is False and chatter["id"] is None and chatter["rejected"].startswith("not a question")
     records = _stored(repo)
@@ -159,8 +169,10 @@ def test_bad_and_hostile_bodies_get_json_errors(repo: Path) -> None:
 
 
 def test_rate_limit_token_cors_and_env_overrides(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (repo / "pyproject.toml").write_text('[tool.policy.serve]\nrate_limit_per_minute = 6\n'
-                                         'allowed_origins = ["https://policies.example.com"]\n', encoding="utf-8")
+    (repo / "pyproject.toml").write_text(
+        '[tool.policy.serve]\nrate_limit_per_minute = 6\nallowed_origins = ["https://policies.example.com"]\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("POLICY_SERVE_TOKEN_ENV", "QD_SERVICE_TOKEN")
     monkeypatch.setenv("QD_SERVICE_TOKEN", "s3cret")
     auth = {"Authorization": "Bearer s3cret"}
@@ -173,10 +185,10 @@ def test_rate_limit_token_cors_and_env_overrides(repo: Path, monkeypatch: pytest
         assert ok[0] == 200 and ok[1]["access-control-allow-origin"] == "https://policies.example.com"
         other = call(f"{base}/api/answer?q={q('返利有效期')}", headers={**auth, "Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other[1]
-        assert call(f"{base}/api/answer?q={q('返利有效期')}", headers=auth)[0] == 200      # the 6th in a minute
+        assert call(f"{base}/api/answer?q={q('返利有效期')}", headers=auth)[0] == 200  # the 6th in a minute
         status, headers, reply = call(f"{base}/api/answer?q={q('返利有效期')}", headers=auth)
         assert status == 429 and reply["error"]["code"] == "PL522" and 1 <= int(headers["retry-after"]) <= 60
-        assert call(f"{base}/healthz")[0] == 200                      # health is never limited
+        assert call(f"{base}/healthz")[0] == 200  # health is never limited
     monkeypatch.setenv("POLICY_SERVE_RATE_LIMIT_PER_MINUTE", "1000")
     with running(repo) as base:
         assert call(f"{base}/report")[0] == 401
@@ -194,7 +206,7 @@ def test_the_sliding_window_is_counted_in_the_store(tmp_path: Path) -> None:
     with QuestionStore(tmp_path / "q.db") as store:
         assert [store.retry_after("a", 2, t) for t in (1000, 1001, 1002)] == [0, 0, 58]
         assert store.retry_after("b", 2, 1002) == 0 and store.retry_after("a", 2, 1060.5) == 0
-        assert store.retry_after("c", 2, 1200, sweep=True) == 0     # the sweep forgets quiet clients
+        assert store.retry_after("c", 2, 1200, sweep=True) == 0  # the sweep forgets quiet clients
         assert store._run("SELECT count(*) FROM requests").fetchone()[0] == 1
 
 
@@ -213,9 +225,13 @@ def test_concurrent_writers_lose_nothing_and_logs_hold_no_question_text(repo: Pa
     _unlimited(repo)
     caplog.set_level(logging.INFO, logger="policy.serve")
     with running(repo) as base:
+
         def post(n: int) -> dict:
-            status, _, reply = call(f"{base}/api/questions", "POST",
-                                    {"text": f"第{n}号门店的返利什么时候到账？电话1381234{n:04d}", "asker": f"s{n % 7}"})
+            status, _, reply = call(
+                f"{base}/api/questions",
+                "POST",
+                {"text": f"第{n}号门店的返利什么时候到账？电话1381234{n:04d}", "asker": f"s{n % 7}"},
+            )
             assert status == 200
             return reply
 
@@ -254,8 +270,11 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_question(repo: Path) 
         while not stop.is_set():
             n += 1
             try:
-                status, _, reply = call(f"http://127.0.0.1:{port}/api/questions", "POST",
-                                        {"text": f"员工{worker}第{n}次问：返利多久到账？", "asker": f"w{worker}"})
+                status, _, reply = call(
+                    f"http://127.0.0.1:{port}/api/questions",
+                    "POST",
+                    {"text": f"员工{worker}第{n}次问：返利多久到账？", "asker": f"w{worker}"},
+                )
             except (urllib.error.URLError, ConnectionError, OSError):
                 return
             if status == 200 and reply.get("stored"):
@@ -273,7 +292,7 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_question(repo: Path) 
     for w in workers:
         w.join(30)
     assert len(acked) >= 40
-    proc = start()                                    # the store opens cleanly after the crash
+    proc = start()  # the store opens cleanly after the crash
     try:
         assert call(f"http://127.0.0.1:{port}/api/questions", "POST", {"text": "重启后返利还能用吗？"})[2]["stored"]
     finally:
@@ -286,28 +305,39 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_question(repo: Path) 
 def _slack_headers(secret: str, body: bytes, when: int | None = None) -> dict[str, str]:
     ts = str(when if when is not None else int(time.time()))
     mac = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={mac}",
-            "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={mac}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
 def test_chat_hooks_answer_with_the_clause_and_store_the_question(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "slack-secret")
-    body = urllib.parse.urlencode({"command": "/policy", "text": "返利能不能提现？", "user_id": "U024BE7LH",
-                                   "trigger_id": "13345224609.738474920.8088930838d88f008e0"}).encode()
+    body = urllib.parse.urlencode(
+        {
+            "command": "/policy",
+            "text": "返利能不能提现？",
+            "user_id": "U024BE7LH",
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        }
+    ).encode()
     with running(repo) as base:
         status, _, reply = call(f"{base}/hooks/slack", "POST", body, _slack_headers("slack-secret", body))
         assert status == 200 and reply["response_type"] == "ephemeral" and "1.1" in reply["text"]
         assert "不得提现" in reply["text"] and "<" not in reply["text"].split("http")[0]
-        again = call(f"{base}/hooks/slack", "POST", body, _slack_headers("slack-secret", body))   # Slack's retry
+        again = call(f"{base}/hooks/slack", "POST", body, _slack_headers("slack-secret", body))  # Slack's retry
         assert again[0] == 200
         assert call(f"{base}/hooks/slack", "POST", body, _slack_headers("wrong", body))[0] == 401
-        stale = _slack_headers("slack-secret", body, int(time.time()) - 600)                   # a replay
+        stale = _slack_headers("slack-secret", body, int(time.time()) - 600)  # a replay
         assert call(f"{base}/hooks/slack", "POST", body, stale)[0] == 401
-        status, _, hook = call(f"{base}/hooks/webhook", "POST", {"text": {"content": "返利有效期多久？"}, "msgtype": "text"})
+        status, _, hook = call(
+            f"{base}/hooks/webhook", "POST", {"text": {"content": "返利有效期多久？"}, "msgtype": "text"}
+        )
         assert status == 200 and "12个月" in hook["reply"]
         assert call(f"{base}/hooks/webhook", "POST", b"{}")[0] == 400
     stored = list(_stored(repo).values())
-    assert sorted(r.channel for r in stored) == ["slack", "webhook"]          # the retry is the same question
+    assert sorted(r.channel for r in stored) == ["slack", "webhook"]  # the retry is the same question
     assert all(r.asker != "U024BE7LH" for r in stored)
     monkeypatch.delenv("SLACK_SIGNING_SECRET")
     with running(repo) as base:

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tooling.site import build_site
 from tests.test_clauses import FM, REGULATION
+from tooling.site import build_site
 
-SALES = FM.format(pid="SALES", title="2026年度产品销售政策", extra="") + """
+SALES = (
+    FM.format(pid="SALES", title="2026年度产品销售政策", extra="")
+    + """
 # 2026年度产品销售政策
 
 ## 4 返利
@@ -25,8 +27,11 @@ SALES = FM.format(pid="SALES", title="2026年度产品销售政策", extra="") +
 
 返利只能抵扣货款，见 {clause}`REBATE 第十二条`，以及 {clause}`结算规则 <SALES 4.2>`。
 """
+)
 
-TRAVEL = FM.format(pid="TRAVEL", title="Travel Policy", extra="language: en\n") + """
+TRAVEL = (
+    FM.format(pid="TRAVEL", title="Travel Policy", extra="language: en\n")
+    + """
 # Travel Policy
 
 ## 3. Per diem
@@ -35,6 +40,7 @@ TRAVEL = FM.format(pid="TRAVEL", title="Travel Policy", extra="language: en\n") 
 
 Tier 1 cities are Beijing and Shanghai.
 """
+)
 
 
 def build(root: Path, **kwargs) -> Path:
@@ -55,9 +61,14 @@ def ids_with_text(html: str) -> dict[str, str]:
 
 @pytest.fixture
 def site_repo(make_repo):
-    return make_repo({"policies/sales-policy.md": SALES, "policies/rebate-rules.md": REGULATION,
-                      "policies/travel-policy.md": TRAVEL,
-                      "pyproject.toml": '[tool.policy]\nproject = "制度"\nhtml_baseurl = "https://policies.example.com/"\n'})
+    return make_repo(
+        {
+            "policies/sales-policy.md": SALES,
+            "policies/rebate-rules.md": REGULATION,
+            "policies/travel-policy.md": TRAVEL,
+            "pyproject.toml": '[tool.policy]\nproject = "制度"\nhtml_baseurl = "https://policies.example.com/"\n',
+        }
+    )
 
 
 def test_clause_anchors_role_and_citation_controls(site_repo):
@@ -65,17 +76,29 @@ def test_clause_anchors_role_and_citation_controls(site_repo):
     sales = (out / "policies" / "sales-policy.html").read_text(encoding="utf-8")
     assert 'id="sales-4-2"' in sales and 'href="#sales-4-2"' in sales
     # The role renders a link with the clause title; custom text is kept.
-    assert re.search(r'<a class="clause-ref reference internal" href="rebate-rules.html#rebate-12">'
-                     r'<span[^>]*>《渠道返利管理办法》第十二条</span></a>', sales)
+    assert re.search(
+        r'<a class="clause-ref reference internal" href="rebate-rules.html#rebate-12">'
+        r"<span[^>]*>《渠道返利管理办法》第十二条</span></a>",
+        sales,
+    )
     assert re.search(r'href="#sales-4-2"><span[^>]*>结算规则</span>', sales)
     # The copy-citation control carries the citation in the policy's language and an absolute URL.
-    assert ('data-citation="《2026年度产品销售政策》第4.2条（返利结算时间）" '
-            'data-url="https://policies.example.com/policies/sales-policy.html#sales-4-2"') in sales
+    assert (
+        'data-citation="《2026年度产品销售政策》第4.2条（返利结算时间）" '
+        'data-url="https://policies.example.com/policies/sales-policy.html#sales-4-2"'
+    ) in sales
     travel = (out / "policies" / "travel-policy.html").read_text(encoding="utf-8")
     assert 'data-citation="Travel Policy §3.1 (City tiers)"' in travel
     rebate = (out / "policies" / "rebate-rules.html").read_text(encoding="utf-8")
-    for anchor in ["rebate-1", "rebate-12", "rebate-12-1", "rebate-12-2-1", "rebate-12_1", "rebate-103",
-                   "rebate-old-anchor"]:
+    for anchor in [
+        "rebate-1",
+        "rebate-12",
+        "rebate-12-1",
+        "rebate-12-2-1",
+        "rebate-12_1",
+        "rebate-103",
+        "rebate-old-anchor",
+    ]:
         assert f'id="{anchor}"' in rebate, anchor
     assert 'data-citation="《渠道返利管理办法》第十二条第二款第（一）项"' in rebate
 
@@ -89,8 +112,9 @@ def test_anchors_survive_insertions(site_repo):
     text = text.replace("**第十二条之一**", "**第十一条** 又一插入。\n\n**第十二条之一**")
     path.write_text(text, encoding="utf-8")
     sales = site_repo / "policies" / "sales-policy.md"
-    sales.write_text(sales.read_text(encoding="utf-8").replace("### 4.3", "### 4.1 新增\n\n新。\n\n### 4.3"),
-                     encoding="utf-8")
+    sales.write_text(
+        sales.read_text(encoding="utf-8").replace("### 4.3", "### 4.1 新增\n\n新。\n\n### 4.3"), encoding="utf-8"
+    )
     after = ids_with_text((build(site_repo) / "policies" / "rebate-rules.html").read_text(encoding="utf-8"))
     sales_after = ids_with_text((site_repo / "_build/html/policies/sales-policy.html").read_text(encoding="utf-8"))
     clause_ids = {k: v for k, v in before.items() if k.startswith("rebate-")}
@@ -106,12 +130,28 @@ def test_anchors_survive_insertions(site_repo):
 def test_clauses_json_matches_cli(site_repo):
     out = build(site_repo)
     site_records = json.loads((out / "clauses.json").read_text(encoding="utf-8"))
-    cli = subprocess.run([sys.executable, "-m", "tooling", "clauses", "--json", "--root", str(site_repo)],
-                         capture_output=True, text=True, check=True)
+    cli = subprocess.run(
+        [sys.executable, "-m", "tooling", "clauses", "--json", "--root", str(site_repo)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(cli.stdout) == site_records
     record = next(r for r in site_records if r["key"] == "SALES 4.2")
-    assert set(record) >= {"policy", "number", "key", "anchor", "title", "text", "parent", "doc", "url",
-                           "version", "language", "source"}
+    assert set(record) >= {
+        "policy",
+        "number",
+        "key",
+        "anchor",
+        "title",
+        "text",
+        "parent",
+        "doc",
+        "url",
+        "version",
+        "language",
+        "source",
+    }
     assert record["parent"] == "SALES 4" and record["url"] == "policies/sales-policy.html#sales-4-2"
     assert record["source"] == {"file": "policies/sales-policy.md", "line": 13}
 
@@ -129,12 +169,14 @@ def test_broken_citation_fails_build_and_check(site_repo):
     path = site_repo / "policies" / "travel-policy.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nSee {clause}`TRAVEL 9.9`.\n", encoding="utf-8")
     line = path.read_text(encoding="utf-8").count("\n")
-    check = subprocess.run([sys.executable, "-m", "tooling", "check", "--root", str(site_repo)],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-m", "tooling", "check", "--root", str(site_repo)], capture_output=True, text=True
+    )
     assert check.returncode == 1
     assert f"travel-policy.md:{line}: error PL301 unknown clause 'TRAVEL 9.9'" in check.stderr
-    build_run = subprocess.run([sys.executable, "-m", "tooling", "build", "--root", str(site_repo)],
-                               capture_output=True, text=True)
+    build_run = subprocess.run(
+        [sys.executable, "-m", "tooling", "build", "--root", str(site_repo)], capture_output=True, text=True
+    )
     assert build_run.returncode == 1 and "PL301" in build_run.stderr
 
 

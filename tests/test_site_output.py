@@ -21,25 +21,43 @@ def policy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 def state(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under ``folder`` with its bytes and modification time."""
-    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
 def repo(make_repo) -> Path:
-    extra = {f"policies/p{i:02d}.md": FM.format(pid=f"P{i:02d}", title=f"Policy {i}", extra="language: en\n")
-             + f"# Policy {i}\n\n## 1 Scope\n\n### 1.1 Who\n\nEveryone, see {{clause}}`TRAVEL 3.1`.\n"
-             for i in range(12)}
-    return make_repo({"policies/sales-policy.md": SALES, "policies/rebate-rules.md": REGULATION,
-                      "policies/travel-policy.md": TRAVEL, "index.md": "# 制度\n\n```{policy-index}\n```\n",
-                      "pyproject.toml": '[tool.policy]\nproject = "制度"\n', **extra})
+    extra = {
+        f"policies/p{i:02d}.md": FM.format(pid=f"P{i:02d}", title=f"Policy {i}", extra="language: en\n")
+        + f"# Policy {i}\n\n## 1 Scope\n\n### 1.1 Who\n\nEveryone, see {{clause}}`TRAVEL 3.1`.\n"
+        for i in range(12)
+    }
+    return make_repo(
+        {
+            "policies/sales-policy.md": SALES,
+            "policies/rebate-rules.md": REGULATION,
+            "policies/travel-policy.md": TRAVEL,
+            "index.md": "# 制度\n\n```{policy-index}\n```\n",
+            "pyproject.toml": '[tool.policy]\nproject = "制度"\n',
+            **extra,
+        }
+    )
 
 
-DANGEROUS = {"/": "is the root of the file system", ".": "is the repository itself",
-             "..": "contains the repository", "policies": "is inside policies/ of the repository",
-             "policies/site": "is inside policies/ of the repository", "faq": "is inside faq/ of the repository",
-             "_templates/x": "is inside _templates/ of the repository", ".policy-cache/site":
-             "is inside .policy-cache/ of the repository", "pyproject.toml": "is a file"}
+DANGEROUS = {
+    "/": "is the root of the file system",
+    ".": "is the repository itself",
+    "..": "contains the repository",
+    "policies": "is inside policies/ of the repository",
+    "policies/site": "is inside policies/ of the repository",
+    "faq": "is inside faq/ of the repository",
+    "_templates/x": "is inside _templates/ of the repository",
+    ".policy-cache/site": "is inside .policy-cache/ of the repository",
+    "pyproject.toml": "is a file",
+}
 
 
 @pytest.mark.parametrize("out", DANGEROUS)
@@ -48,7 +66,7 @@ def test_build_refuses_dangerous_output_folders(repo: Path, out: str):
     run = policy("build", "--root", str(repo), "--out", out, cwd=repo)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert f"{out}:1: error PL603 refusing to build the site into {out}: it {DANGEROUS[out]} — hint: " in run.stderr
-    assert state(repo.parent) == before       # nothing written, not even the check's cache
+    assert state(repo.parent) == before  # nothing written, not even the check's cache
 
 
 def test_build_refuses_to_replace_a_folder_that_is_not_a_site(repo: Path, tmp_path: Path):
@@ -59,7 +77,7 @@ def test_build_refuses_to_replace_a_folder_that_is_not_a_site(repo: Path, tmp_pa
     assert run.returncode == 1 and "PL604" in run.stderr and "holds no site built before" in run.stderr
     assert [p.name for p in notes.iterdir()] == ["todo.txt"]
     assert policy("build", "--root", str(repo), "--out", str(tmp_path / "new" / "site")).returncode == 0
-    again = policy("build", "--root", str(repo), "--out", str(tmp_path / "new" / "site"))   # a site: replaced
+    again = policy("build", "--root", str(repo), "--out", str(tmp_path / "new" / "site"))  # a site: replaced
     assert again.returncode == 0, again.stderr
 
 
@@ -75,12 +93,13 @@ def test_a_build_with_errors_leaves_the_previous_site_as_it_was(repo: Path):
     assert state(out) == good
     # an error only Sphinx sees (-W: a warning is an error) keeps the old site too
     travel.write_text(TRAVEL, encoding="utf-8")
-    (repo / "index.md").write_text("# 制度\n\n```{toctree}\nno-such-page\n```\n\n```{policy-index}\n```\n",
-                                   encoding="utf-8")
+    (repo / "index.md").write_text(
+        "# 制度\n\n```{toctree}\nno-such-page\n```\n\n```{policy-index}\n```\n", encoding="utf-8"
+    )
     strict = policy("build", "--root", str(repo), "-W")
     assert strict.returncode == 1 and "no-such-page" in strict.stderr and "PL606" in strict.stderr
     assert state(out) == good
-    assert sorted(p.name for p in out.parent.iterdir()) == ["html"]        # no staging folder left
+    assert sorted(p.name for p in out.parent.iterdir()) == ["html"]  # no staging folder left
     # fixed: the next build replaces the site, and rewrites the pages the failed build had read
     (repo / "index.md").write_text("# 新首页\n\n```{policy-index}\n```\n", encoding="utf-8")
     assert policy("build", "--root", str(repo), "-W").returncode == 0
@@ -92,10 +111,14 @@ def test_ctrl_c_during_a_build_leaves_the_previous_site_and_no_folder_behind(rep
     out = repo / "_build" / "html"
     assert policy("build", "--root", str(repo)).returncode == 0
     good = state(out)
-    for path in (repo / "policies").glob("p*.md"):   # every page changes: a long build to interrupt
+    for path in (repo / "policies").glob("p*.md"):  # every page changes: a long build to interrupt
         path.write_text(path.read_text(encoding="utf-8").replace("Everyone", "Every employee"), encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "tooling", "build", "--root", str(repo)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tooling", "build", "--root", str(repo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     staging = out.parent / f".html.building-{proc.pid}"
     while not staging.is_dir() and proc.poll() is None:
         time.sleep(0.01)
@@ -112,18 +135,18 @@ def test_ctrl_c_during_a_build_leaves_the_previous_site_and_no_folder_behind(rep
 
 def test_rebuilds_stay_incremental_and_nothing_is_kept_next_to_the_site(repo: Path):
     out = repo / "_build" / "html"
-    legacy = repo / "_build" / ".doctrees-html"          # where earlier versions kept Sphinx's environment
+    legacy = repo / "_build" / ".doctrees-html"  # where earlier versions kept Sphinx's environment
     legacy.mkdir(parents=True)
     (legacy / "environment.pickle").write_bytes(b"old")
     first = policy("build", "--root", str(repo))
     assert first.returncode == 0 and f"The site is in {out} (open" in first.stdout
-    assert "The HTML pages are in" not in first.stdout     # Sphinx's own line would name the staging folder
+    assert "The HTML pages are in" not in first.stdout  # Sphinx's own line would name the staging folder
     assert sorted(p.name for p in out.parent.iterdir()) == ["html"]
     assert list((repo / ".policy-cache" / "doctrees").glob("html-*/environment.pickle"))
     pages = {k: v for k, v in state(out).items() if k.startswith("policies/")}
     again = policy("build", "-v", "--root", str(repo))
     assert again.returncode == 0 and "0 added, 0 changed, 0 removed" in again.stdout
-    assert {k: v for k, v in state(out).items() if k.startswith("policies/")} == pages   # nothing rewritten
+    assert {k: v for k, v in state(out).items() if k.startswith("policies/")} == pages  # nothing rewritten
     travel = repo / "policies" / "travel-policy.md"
     travel.write_text(travel.read_text(encoding="utf-8").replace("Tier 1", "Tier one"), encoding="utf-8")
     assert policy("build", "--root", str(repo)).returncode == 0

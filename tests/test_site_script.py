@@ -47,6 +47,7 @@ def pixel():
 
 # --- payloads ----------------------------------------------------------------------------------
 
+
 def run(tag: str, url: str) -> str:
     """The script every payload runs: a global, a dialog, a request to the test server."""
     return f"window.__pwned='{tag}';alert('{tag}');fetch('{url}/{tag}')"
@@ -70,9 +71,15 @@ def looks_like(markup: str) -> str:
 
 
 def git(root: Path, *args: str, author: str = "Alice") -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "a@example.com",
-           "GIT_COMMITTER_NAME": "Alice", "GIT_COMMITTER_EMAIL": "a@example.com",
-           "GIT_AUTHOR_DATE": "2024-01-01T09:00:00+08:00", "GIT_COMMITTER_DATE": "2024-01-01T09:00:00+08:00"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": "a@example.com",
+        "GIT_COMMITTER_NAME": "Alice",
+        "GIT_COMMITTER_EMAIL": "a@example.com",
+        "GIT_AUTHOR_DATE": "2024-01-01T09:00:00+08:00",
+        "GIT_COMMITTER_DATE": "2024-01-01T09:00:00+08:00",
+    }
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
@@ -82,34 +89,56 @@ def policy_text(u: str, version: str, rate: str, markup: bool, script_urls: bool
     h1 = img("h1", u) if markup else looks_like(img("h1-text", u))
     heading = img("heading", u) if markup else looks_like(img("heading-text", u))
     text = img("text", u) if markup else looks_like(img("text-text", u))
-    extra = (f"\n{script('block', u)}\n\n```{{raw}} html\n{script('raw', u)}\n```\n\n"
-             f"```{{eval-rst}}\n.. raw:: html\n\n   {script('evalrst', u)}\n\n"
-             + (f"See `the form <{js_url('evalrst-link', u)}>`_.\n" if script_urls else "") + "```\n\n"
-             + (f"Read [the rules]({js_url('md-link', u)}).\n\n"
-                f"```{{image}} pic.png\n:target: {js_url('image-target', u)}\n```\n" if script_urls else "")
-             ) if markup else ""
-    front = {"policy": "TRAVEL", "title": "Travel " + img("title", u), "version": version + img("version", u),
-             "effective": "2020-01-01", "owner": "Finance " + img("owner", u), "language": "en"}
+    extra = (
+        (
+            f"\n{script('block', u)}\n\n```{{raw}} html\n{script('raw', u)}\n```\n\n"
+            f"```{{eval-rst}}\n.. raw:: html\n\n   {script('evalrst', u)}\n\n"
+            + (f"See `the form <{js_url('evalrst-link', u)}>`_.\n" if script_urls else "")
+            + "```\n\n"
+            + (
+                f"Read [the rules]({js_url('md-link', u)}).\n\n"
+                f"```{{image}} pic.png\n:target: {js_url('image-target', u)}\n```\n"
+                if script_urls
+                else ""
+            )
+        )
+        if markup
+        else ""
+    )
+    front = {
+        "policy": "TRAVEL",
+        "title": "Travel " + img("title", u),
+        "version": version + img("version", u),
+        "effective": "2020-01-01",
+        "owner": "Finance " + img("owner", u),
+        "language": "en",
+    }
     yaml = "".join(f"{k}: {json.dumps(v) if k != 'effective' else v}\n" for k, v in front.items())  # JSON is YAML
-    return (f"---\n{yaml}---\n\n# Travel Policy {h1}\n\n## 1. Scope {heading}\n\n"
-            f"This policy covers all staff {text}. Claims are filed within 30 days.\n{extra}\n"
-            f"(x\"><img src=/missing-target.png onerror=\"window.__pwned='target'\">)=\n"
-            f"## 2. Rates\n\nThe daily allowance is {rate} yuan in tier 1 cities.\n")
+    return (
+        f"---\n{yaml}---\n\n# Travel Policy {h1}\n\n## 1. Scope {heading}\n\n"
+        f"This policy covers all staff {text}. Claims are filed within 30 days.\n{extra}\n"
+        f'(x"><img src=/missing-target.png onerror="window.__pwned=\'target\'">)=\n'
+        f"## 2. Rates\n\nThe daily allowance is {rate} yuan in tier 1 cities.\n"
+    )
 
 
 def faq_entry(u: str, markup: bool, status: str = "approved", n: int = 90) -> str:
     answer = img("answer", u) if markup else looks_like(img("answer-text", u))
     reviewed = ":reviewed-by: Bob\n:reviewed-on: 2024-02-01\n" if status == "approved" else ""
-    return (f"\n```{{faq}} Can I claim a taxi {img('question', u)}?\n:id: travel-faq-{n}\n:clauses: TRAVEL 2\n"
-            f":status: {status}\n{reviewed}\nYes, within the daily allowance {answer}; see {{clause}}`TRAVEL 2`.\n```\n")
+    return (
+        f"\n```{{faq}} Can I claim a taxi {img('question', u)}?\n:id: travel-faq-{n}\n:clauses: TRAVEL 2\n"
+        f":status: {status}\n{reviewed}\nYes, within the daily allowance {answer}; see {{clause}}`TRAVEL 2`.\n```\n"
+    )
 
 
 def make_repository(root: Path, u: str, markup: bool, allow: bool = False) -> Path:
     """Two committed releases, a drafted FAQ page, an approved and a draft hand-written entry."""
     root.mkdir(parents=True)
     project = json.dumps("Policies " + img("project", u))
-    (root / "pyproject.toml").write_text(f"[tool.policy]\nproject = {project}\nlanguage = \"en\"\n"
-                                         + ("allow_raw_html = true\n" if allow else ""), encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        f'[tool.policy]\nproject = {project}\nlanguage = "en"\n' + ("allow_raw_html = true\n" if allow else ""),
+        encoding="utf-8",
+    )
     index = "# Home\n\n" + (f"Welcome {img('index', u)}.\n\n" if markup else "") + "```{policy-index}\n```\n"
     (root / "index.md").write_text(index, encoding="utf-8")
     (root / "policies").mkdir()
@@ -119,15 +148,26 @@ def make_repository(root: Path, u: str, markup: bool, allow: bool = False) -> Pa
     for version, rate in (("1.0", "300"), ("2.0", "350")):
         (root / "policies" / "travel.md").write_text(policy_text(u, version, rate, markup), encoding="utf-8")
         git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", f"Release {version} {script('commit', u)}",
-            author=f"Eve\" onmouseover=\"{run('author', u)}")
+        git(
+            root,
+            "commit",
+            "-q",
+            "-m",
+            f"Release {version} {script('commit', u)}",
+            author=f'Eve" onmouseover="{run("author", u)}',
+        )
     questions = root.parent / f"{root.name}-questions.jsonl"
-    asks = [("What is the daily allowance in tier 1 cities? " + img("asked", u), "u1"),
-            ("daily allowance tier 1 cities how much", "u2"), ("How much is the tier 1 daily allowance?", "u3")]
-    questions.write_text("".join(json.dumps({"text": t, "asker": a, "asked_at": "2024-03-01T10:00:00+08:00"}) + "\n"
-                                 for t, a in asks), encoding="utf-8")
+    asks = [
+        ("What is the daily allowance in tier 1 cities? " + img("asked", u), "u1"),
+        ("daily allowance tier 1 cities how much", "u2"),
+        ("How much is the tier 1 daily allowance?", "u3"),
+    ]
+    questions.write_text(
+        "".join(json.dumps({"text": t, "asker": a, "asked_at": "2024-03-01T10:00:00+08:00"}) + "\n" for t, a in asks),
+        encoding="utf-8",
+    )
     assert ingest_paths(root, [questions]).stored == 3
-    assert draft_faq(root, "TRAVEL", top=5).added          # creates faq/travel.md with its H1
+    assert draft_faq(root, "TRAVEL", top=5).added  # creates faq/travel.md with its H1
     with (root / "faq" / "travel.md").open("a", encoding="utf-8") as page:
         page.write(faq_entry(u, markup) + faq_entry(u, markup, status="draft", n=91))
     git(root, "add", "-A")
@@ -140,8 +180,10 @@ def repos(tmp_path_factory, pixel) -> dict[str, Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("POLICY_MATCHING_SEMANTIC", "off")
         base = tmp_path_factory.mktemp("script")
-        return {"A": make_repository(base / "a", pixel.url, markup=False),
-                "B": make_repository(base / "b", pixel.url, markup=True)}
+        return {
+            "A": make_repository(base / "a", pixel.url, markup=False),
+            "B": make_repository(base / "b", pixel.url, markup=True),
+        }
 
 
 def sphinx_build(root: Path, out: Path, drafts: bool) -> str:
@@ -151,9 +193,17 @@ def sphinx_build(root: Path, out: Path, drafts: bool) -> str:
 
     warnings = io.StringIO()
     with patch_docutils(root), docutils_namespace():
-        app = Sphinx(str(root), None, str(out), str(out.parent / (out.name + "-doctrees")), "html",
-                     confoverrides={**sphinx_config(root), "policy_show_drafts": drafts},
-                     status=None, warning=warnings, freshenv=True)
+        app = Sphinx(
+            str(root),
+            None,
+            str(out),
+            str(out.parent / (out.name + "-doctrees")),
+            "html",
+            confoverrides={**sphinx_config(root), "policy_show_drafts": drafts},
+            status=None,
+            warning=warnings,
+            freshenv=True,
+        )
         app.build()
     return warnings.getvalue()
 
@@ -192,13 +242,19 @@ def visit_every_page(page, site: Path, base: str, pixel: CountingServer) -> dict
         before = (len(dialogs), len(requests))
         page.goto(base + rel, wait_until="load")
         if "?q=" in rel:
-            page.wait_for_load_state("networkidle")   # the results are rendered from the loaded index
-        what = {"global": page.evaluate("() => window.__pwned === undefined ? null : String(window.__pwned)"),
-                "dialogs": dialogs[before[0]:], "requests": requests[before[1]:],
-                "moved": page.url.split("?")[0] != (base + rel).split("?")[0], "dom": page.evaluate(FINDINGS)}
+            page.wait_for_load_state("networkidle")  # the results are rendered from the loaded index
+        what = {
+            "global": page.evaluate("() => window.__pwned === undefined ? null : String(window.__pwned)"),
+            "dialogs": dialogs[before[0] :],
+            "requests": requests[before[1] :],
+            "moved": page.url.split("?")[0] != (base + rel).split("?")[0],
+            "dom": page.evaluate(FINDINGS),
+        }
         if what["global"] or what["dialogs"] or what["requests"] or what["moved"] or what["dom"]:
             ran[rel] = what
-    page.evaluate(f"() => {{ fetch('{pixel.url}/sentinel').catch(() => null); }}")   # whatever was sent before has arrived by now
+    page.evaluate(
+        f"() => {{ fetch('{pixel.url}/sentinel').catch(() => null); }}"
+    )  # whatever was sent before has arrived by now
     for _ in range(200):
         if "/sentinel" in pixel.hits:
             break
@@ -216,8 +272,14 @@ def pages_of(site: Path) -> set[str]:
     return {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
 
 
-EXPECTED_PAGES = {"index.html", "search.html", "genindex.html", "policies/travel.html", "faq/travel.html",
-                  "policies/travel/history.html"}
+EXPECTED_PAGES = {
+    "index.html",
+    "search.html",
+    "genindex.html",
+    "policies/travel.html",
+    "faq/travel.html",
+    "policies/travel/history.html",
+}
 
 
 @pytest.mark.parametrize("drafts", [False, True], ids=["normal", "drafts"])
@@ -227,7 +289,7 @@ def test_text_payloads_pass_check_and_are_shown_never_run(repos, pixel, page, se
     out = root / "_build" / ("drafts" if drafts else "html")
     assert build_site(root, out, drafts=drafts, quiet=True) == 0
     pages = pages_of(out)
-    assert EXPECTED_PAGES <= pages and len([p for p in pages if "/v" in p]) == 2   # both release pages
+    assert pages >= EXPECTED_PAGES and len([p for p in pages if "/v" in p]) == 2  # both release pages
     pixel.hits.clear()
     ran = visit_every_page(page, out, serve(out), pixel)
     assert ran == {}
@@ -239,12 +301,12 @@ def test_text_payloads_pass_check_and_are_shown_never_run(repos, pixel, page, se
     assert img("h1-text", pixel.url) in text_of(page, "section > h1")
     assert img("project", pixel.url) in page.title()
     page.goto(serve(out) + "faq/travel.html")
-    assert text_of(page, "section > h1").startswith("Travel " + img("title", pixel.url))   # the H1 faq draft wrote
+    assert text_of(page, "section > h1").startswith("Travel " + img("title", pixel.url))  # the H1 faq draft wrote
     assert f"Can I claim a taxi {img('question', pixel.url)}?" in text_of(page, "body")
-    assert ("travel-faq-91" in page.content()) == drafts   # the draft entry shows in a drafts build only
+    assert ("travel-faq-91" in page.content()) == drafts  # the draft entry shows in a drafts build only
     page.goto(serve(out) + "policies/travel/history.html")
     assert f"Release 2.0 {script('commit', pixel.url)}" in text_of(page, "body")
-    assert "Eve\" onmouseover=" in text_of(page, "body")
+    assert 'Eve" onmouseover=' in text_of(page, "body")
 
 
 B_PAYLOADS = [  # (file, text on the payload's line, code)
@@ -257,7 +319,7 @@ B_PAYLOADS = [  # (file, text on the payload's line, code)
     ("policies/travel.md", "See `the form <javascript:", Code.SOURCE_SCRIPT_URL),
     ("policies/travel.md", "Read [the rules](javascript:", Code.SOURCE_SCRIPT_URL),
     ("policies/travel.md", ":target: javascript:", Code.SOURCE_SCRIPT_URL),
-    ("faq/travel.md", "Yes, within the daily allowance <img src=\"/missing-answer.png\"", Code.SOURCE_RAW_HTML),
+    ("faq/travel.md", 'Yes, within the daily allowance <img src="/missing-answer.png"', Code.SOURCE_RAW_HTML),
     ("index.md", "Welcome <img", Code.SOURCE_RAW_HTML),
 ]
 
@@ -271,10 +333,14 @@ def test_check_reports_every_markup_payload_with_file_line_and_build_refuses(rep
     root = repos["B"]
     problems = check_repository(root)
     found = {(Path(p.file).relative_to(root).as_posix(), p.line, p.code) for p in problems}
-    expected = {(rel, line_of(root / rel, text, nth), code) for rel, text, code in B_PAYLOADS
-                for nth in range(len([ln for ln in (root / rel).read_text(encoding="utf-8").splitlines()
-                                      if ln.startswith(text)]))}
-    assert len(expected) == 12   # the FAQ page has the answer payload twice (approved and draft)
+    expected = {
+        (rel, line_of(root / rel, text, nth), code)
+        for rel, text, code in B_PAYLOADS
+        for nth in range(
+            len([ln for ln in (root / rel).read_text(encoding="utf-8").splitlines() if ln.startswith(text)])
+        )
+    }
+    assert len(expected) == 12  # the FAQ page has the answer payload twice (approved and draft)
     assert expected <= found
     assert {c for _, _, c in found} >= {Code.SOURCE_RAW_HTML, Code.SOURCE_RAW_DIRECTIVE, Code.SOURCE_SCRIPT_URL}
     assert all(p.hint and p.severity == Severity.error for p in problems if p.code.value in ("PL120", "PL121", "PL122"))
@@ -292,9 +358,9 @@ def test_site_runs_no_markup_payload_even_without_the_check(repos, pixel, page, 
     assert ran == {}
     assert pixel.hits == ["/sentinel"]
     pages = pages_of(out)
-    assert EXPECTED_PAGES <= pages and len([p for p in pages if "/v" in p]) == 2, warnings
+    assert pages >= EXPECTED_PAGES and len([p for p in pages if "/v" in p]) == 2, warnings
     page.goto(serve(out) + "policies/travel.html")
-    assert img("h1", pixel.url) in text_of(page, "section > h1")          # shown as text, nothing lost
+    assert img("h1", pixel.url) in text_of(page, "section > h1")  # shown as text, nothing lost
     assert "the form" in text_of(page, "body") and "the rules" in text_of(page, "body")
     policy = root / "policies" / "travel.md"
     for text in ("# Travel Policy <img", "## 1. Scope <img", "<script>window.__pwned='block'"):
@@ -306,7 +372,9 @@ def test_site_runs_no_markup_payload_even_without_the_check(repos, pixel, page, 
 def test_opt_in_publishes_raw_html_as_documented(tmp_path, pixel, page, serve) -> None:
     root = tmp_path / "c"
     root.mkdir()
-    (root / "pyproject.toml").write_text('[tool.policy]\nproject = "Policies"\nallow_raw_html = true\n', encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        '[tool.policy]\nproject = "Policies"\nallow_raw_html = true\n', encoding="utf-8"
+    )
     (root / "index.md").write_text("# Home\n\n```{policy-index}\n```\n", encoding="utf-8")
     (root / "faq").mkdir()
     (root / "policies").mkdir()
@@ -317,7 +385,8 @@ def test_opt_in_publishes_raw_html_as_documented(tmp_path, pixel, page, serve) -
     assert build_site(root, out, quiet=True) == 0
     pixel.hits.clear()
     ran = visit_every_page(page, out, serve(out), pixel)
-    assert set(ran["policies/travel.html"]["requests"]) >= {f"{pixel.url}/{t}" for t in ("h1", "heading", "text",
-                                                                                          "block", "raw", "evalrst")}
+    assert set(ran["policies/travel.html"]["requests"]) >= {
+        f"{pixel.url}/{t}" for t in ("h1", "heading", "text", "block", "raw", "evalrst")
+    }
     assert ran["policies/travel.html"]["global"] and ran["policies/travel.html"]["dialogs"]
     assert {"/h1", "/raw", "/evalrst"} <= set(pixel.hits)

@@ -21,21 +21,31 @@ BASEURL = "https://policies.example.com/"
 
 def sales(version: str, effective: str, clauses: list[tuple[str, str, str]], extra: str = "") -> str:
     body = "\n".join(f"## {n} {title}\n\n{text}\n" for n, title, text in clauses)
-    return (f'---\npolicy: SALES\ntitle: 产品销售政策\nversion: "{version}"\neffective: {effective}\n'
-            f"owner: 市场部\nlanguage: zh\n---\n\n# 产品销售政策\n\n{body}{extra}")
+    return (
+        f'---\npolicy: SALES\ntitle: 产品销售政策\nversion: "{version}"\neffective: {effective}\n'
+        f"owner: 市场部\nlanguage: zh\n---\n\n# 产品销售政策\n\n{body}{extra}"
+    )
 
 
 def travel(version: str, effective: str, clauses: list[tuple[str, str, str]]) -> str:
     body = "\n".join(f"### {n} {title}\n\n{text}\n" for n, title, text in clauses)
-    return (f'---\npolicy: TRAVEL\ntitle: Travel Policy\nversion: "{version}"\neffective: {effective}\n'
-            f"owner: Finance\nlanguage: en\n---\n\n# Travel Policy\n\n## 3. Per diem\n\n{body}")
+    return (
+        f'---\npolicy: TRAVEL\ntitle: Travel Policy\nversion: "{version}"\neffective: {effective}\n'
+        f"owner: Finance\nlanguage: en\n---\n\n# Travel Policy\n\n## 3. Per diem\n\n{body}"
+    )
 
 
-S1 = [("1", "总则", "本政策适用于全体经销商。另见 {clause}`TRAVEL 3.1`。"),
-      ("2", "季度返利", "季度返利按季度净回款的3%计提。"),
-      ("3", "返利结算", "季度返利在季度结束后30日内结算。")]
-S2 = [S1[0], ("2", "价格保护", "公司下调经销价时，对30天内提货的库存按差价补偿。"),
-      ("3", *S1[1][1:]), ("4", "返利结算", "季度返利在季度结束后45日内结算。")]
+S1 = [
+    ("1", "总则", "本政策适用于全体经销商。另见 {clause}`TRAVEL 3.1`。"),
+    ("2", "季度返利", "季度返利按季度净回款的3%计提。"),
+    ("3", "返利结算", "季度返利在季度结束后30日内结算。"),
+]
+S2 = [
+    S1[0],
+    ("2", "价格保护", "公司下调经销价时，对30天内提货的库存按差价补偿。"),
+    ("3", *S1[1][1:]),
+    ("4", "返利结算", "季度返利在季度结束后45日内结算。"),
+]
 S2_FIXED = [*S2[:3], ("4", "返利结算", "季度返利在季度结束后45日内结算，计入返利账户。")]
 S3 = [*S2_FIXED[:3]]
 
@@ -45,8 +55,10 @@ def plain(clauses: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return [("1", "总则", "本政策适用于全体经销商。"), *clauses[1:]]
 
 
-T1 = [("3.1", "City tiers", "Tier 1 cities are Beijing and Shanghai."),
-      ("3.2", "Rates", "The daily allowance is 300 yuan in tier 1 cities.")]
+T1 = [
+    ("3.1", "City tiers", "Tier 1 cities are Beijing and Shanghai."),
+    ("3.2", "Rates", "The daily allowance is 300 yuan in tier 1 cities."),
+]
 T2 = [T1[0]]
 
 INDEX = """# 制度
@@ -59,9 +71,15 @@ INDEX = """# 制度
 
 
 def git(root: Path, *args: str, date: str = "2020-01-01T09:00:00+08:00", author: str = "张三") -> None:
-    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": author,
-           "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": author,
-           "GIT_COMMITTER_EMAIL": "a@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": "a@example.com",
+        "GIT_COMMITTER_NAME": author,
+        "GIT_COMMITTER_EMAIL": "a@example.com",
+    }
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
@@ -90,42 +108,78 @@ def site(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("versions") / "repo"
     root.mkdir()
     git(root, "init", "-q")
-    commit(root, {"pyproject.toml": f'[tool.policy]\nproject = "制度"\nhtml_baseurl = "{BASEURL}"\n',
-                  "index.md": INDEX, "faq/.keep": "",
-                  "policies/sales-policy.md": sales("1.0", "2020-01-01", S1),
-                  "policies/travel-policy.md": travel("1.0", "2020-01-01", T1)},
-           "发布1.0版", "2019-12-01T09:00:00+08:00")
-    commit(root, {"policies/sales-policy.md": sales("2.0", "2021-01-01", S2)}, "发布2.0版：新增价格保护",
-           "2020-12-01T09:00:00+08:00", author="李四")
-    commit(root, {"policies/sales-policy.md": sales("2.0", "2021-01-01", S2_FIXED)}, "补充结算去向",
-           "2020-12-15T09:00:00+08:00", author="王五")
-    commit(root, {"policies/travel-policy.md": travel("2.0", "2021-06-01", T2)}, "Release 2.0: drop rates",
-           "2021-05-01T09:00:00+08:00", author="Alice")
-    commit(root, {"policies/sales-policy.md": sales("3.0", "2022-01-01", S3)}, "发布3.0版：删除返利结算",
-           "2021-12-01T09:00:00+08:00")
-    commit(root, {"policies/sales-policy.md": sales("4.0", "2099-01-01", S3[:2])}, "4.0 草案",
-           "2022-06-01T09:00:00+08:00")
+    commit(
+        root,
+        {
+            "pyproject.toml": f'[tool.policy]\nproject = "制度"\nhtml_baseurl = "{BASEURL}"\n',
+            "index.md": INDEX,
+            "faq/.keep": "",
+            "policies/sales-policy.md": sales("1.0", "2020-01-01", S1),
+            "policies/travel-policy.md": travel("1.0", "2020-01-01", T1),
+        },
+        "发布1.0版",
+        "2019-12-01T09:00:00+08:00",
+    )
+    commit(
+        root,
+        {"policies/sales-policy.md": sales("2.0", "2021-01-01", S2)},
+        "发布2.0版：新增价格保护",
+        "2020-12-01T09:00:00+08:00",
+        author="李四",
+    )
+    commit(
+        root,
+        {"policies/sales-policy.md": sales("2.0", "2021-01-01", S2_FIXED)},
+        "补充结算去向",
+        "2020-12-15T09:00:00+08:00",
+        author="王五",
+    )
+    commit(
+        root,
+        {"policies/travel-policy.md": travel("2.0", "2021-06-01", T2)},
+        "Release 2.0: drop rates",
+        "2021-05-01T09:00:00+08:00",
+        author="Alice",
+    )
+    commit(
+        root,
+        {"policies/sales-policy.md": sales("3.0", "2022-01-01", S3)},
+        "发布3.0版：删除返利结算",
+        "2021-12-01T09:00:00+08:00",
+    )
+    commit(
+        root, {"policies/sales-policy.md": sales("4.0", "2099-01-01", S3[:2])}, "4.0 草案", "2022-06-01T09:00:00+08:00"
+    )
     return root, build(root)
 
 
 def test_release_pages_have_banners_in_the_policy_language(site):
     root, out = site
     folder = out / "policies" / "sales-policy"
-    assert sorted(p.name for p in folder.iterdir()) == ["history.html", "v1.0.html", "v2.0.html", "v3.0.html",
-                                                        "v4.0.html"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "history.html",
+        "v1.0.html",
+        "v2.0.html",
+        "v3.0.html",
+        "v4.0.html",
+    ]
     banner = soup(folder / "v1.0.html").select_one(".policy-version-banner")
     assert banner.strong.get_text() == "第1.0版，施行期间 2020-01-01 至 2020-12-31，已被第2.0版取代"
     links = {a.get_text(): a["href"] for a in banner.select("a")}
     assert links == {"查看现行版本": "../sales-policy.html", "修订历史": "history.html"}
-    assert soup(folder / "v3.0.html").select_one(".policy-version-banner strong").get_text() == \
-        "第3.0版，自 2022-01-01 起施行，为现行版本"
+    assert (
+        soup(folder / "v3.0.html").select_one(".policy-version-banner strong").get_text()
+        == "第3.0版，自 2022-01-01 起施行，为现行版本"
+    )
     upcoming = soup(folder / "v4.0.html").select_one(".policy-version-banner")
     assert upcoming.strong.get_text() == "第4.0版，将于 2099-01-01 起施行，尚未生效"
     assert "policy-version-upcoming" in upcoming["class"]
     english = soup(out / "policies" / "travel-policy" / "v1.0.html")
     assert english.html["lang"] == "en"
-    assert english.select_one(".policy-version-banner strong").get_text() == \
-        "Version 1.0, in force 2020-01-01 to 2021-05-31, superseded by 2.0"
+    assert (
+        english.select_one(".policy-version-banner strong").get_text()
+        == "Version 1.0, in force 2020-01-01 to 2021-05-31, superseded by 2.0"
+    )
 
 
 def test_canonical_page_shows_upcoming_version_and_links_the_one_in_force(site):
@@ -135,8 +189,9 @@ def test_canonical_page_shows_upcoming_version_and_links_the_one_in_force(site):
     links = {a.get_text(): a["href"] for a in line.select("a")}
     assert links == {"现行版本：第3.0版": "sales-policy/v3.0.html", "修订历史": "sales-policy/history.html"}
     travel_line = soup(out / "policies" / "travel-policy.html").select_one(".policy-version-line")
-    assert travel_line.get_text(" ", strip=True) == \
-        "Version 2.0 · in force since 2021-06-01 · current version · history"
+    assert (
+        travel_line.get_text(" ", strip=True) == "Version 2.0 · in force since 2021-06-01 · current version · history"
+    )
 
 
 def test_old_release_keeps_its_text_anchors_and_versioned_copy_citation(site):
@@ -162,8 +217,12 @@ def test_history_page_lists_releases_with_clause_changes_and_chinese_redline(sit
     page = soup(out / "policies" / "sales-policy" / "history.html")
     assert page.html["lang"] == "zh-CN"
     releases = page.select("section.policy-release")
-    assert [r.h2.get_text(" ", strip=True) for r in releases] == \
-        ["第4.0版 尚未生效", "第3.0版 现行", "第2.0版 已被取代", "第1.0版 已被取代"]
+    assert [r.h2.get_text(" ", strip=True) for r in releases] == [
+        "第4.0版 尚未生效",
+        "第3.0版 现行",
+        "第2.0版 已被取代",
+        "第1.0版 已被取代",
+    ]
     v2 = releases[2]
     facts = v2.select_one("dl.release-facts").get_text(" ", strip=True)
     assert "2021-01-01 至 2021-12-31，已被第3.0版取代" in facts
@@ -195,8 +254,12 @@ def test_versioned_citations_link_the_release_page_and_clauses_history_json(site
     records = json.loads((out / "clauses-history.json").read_text(encoding="utf-8"))
     by_key = {r["versioned_key"]: r for r in records}
     old = by_key["SALES@1.0 2"]
-    assert (old["title"], old["status"], old["in_force_to"], old["superseded_by"]) == \
-        ("季度返利", "superseded", "2020-12-31", "2.0")
+    assert (old["title"], old["status"], old["in_force_to"], old["superseded_by"]) == (
+        "季度返利",
+        "superseded",
+        "2020-12-31",
+        "2.0",
+    )
     assert old["url"] == "policies/sales-policy/v1.0.html#sales-2"
     assert by_key["SALES@4.0 2"]["status"] == "upcoming"
     assert "TRAVEL@1.0 3.2" in by_key and "TRAVEL@2.0 3.2" not in by_key
@@ -205,12 +268,17 @@ def test_versioned_citations_link_the_release_page_and_clauses_history_json(site
 
 
 def test_unknown_version_in_a_citation_is_reported_with_file_line_and_code(make_repo):
-    root = make_repo({"policies/sales-policy.md": sales("1.0", "2020-01-01", S1[1:]),
-                      "index.md": "# 制度\n\n见 {clause}`SALES@9.9 2`。\n\n```{policy-index}\n```\n"})
+    root = make_repo(
+        {
+            "policies/sales-policy.md": sales("1.0", "2020-01-01", S1[1:]),
+            "index.md": "# 制度\n\n见 {clause}`SALES@9.9 2`。\n\n```{policy-index}\n```\n",
+        }
+    )
     git(root, "init", "-q")
     commit(root, {}, "发布1.0版", "2019-12-01T09:00:00+08:00")
-    run = subprocess.run([sys.executable, "-m", "tooling", "build", "--root", str(root), "-W"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "tooling", "build", "--root", str(root), "-W"], capture_output=True, text=True
+    )
     assert run.returncode == 1
     assert "index.md:3: error PL908 cannot resolve 'SALES@9.9 2'" in run.stderr
     assert run.stderr.count("PL908") == 1  # reported once, by the check, not again by Sphinx
@@ -220,7 +288,12 @@ def test_second_build_reuses_release_pages_and_a_new_release_rebuilds_only_what_
     root = make_repo({"policies/sales-policy.md": sales("1.0", "2020-01-01", plain(S1))})
     git(root, "init", "-q")
     commit(root, {}, "发布1.0版", "2019-12-01T09:00:00+08:00")
-    commit(root, {"policies/sales-policy.md": sales("2.0", "2021-01-01", plain(S2))}, "发布2.0版", "2020-12-01T09:00:00+08:00")
+    commit(
+        root,
+        {"policies/sales-policy.md": sales("2.0", "2021-01-01", plain(S2))},
+        "发布2.0版",
+        "2020-12-01T09:00:00+08:00",
+    )
     out = build(root)
     cache = cache_root(root)
     first = json.loads((cache / LOG_FILE).read_text())
@@ -234,7 +307,12 @@ def test_second_build_reuses_release_pages_and_a_new_release_rebuilds_only_what_
     assert (out / "policies" / "sales-policy" / "v1.0.html").is_file()
 
     # 3.0 supersedes 2.0: only 2.0 (its banner changes) and 3.0 are built; 1.0 comes from the cache
-    commit(root, {"policies/sales-policy.md": sales("3.0", "2022-01-01", plain(S3))}, "发布3.0版", "2021-12-01T09:00:00+08:00")
+    commit(
+        root,
+        {"policies/sales-policy.md": sales("3.0", "2022-01-01", plain(S3))},
+        "发布3.0版",
+        "2021-12-01T09:00:00+08:00",
+    )
     build(root)
     third = json.loads((cache / LOG_FILE).read_text())
     assert [k.split("-")[1] for k in sorted(third["built"])] == ["v2.0", "v3.0"]
@@ -246,7 +324,7 @@ def test_second_build_reuses_release_pages_and_a_new_release_rebuilds_only_what_
 
 def test_folder_that_is_not_a_git_repository_builds_without_history(make_repo):
     root = make_repo({"policies/sales-policy.md": sales("1.0", "2020-01-01", plain(S1))})
-    with pytest.raises(subprocess.CalledProcessError):   # really not inside any git repository
+    with pytest.raises(subprocess.CalledProcessError):  # really not inside any git repository
         subprocess.run(["git", "rev-parse", "--git-dir"], cwd=root, check=True, capture_output=True)
     out = build(root, warnings_as_errors=True)
     assert (out / "policies" / "sales-policy.html").is_file()

@@ -44,17 +44,20 @@ JUMP = "# 首页\n\n### 跳级的标题\n\n```{policy-index}\n```\n"
 
 
 def _settings(root: Path, suppress: list[str]) -> None:
-    (root / "pyproject.toml").write_text(f"[tool.policy]\nsuppress_warnings = {suppress!r}\n".replace("'", '"'),
-                                         encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        f"[tool.policy]\nsuppress_warnings = {suppress!r}\n".replace("'", '"'), encoding="utf-8"
+    )
 
 
 def test_the_readme_example_hides_stale_faq_warnings_in_check(tmp_path: Path) -> None:
     """README: ``suppress_warnings = ["policy.PL405"]`` under [tool.policy]."""
     pr = build_sales_history(tmp_path / "repo", upto=2)
     root = pr.root
-    faq = ("# 销售政策50问\n\n```{faq} 本政策由谁解释？\n:id: sales-faq-1\n:clauses: SALES 7\n:status: approved\n"
-           f":reviewed-by: 张三\n:reviewed-on: 2025-01-05\n:clause-hashes: {approve(root, '2.0', ['7'])}\n\n"
-           "由市场部负责解释。见{clause}`SALES 7`。\n```\n")
+    faq = (
+        "# 销售政策50问\n\n```{faq} 本政策由谁解释？\n:id: sales-faq-1\n:clauses: SALES 7\n:status: approved\n"
+        f":reviewed-by: 张三\n:reviewed-on: 2025-01-05\n:clause-hashes: {approve(root, '2.0', ['7'])}\n\n"
+        "由市场部负责解释。见{clause}`SALES 7`。\n```\n"
+    )
     pr.commit({"faq/sales.md": faq}, "FAQ approved", day="2025-01-05")
     reworded = [*V2[:6], ("7", "附则", "本政策由销售运营部负责解释，自生效之日起施行。", None)]
     pr.commit({"policies/sales.md": policy_md("3.0", "2026-01-01", reworded)}, "发布3.0版", day="2025-12-01")
@@ -74,27 +77,29 @@ def _repo(make_repo) -> Path:
 
 
 def _sphinx(root: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", *args, str(root), str(out)],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", *args, str(root), str(out)], capture_output=True, text=True
+    )
 
 
 def test_a_plain_sphinx_build_filters_by_code(make_repo, tmp_path: Path) -> None:
     root = _repo(make_repo)
     run = _sphinx(root, tmp_path / "a")
     assert run.returncode == 0, run.stderr
-    assert "PL204" in run.stderr and "[policy.PL204]" in run.stderr     # type.subtype, as Sphinx shows it
-    assert "myst.header" not in run.stderr                               # the conf.py's own suppression
+    assert "PL204" in run.stderr and "[policy.PL204]" in run.stderr  # type.subtype, as Sphinx shows it
+    assert "myst.header" not in run.stderr  # the conf.py's own suppression
     _settings(root, ["policy.PL204"])
     run = _sphinx(root, tmp_path / "b", "-E")
     assert run.returncode == 0 and "PL204" not in run.stderr, run.stderr
 
 
-def test_policy_build_prints_each_problem_once_and_keeps_the_conf_suppressions(make_repo, tmp_path: Path,
-                                                                                capsys) -> None:
+def test_policy_build_prints_each_problem_once_and_keeps_the_conf_suppressions(
+    make_repo, tmp_path: Path, capsys
+) -> None:
     root = _repo(make_repo)
     assert build_site(root, tmp_path / "out") == 0
     err = capsys.readouterr().err
-    assert err.count("PL204") == 1                  # from the check, not again from Sphinx
+    assert err.count("PL204") == 1  # from the check, not again from Sphinx
     assert "myst.header" not in err and "Non-consecutive" not in err
     _settings(root, ["policy.PL204"])
     assert build_site(root, tmp_path / "out") == 0

@@ -28,8 +28,10 @@ from .paths import replacing, safe_output
 CHROMIUM = "/usr/bin/chromium"
 # The footer is drawn apart from the page: it gets the page's printed font, or it would fall
 # back to Chromium's default and mix fonts (see footer()).
-_FOOTER = ("<div style='font-size:8px;width:100%;text-align:center;color:#666;font-family:{font}'>"
-           '<span class="title"></span> · <span class="pageNumber"></span>/<span class="totalPages"></span></div>')
+_FOOTER = (
+    "<div style='font-size:8px;width:100%;text-align:center;color:#666;font-family:{font}'>"
+    '<span class="title"></span> · <span class="pageNumber"></span>/<span class="totalPages"></span></div>'
+)
 
 
 def footer(font_family: str) -> str:
@@ -42,11 +44,11 @@ class Booklet(BaseModel):
 
     policy: str
     title: str
-    page: str          # the FAQ page's source file, relative to the repository
+    page: str  # the FAQ page's source file, relative to the repository
     pdf: str
     pages: int
     bytes: int
-    problems: list[Problem] = Field(default_factory=list)   # warnings (e.g. no Chinese font)
+    problems: list[Problem] = Field(default_factory=list)  # warnings (e.g. no Chinese font)
 
 
 def chromium_path() -> str:
@@ -83,20 +85,29 @@ def print_pdf(html: Path, pdf: Path) -> int:
 
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=executable, headless=True,
-                                        args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            browser = p.chromium.launch(
+                executable_path=executable, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+            )
             try:
                 page = browser.new_page()
                 page.goto(html.resolve().as_uri(), wait_until="load")
                 page.emulate_media(media="print")
                 font = page.evaluate("getComputedStyle(document.body).fontFamily")
-                page.pdf(path=str(pdf), format="A4", print_background=False, display_header_footer=True,
-                         header_template="<div></div>", footer_template=footer(font),
-                         margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"})
+                page.pdf(
+                    path=str(pdf),
+                    format="A4",
+                    print_background=False,
+                    display_header_footer=True,
+                    header_template="<div></div>",
+                    footer_template=footer(font),
+                    margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+                )
             finally:
                 browser.close()
     except Error as exc:
-        raise PolicyToolError(problem(Code.BOOKLET_BROWSER, f"Chromium could not print: {exc.message}", html, 1)) from exc
+        raise PolicyToolError(
+            problem(Code.BOOKLET_BROWSER, f"Chromium could not print: {exc.message}", html, 1)
+        ) from exc
     return count_pages(pdf.read_bytes())
 
 
@@ -113,16 +124,35 @@ def write_booklet(root: Path, policy_id: str, out: Path | None = None, site: Pat
     with tempfile.TemporaryDirectory(prefix="policy-booklet-") as tmp, replacing(out) as pdf:
         html_root = Path(site) if site else Path(tmp) / "html"
         if site is None and build_site(root, html_root, quiet=True, env_dir=Path(tmp) / "doctrees") != 0:
-            raise PolicyToolError(problem(Code.BOOKLET_BUILD_FAILED, "the site did not build; fix the problems above",
-                                          source, 1))
+            raise PolicyToolError(
+                problem(Code.BOOKLET_BUILD_FAILED, "the site did not build; fix the problems above", source, 1)
+            )
         html = html_root / rel
         if not html.is_file():
-            raise PolicyToolError(problem(Code.BOOKLET_NO_FAQ, f"{rel} is not in the built site {html_root}", source, 1))
+            raise PolicyToolError(
+                problem(Code.BOOKLET_NO_FAQ, f"{rel} is not in the built site {html_root}", source, 1)
+            )
         pages = print_pdf(html, pdf)
-    problems = [] if policy.language != "zh" or has_chinese_font() else [
-        problem(Code.BOOKLET_NO_CJK_FONT, "no Chinese font installed: the booklet's Chinese text is unreadable",
-                source, 1)]
+    problems = (
+        []
+        if policy.language != "zh" or has_chinese_font()
+        else [
+            problem(
+                Code.BOOKLET_NO_CJK_FONT,
+                "no Chinese font installed: the booklet's Chinese text is unreadable",
+                source,
+                1,
+            )
+        ]
+    )
     page = parse_page(with_real_count(policy, read_text(source)))
     title = page.title or page_title(policy, sum(shown(e.status) for e in page.entries))
-    return Booklet(policy=policy.id, title=title, page=str(source.relative_to(root)), pdf=str(out),
-                   pages=pages, bytes=out.stat().st_size, problems=problems)
+    return Booklet(
+        policy=policy.id,
+        title=title,
+        page=str(source.relative_to(root)),
+        pdf=str(out),
+        pages=pages,
+        bytes=out.stat().st_size,
+        problems=problems,
+    )

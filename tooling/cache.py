@@ -34,7 +34,8 @@ def cache_dir(root: Path, *parts: str) -> Path:
 def user_cache_dir() -> Path:
     """The user cache (created): ``POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy-tooling``."""
     base = os.environ.get("POLICY_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "policy-tooling")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "policy-tooling"
+    )
     path = Path(base)
     path.mkdir(parents=True, exist_ok=True)
     return path

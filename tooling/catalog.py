@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 import re
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import cache_dir, code_fingerprint, write_atomic
 from .citations import KeySyntaxError, ParsedKey, parse_key
 from .clauses import parse_policy_file
-from .cache import cache_dir, code_fingerprint, write_atomic
 from .config import Settings, load_settings
 from .errors import Code, PolicyToolError, Problem, problem
 from .markdown import role_parts, roles
@@ -36,17 +37,17 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     _by_key: dict[str, Clause] = field(default_factory=dict)
     _by_id: dict[str, Policy] = field(default_factory=dict)
-    _by_doc: dict[str, Policy] = field(default_factory=dict)       # Sphinx docname -> policy (per page)
+    _by_doc: dict[str, Policy] = field(default_factory=dict)  # Sphinx docname -> policy (per page)
     _by_anchor: dict[str, Clause] = field(default_factory=dict)
-    _releases: dict[tuple[str, str], Policy] = field(default_factory=dict)   # (policy, version) read from git
+    _releases: dict[tuple[str, str], Policy] = field(default_factory=dict)  # (policy, version) read from git
 
     @classmethod
-    def load(cls, root: Path, settings: Settings | None = None) -> "Catalog":
+    def load(cls, root: Path, settings: Settings | None = None) -> Catalog:
         root = Path(root)
         settings = settings or load_settings(root)
         catalog = cls(root=root, settings=settings)
         sources = list_sources(root, settings)
-        catalog.problems += sources.problems   # PL111/PL112: files left out of the site, and why
+        catalog.problems += sources.problems  # PL111/PL112: files left out of the site, and why
         cache = ParseCache(root, settings)
         for path in sources.policies:
             policy, problems = cache.parse(path)
@@ -55,9 +56,14 @@ class Catalog:
                 continue
             other = catalog._by_id.get(policy.id)
             if other is not None:
-                catalog.problems.append(problem(
-                    Code.POLICY_ID_DUPLICATE, f"policy id {policy.id} is also used by {other.path}", path,
-                    policy.id_line))
+                catalog.problems.append(
+                    problem(
+                        Code.POLICY_ID_DUPLICATE,
+                        f"policy id {policy.id} is also used by {other.path}",
+                        path,
+                        policy.id_line,
+                    )
+                )
                 continue
             catalog.add(policy)
         cache.save()
@@ -84,8 +90,14 @@ class Catalog:
         policy = self.policy(policy_id)
         if policy is None:
             known = ", ".join(p.id for p in self.policies) or "none"
-            raise PolicyToolError(problem(Code.POLICY_UNKNOWN, f"no policy with id {policy_id!r} (known: {known})",
-                                          self.root / self.settings.policies_dir, 1))
+            raise PolicyToolError(
+                problem(
+                    Code.POLICY_UNKNOWN,
+                    f"no policy with id {policy_id!r} (known: {known})",
+                    self.root / self.settings.policies_dir,
+                    1,
+                )
+            )
         return policy
 
     def policy_by_doc(self, doc: str) -> Policy | None:
@@ -126,11 +138,16 @@ class Catalog:
             clause = self.clause_by_anchor(cited.anchor)
             return [clause] if clause else []
         name = normalize(cited.policy)
-        policies = [p for p in self.policies if not name or p.id.lower() == name
-                    or (len(name) >= 2 and name in normalize(p.meta.title))
-                    or normalize(p.meta.title) in name]
+        policies = [
+            p
+            for p in self.policies
+            if not name
+            or p.id.lower() == name
+            or (len(name) >= 2 and name in normalize(p.meta.title))
+            or normalize(p.meta.title) in name
+        ]
         numbers = [cited.number]
-        first = _FIRST_PARA_ITEM.match(cited.number)    # 第十二条第一款第（一）项 = 12(1)
+        first = _FIRST_PARA_ITEM.match(cited.number)  # 第十二条第一款第（一）项 = 12(1)
         if first:
             numbers.append(f"{first['art']}({first['item']})")
         found = [c for p in policies for c in p.clauses if c.number in numbers]
@@ -156,8 +173,9 @@ class Catalog:
             return None, problem(Code.CITATION_UNKNOWN, f"unknown clause {parsed.key!r}{known}", file, line)
         return clause, None
 
-    def _resolve_versioned(self, parsed: ParsedKey, text: str, file: str | Path,
-                           line: int) -> tuple[Clause | None, Problem | None]:
+    def _resolve_versioned(
+        self, parsed: ParsedKey, text: str, file: str | Path, line: int
+    ) -> tuple[Clause | None, Problem | None]:
         """``SALES@2.0 4.2`` names the clause as it read in release 2.0 (from the git history)."""
         from .history import resolve_versioned  # git is only needed for versioned keys
 
@@ -165,8 +183,11 @@ class Catalog:
             return resolve_versioned(self.root, text, self.settings, self._releases), None
         except PolicyToolError as exc:
             first = exc.problems[0]
-            code = Code.CITATION_UNKNOWN_VERSION if first.code in (
-                Code.HISTORY_UNKNOWN_REF, Code.CITATION_UNKNOWN) else first.code
+            code = (
+                Code.CITATION_UNKNOWN_VERSION
+                if first.code in (Code.HISTORY_UNKNOWN_REF, Code.CITATION_UNKNOWN)
+                else first.code
+            )
             return None, problem(code, f"cannot resolve {text!r}: {first.message}", file, line)
 
     def check_citations(self, faq_pages: list[FaqPage] | None = None) -> list[Problem]:
@@ -183,7 +204,7 @@ class Catalog:
         for path in site_pages(self.root, self.settings):
             found = parsed.get(path.resolve())
             if found is None and faq_pages is not None and path.resolve().is_relative_to(faq_dir):
-                continue   # unreadable: reported by the caller's read
+                continue  # unreadable: reported by the caller's read
             if found is None:
                 try:
                     source = path.read_text(encoding="utf-8")
@@ -223,7 +244,7 @@ class ParseCache:
         try:
             data = path.read_bytes()
         except OSError:
-            return parse_policy_file(path, self.root, self.settings.language)   # reports it (PL501)
+            return parse_policy_file(path, self.root, self.settings.language)  # reports it (PL501)
         digest = hashlib.blake2b(data, digest_size=16).digest()
         name = str(path)
         hit = self.entries.get(name)
@@ -237,10 +258,8 @@ class ParseCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        try:
+        with contextlib.suppress(OSError):  # a read-only checkout still works, just without the cache
             write_atomic(self.path, pickle.dumps((self.key, self.entries), protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass  # a read-only checkout still works, just without the cache
 
 
 def policy_files(root: Path, settings: Settings) -> list[Path]:

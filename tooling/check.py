@@ -20,8 +20,14 @@ def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem
     catalog = catalog or Catalog.load(root)
     from .history import stale_problems  # git is only read when an approved entry was stamped
 
-    pages, read_problems = read_pages(Path(root), catalog)   # FAQ pages are read and parsed once
-    problems = (list(catalog.problems) + catalog.check_citations(pages) + check_faq(catalog, (pages, read_problems))
-                + check_labels(catalog, pages)[1] + stale_problems(root, catalog, pages)
-                + reference_problems(Path(root), catalog.settings) + safety_problems(Path(root), catalog.settings))
+    pages, read_problems = read_pages(Path(root), catalog)  # FAQ pages are read and parsed once
+    problems = (
+        list(catalog.problems)
+        + catalog.check_citations(pages)
+        + check_faq(catalog, (pages, read_problems))
+        + check_labels(catalog, pages)[1]
+        + stale_problems(root, catalog, pages)
+        + reference_problems(Path(root), catalog.settings)
+        + safety_problems(Path(root), catalog.settings)
+    )
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))

@@ -56,14 +56,14 @@ def normalize_number(rest: str) -> str:
     text = re.sub(r"\s+", "", text)
     if not text:
         raise KeySyntaxError("no clause number")
-    text = _SECTION_AS_ARTICLE.sub(r"\1", text)   # 第4.2条 / 4.2条: how running text cites section 4.2
+    text = _SECTION_AS_ARTICLE.sub(r"\1", text)  # 第4.2条 / 4.2条: how running text cites section 4.2
     match = _ARABIC_RE.match(text)
     if match:
         number = match["num"]
         if match["item"]:
             try:
                 number += f"({_n(match['item'])})"
-            except ValueError as exc:   # 4.2(十十): not a numeral, so not a clause number
+            except ValueError as exc:  # 4.2(十十): not a numeral, so not a clause number
                 raise KeySyntaxError(str(exc)) from exc
         return number
     match = _CHINESE_RE.match(text)
@@ -128,8 +128,9 @@ def _article_cn(number: str) -> str:
     return text
 
 
-def citation_text(policy_title: str, number: str, kind: str, language: str,
-                  clause_title: str | None, url: str | None = None) -> str:
+def citation_text(
+    policy_title: str, number: str, kind: str, language: str, clause_title: str | None, url: str | None = None
+) -> str:
     """The ready-to-paste citation: ``《标题》第4.2条（返利结算时间） <url>``."""
     label = number_label(number, kind, language)
     if language == "zh":
@@ -145,10 +146,15 @@ def citation_text(policy_title: str, number: str, kind: str, language: str,
 # SALES 4.3, 第十二条 / 第12条 / 12条, §3.1, Article 7(1).
 _URL_ANCHOR = re.compile(r"https?://\S*#(?P<anchor>[\w\-]+)")
 _URL = re.compile(r"https?://\S+")
-_CITED_NUMBER = (rf"(?:第?\d+(?:\.\d+)+条|第?{_N}条(?:之{_N})?(?:第{_N}款)?(?:第?\({_N}\)项?)?"
-                 rf"|\d+(?:\.\d+)*(?:-\d+)?(?:\({_N}\))?)")
-_CITED_RE = re.compile(rf"^(?P<prefix>.*?)\s*(?:§+|article|art\.?|section|sec\.|clause)?\s*(?P<number>{_CITED_NUMBER})"
-                       r"(?:\s*\([^()]*\))?\s*$", re.I)
+_CITED_NUMBER = (
+    rf"(?:第?\d+(?:\.\d+)+条|第?{_N}条(?:之{_N})?(?:第{_N}款)?(?:第?\({_N}\)项?)?"
+    rf"|\d+(?:\.\d+)*(?:-\d+)?(?:\({_N}\))?)"
+)
+_CITED_RE = re.compile(
+    rf"^(?P<prefix>.*?)\s*(?:§+|article|art\.?|section|sec\.|clause)?\s*(?P<number>{_CITED_NUMBER})"
+    r"(?:\s*\([^()]*\))?\s*$",
+    re.I,
+)
 _TITLE_NOISE = re.compile(r"[《》\"“”「」『』]|的$")
 
 
@@ -159,8 +165,8 @@ class CitedText(NamedTuple):
     anchor: str | None = None
     policy: str = ""
     number: str = ""
-    article: bool = False     # written with 条 (第十二条, 12条): prefer an article where there is one
-    language: str | None = None   # 第4.3条 is how Chinese policies are cited, §4.3 / Article 7 English ones
+    article: bool = False  # written with 条 (第十二条, 12条): prefer an article where there is one
+    language: str | None = None  # 第4.3条 is how Chinese policies are cited, §4.3 / Article 7 English ones
 
 
 def read_citation(text: str) -> CitedText | None:

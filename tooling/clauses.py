@@ -41,7 +41,9 @@ EN_ARTICLE_RE = re.compile(
     r"|(?:Article|§)\s*(?P<pn>\d+(?:\.\d+)*)[.:]?(?=\s))\s*"
 )
 # An article as a heading: "### 第四条 审批" or "### 第四条【审批】" (how Word headings import).
-ARTICLE_HEADING_RE = re.compile(rf"^第(?P<num>{_N})条(?:之(?P<ins>{_N}))?{_SP}*(?:【(?P<btitle>[^】]+)】|(?P<title>.*))$")
+ARTICLE_HEADING_RE = re.compile(
+    rf"^第(?P<num>{_N})条(?:之(?P<ins>{_N}))?{_SP}*(?:【(?P<btitle>[^】]+)】|(?P<title>.*))$"
+)
 EN_HEADING_RE = re.compile(r"^(?:Article|§)\s*(?P<num>\d+(?:\.\d+)*)\s*[.:—–-]?\s*(?P<title>.*)$")
 ITEM_RE = re.compile(rf"^[（(](?P<num>{_N})[）)]{_SP}*")
 
@@ -60,8 +62,9 @@ _ARTICLE_RANK = 100
 _ITEM_RANK = 200
 
 
-def parse_policy_text(source: str, path: Path | str, doc: str, default_language: Language = "zh",
-                      source_name: str | None = None) -> tuple[Policy | None, list[Problem]]:
+def parse_policy_text(
+    source: str, path: Path | str, doc: str, default_language: Language = "zh", source_name: str | None = None
+) -> tuple[Policy | None, list[Problem]]:
     """Parse one policy file's text into a :class:`Policy` with its clauses (or problems).
 
     Problems name ``path``; clause records name ``source_name`` (the path relative to the
@@ -72,16 +75,23 @@ def parse_policy_text(source: str, path: Path | str, doc: str, default_language:
     if meta is None:
         return None, problems
     language: Language = meta.language or default_language
-    builder = _ClauseBuilder(meta.policy, str(path), doc, meta.version, language, meta.title,
-                             source_name or str(path))
+    builder = _ClauseBuilder(meta.policy, str(path), doc, meta.version, language, meta.title, source_name or str(path))
     for block in blocks(tokens):
         builder.feed(block)
     clauses, more = builder.finish()
     problems += more
-    citations = [Citation(target=role_parts(use.content)[1], line=use.line)
-                 for use in roles_in(tokens) if use.name == "clause"]
-    return Policy(meta=meta, language=language, path=str(path), doc=doc, clauses=clauses,
-                  citations=citations, id_line=_key_line(tokens, "policy")), problems
+    citations = [
+        Citation(target=role_parts(use.content)[1], line=use.line) for use in roles_in(tokens) if use.name == "clause"
+    ]
+    return Policy(
+        meta=meta,
+        language=language,
+        path=str(path),
+        doc=doc,
+        clauses=clauses,
+        citations=citations,
+        id_line=_key_line(tokens, "policy"),
+    ), problems
 
 
 def _key_line(tokens: list, key: str) -> int:
@@ -91,25 +101,30 @@ def _key_line(tokens: list, key: str) -> int:
     return next((n + 2 for n, text in enumerate(lines) if text.startswith(f"{key}:")), 1)
 
 
-def parse_policy_file(path: Path, root: Path, default_language: Language = "zh",
-                      data: bytes | None = None) -> tuple[Policy | None, list[Problem]]:
+def parse_policy_file(
+    path: Path, root: Path, default_language: Language = "zh", data: bytes | None = None
+) -> tuple[Policy | None, list[Problem]]:
     """Parse a policy file (or ``data``, its bytes as the caller already read them)."""
-    try:   # the path as listed (paths.list_sources), not a link's target: its docname is the link's
+    try:  # the path as listed (paths.list_sources), not a link's target: its docname is the link's
         relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
     except ValueError:
         return None, [problem(Code.SOURCE_OUTSIDE, "policy file outside the repository: not read", path, 1)]
     doc = relative.with_suffix("").as_posix()
     try:
-        source = path.read_text(encoding="utf-8") if data is None else io.TextIOWrapper(
-            io.BytesIO(data), encoding="utf-8").read()   # the same newline handling as read_text
+        source = (
+            path.read_text(encoding="utf-8")
+            if data is None
+            else io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+        )  # the same newline handling as read_text
     except (OSError, UnicodeDecodeError) as exc:
         return None, [problem(Code.INPUT_UNREADABLE, f"cannot read policy file: {exc}", path, 1)]
     return parse_policy_text(source, path, doc, default_language, relative.as_posix())
 
 
 class _ClauseBuilder:
-    def __init__(self, policy: str, path: str, doc: str, version: str, language: Language, title: str,
-                 source_name: str):
+    def __init__(
+        self, policy: str, path: str, doc: str, version: str, language: Language, title: str, source_name: str
+    ):
         self.policy, self.path, self.doc, self.version = policy, path, doc, version
         self.source_name = source_name
         self.language, self.policy_title = language, title
@@ -117,7 +132,7 @@ class _ClauseBuilder:
         self.done: list[_Open] = []
         self.pending_targets: list[str] = []
         self.chapter: str | None = None
-        self.article: dict | None = None        # article state: number, paragraph count, item groups
+        self.article: dict | None = None  # article state: number, paragraph count, item groups
         self.problems: list[Problem] = []
 
     # -- feeding blocks -------------------------------------------------------------------
@@ -142,13 +157,20 @@ class _ClauseBuilder:
             return
         match = SECTION_RE.match(text)
         if match:
-            self._open(ClauseKind.section, match["num"], match["title"].strip(), block, rank,
-                       level=match["num"].count(".") + 1)
+            self._open(
+                ClauseKind.section, match["num"], match["title"].strip(), block, rank, level=match["num"].count(".") + 1
+            )
             return
         match = EN_HEADING_RE.match(text)
         if match:
-            self._open(ClauseKind.article, match["num"], match["title"].strip() or None, block, rank,
-                       level=match["num"].count(".") + 1)
+            self._open(
+                ClauseKind.article,
+                match["num"],
+                match["title"].strip() or None,
+                block,
+                rank,
+                level=match["num"].count(".") + 1,
+            )
             self.article = {"number": match["num"], "para": 1}
             return
         match = ARTICLE_HEADING_RE.match(text)
@@ -156,12 +178,19 @@ class _ClauseBuilder:
             try:
                 number = str(cn_to_int(match["num"])) + (f"-{cn_to_int(match['ins'])}" if match["ins"] else "")
             except ValueError:
-                self.problems.append(problem(Code.CLAUSE_NUMERAL, f"cannot read article number {match['num']!r}",
-                                             self.path, block.line))
+                self.problems.append(
+                    problem(Code.CLAUSE_NUMERAL, f"cannot read article number {match['num']!r}", self.path, block.line)
+                )
                 return
-            self._open(ClauseKind.article, number, (match["btitle"] or match["title"] or "").strip() or None,
-                       block, rank, level=1)
-            self.article = {"number": number, "para": 0}    # its first paragraph is the first 款
+            self._open(
+                ClauseKind.article,
+                number,
+                (match["btitle"] or match["title"] or "").strip() or None,
+                block,
+                rank,
+                level=1,
+            )
+            self.article = {"number": number, "para": 0}  # its first paragraph is the first 款
             return
         match = CHAPTER_RE.match(text)
         if match:
@@ -178,9 +207,16 @@ class _ClauseBuilder:
             number = match["bn"] or match["pn"]
             self._close(_ARTICLE_RANK)
             title = (match["btitle"] or "").rstrip(".").strip() or None
-            body = self._raw(block)[match.end():]
-            self._open(ClauseKind.article, number, title, block, _ARTICLE_RANK,
-                       level=number.count(".") + 1, first_text=_strip_md(body))
+            body = self._raw(block)[match.end() :]
+            self._open(
+                ClauseKind.article,
+                number,
+                title,
+                block,
+                _ARTICLE_RANK,
+                level=number.count(".") + 1,
+                first_text=_strip_md(body),
+            )
             self.article = {"number": number, "para": 1}
             return
         if self.article is not None:
@@ -194,16 +230,24 @@ class _ClauseBuilder:
         try:
             number = str(cn_to_int(digits)) + (f"-{cn_to_int(inserted)}" if inserted else "")
         except ValueError:
-            self.problems.append(problem(Code.CLAUSE_NUMERAL, f"cannot read article number {digits!r}",
-                                         self.path, block.line))
+            self.problems.append(
+                problem(Code.CLAUSE_NUMERAL, f"cannot read article number {digits!r}", self.path, block.line)
+            )
             self._append(block.text)
             return
         self._close(_ARTICLE_RANK)
         self.article = {"number": number, "para": 1}
-        body = raw[match.end():]
+        body = raw[match.end() :]
         lines = body.split("\n")
-        self._open(ClauseKind.article, number, match["btitle"] or match["title"], block, _ARTICLE_RANK,
-                   level=1, first_text=_strip_md(lines[0]))
+        self._open(
+            ClauseKind.article,
+            number,
+            match["btitle"] or match["title"],
+            block,
+            _ARTICLE_RANK,
+            level=1,
+            first_text=_strip_md(lines[0]),
+        )
         self._item_lines(lines[1:], block.line + 1)
 
     def _article_paragraph(self, block: Block) -> None:
@@ -235,8 +279,16 @@ class _ClauseBuilder:
             number = f"{art['number']}{para}({n})"
             self._close(_ITEM_RANK)
             fake = Block("paragraph", first_line + offset, first_line + offset, line)
-            self._open(ClauseKind.item, number, None, fake, _ITEM_RANK, level=2,
-                       first_text=_strip_md(line[match.end():]), label_line=line)
+            self._open(
+                ClauseKind.item,
+                number,
+                None,
+                fake,
+                _ITEM_RANK,
+                level=2,
+                first_text=_strip_md(line[match.end() :]),
+                label_line=line,
+            )
 
     # -- clause bookkeeping ---------------------------------------------------------------
     @staticmethod
@@ -246,22 +298,40 @@ class _ClauseBuilder:
             return block.text
         return block.inline.content
 
-    def _open(self, kind: ClauseKind, number: str, title: str | None, block: Block, rank: int,
-              level: int, first_text: str = "", label_line: str = "") -> None:
+    def _open(
+        self,
+        kind: ClauseKind,
+        number: str,
+        title: str | None,
+        block: Block,
+        rank: int,
+        level: int,
+        first_text: str = "",
+        label_line: str = "",
+    ) -> None:
         parent = None
         for open_ in reversed(self.stack):
             if open_.rank < rank or (kind == ClauseKind.section and _is_prefix(open_.clause["number"], number)):
                 parent = open_.clause["key"]
                 break
         clause = {
-            "policy": self.policy, "number": number, "key": f"{self.policy} {number}",
-            "anchor": anchor_for(self.policy, number), "kind": kind, "level": level,
+            "policy": self.policy,
+            "number": number,
+            "key": f"{self.policy} {number}",
+            "anchor": anchor_for(self.policy, number),
+            "kind": kind,
+            "level": level,
             "label": _display_label(kind, number, self.language, block.text, label_line),
-            "title": title, "parent": parent, "doc": self.doc,
+            "title": title,
+            "parent": parent,
+            "doc": self.doc,
             "url": f"{self.doc}.html#{anchor_for(self.policy, number)}",
-            "version": self.version, "language": self.language,
-            "source": SourceRef(file=self.source_name, line=block.line), "aliases": list(self.pending_targets),
-            "chapter": self.chapter, "end_line": block.end_line,
+            "version": self.version,
+            "language": self.language,
+            "source": SourceRef(file=self.source_name, line=block.line),
+            "aliases": list(self.pending_targets),
+            "chapter": self.chapter,
+            "end_line": block.end_line,
         }
         # Parents' text holds their sub-clauses: the heading line, or the article/item line.
         self._append(block.text.strip() if block.kind == "heading" else _strip_md(label_line) or first_text)
@@ -287,23 +357,35 @@ class _ClauseBuilder:
             c = open_.clause
             line = c["source"].line
             if c["number"] in seen:
-                self.problems.append(problem(
-                    Code.CLAUSE_DUPLICATE,
-                    f"clause {c['key']} is numbered twice: line {seen[c['number']]} and line {line}",
-                    self.path, line))
+                self.problems.append(
+                    problem(
+                        Code.CLAUSE_DUPLICATE,
+                        f"clause {c['key']} is numbered twice: line {seen[c['number']]} and line {line}",
+                        self.path,
+                        line,
+                    )
+                )
                 continue
             seen[c["number"]] = line
             for anchor in [c["anchor"], *c["aliases"]]:
                 if anchor in anchors:
-                    self.problems.append(problem(Code.ANCHOR_DUPLICATE,
-                                                 f"anchor '{anchor}' also used at line {anchors[anchor]}",
-                                                 self.path, line))
+                    self.problems.append(
+                        problem(
+                            Code.ANCHOR_DUPLICATE,
+                            f"anchor '{anchor}' also used at line {anchors[anchor]}",
+                            self.path,
+                            line,
+                        )
+                    )
                 anchors[anchor] = line
             c["text"] = "\n".join(p for p in open_.parts if p).strip()
             clauses.append(Clause(**c))
         if not clauses and not self.problems:
-            self.problems.append(problem(Code.CLAUSE_NONE, "no clauses found: nothing in this policy can be cited "
-                                         "or matched", self.path, 1))
+            self.problems.append(
+                problem(
+                    Code.CLAUSE_NONE, "no clauses found: nothing in this policy can be cited or matched", self.path, 1
+                )
+            )
         return clauses, self.problems
 
 

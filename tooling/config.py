@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from .errors import Code, PolicyToolError, problem
 
 DEFAULT_ASKER_KEY = "policy-tooling-default-key"
-SECRET_FILE = ".policy-secret"   # per-repository pseudonym key, git-ignored (see `policy init`)
+SECRET_FILE = ".policy-secret"  # per-repository pseudonym key, git-ignored (see `policy init`)
 
 
 class LLMSettings(BaseModel):
@@ -45,9 +45,11 @@ class ServeSettings(BaseModel):
     """``policy serve``: limits and access of the question service."""
 
     max_body_bytes: int = Field(default=8192, ge=256)
-    rate_limit_per_minute: int = Field(default=60, ge=1)    # per client address, per service instance
-    allowed_origins: list[str] = Field(default_factory=list)   # CORS: the site's origin, e.g. https://policies.example.com
-    token_env: str = ""     # name of the variable holding a bearer token; empty: no token asked
+    rate_limit_per_minute: int = Field(default=60, ge=1)  # per client address, per service instance
+    allowed_origins: list[str] = Field(
+        default_factory=list
+    )  # CORS: the site's origin, e.g. https://policies.example.com
+    token_env: str = ""  # name of the variable holding a bearer token; empty: no token asked
     # name of the variable holding the Slack app's signing secret; unset: no /hooks/slack
     slack_signing_secret_env: str = "SLACK_SIGNING_SECRET"
 
@@ -89,8 +91,9 @@ def load_settings(root: Path) -> Settings:
         try:
             data = dict(tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("policy", {}))
         except tomllib.TOMLDecodeError as exc:
-            raise PolicyToolError(problem(Code.CONFIG, f"pyproject.toml is not valid TOML: {exc}", pyproject,
-                                          getattr(exc, "lineno", 1))) from exc
+            raise PolicyToolError(
+                problem(Code.CONFIG, f"pyproject.toml is not valid TOML: {exc}", pyproject, getattr(exc, "lineno", 1))
+            ) from exc
     for name, value in os.environ.items():
         if not name.startswith("POLICY_") or name == "POLICY_ROOT":
             continue
@@ -101,8 +104,9 @@ def load_settings(root: Path) -> Settings:
             data.setdefault("matching", {})[key.removeprefix("matching_")] = value
         elif key.startswith("serve_"):
             sub = key.removeprefix("serve_")
-            data.setdefault("serve", {})[sub] = ([o.strip() for o in value.split(",") if o.strip()]
-                                                 if sub == "allowed_origins" else value)
+            data.setdefault("serve", {})[sub] = (
+                [o.strip() for o in value.split(",") if o.strip()] if sub == "allowed_origins" else value
+            )
         elif key in Settings.model_fields:
             data[key] = value
     if "asker_key" not in data:
@@ -112,8 +116,12 @@ def load_settings(root: Path) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise PolicyToolError([problem(Code.CONFIG, f"[tool.policy] {'.'.join(map(str, e['loc']))}: {e['msg']}",
-                                       pyproject, 1) for e in exc.errors()]) from exc
+        raise PolicyToolError(
+            [
+                problem(Code.CONFIG, f"[tool.policy] {'.'.join(map(str, e['loc']))}: {e['msg']}", pyproject, 1)
+                for e in exc.errors()
+            ]
+        ) from exc
 
 
 def _read_secret(path: Path) -> str | None:

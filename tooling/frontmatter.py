@@ -57,13 +57,18 @@ def read_front_matter(tokens: list[Token], path: Path | str) -> tuple[PolicyMeta
         for err in exc.errors():
             key = str(err["loc"][0]) if err["loc"] else ""
             if err["type"] == "missing":
-                problems.append(problem(Code.FRONT_MATTER_KEY_MISSING, f"front matter lacks required key '{key}'",
-                                        path, offset - 1))
+                problems.append(
+                    problem(Code.FRONT_MATTER_KEY_MISSING, f"front matter lacks required key '{key}'", path, offset - 1)
+                )
             elif err["type"] == "extra_forbidden":
-                problems.append(problem(Code.FRONT_MATTER_KEY_UNKNOWN, f"unknown front-matter key '{key}'",
-                                        path, lines.get(key, offset)))
+                problems.append(
+                    problem(
+                        Code.FRONT_MATTER_KEY_UNKNOWN, f"unknown front-matter key '{key}'", path, lines.get(key, offset)
+                    )
+                )
             else:
                 msg = err["msg"].removeprefix("Value error, ")
-                problems.append(problem(Code.FRONT_MATTER_VALUE, f"bad value for '{key}': {msg}",
-                                        path, lines.get(key, offset)))
+                problems.append(
+                    problem(Code.FRONT_MATTER_VALUE, f"bad value for '{key}': {msg}", path, lines.get(key, offset))
+                )
         return None, problems

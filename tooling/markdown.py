@@ -26,8 +26,9 @@ _OPTION_RE = re.compile(r"^:([\w-]+):(.*)$")
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    return (MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
-            .use(myst_block_plugin).use(myst_role_plugin))
+    return (
+        MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(myst_block_plugin).use(myst_role_plugin)
+    )
 
 
 def parse(source: str) -> list[Token]:
@@ -39,9 +40,16 @@ def site_parser() -> MarkdownIt:
     """The syntax the site is built with (MyST with colon fences and definition lists), keeping
     every link whatever its scheme: markdown-it drops ``javascript:`` links silently, but a
     check must see them to report them."""
-    md = (MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(myst_block_plugin)
-          .use(myst_role_plugin).use(colon_fence_plugin).use(deflist_plugin))
-    md.validateLink = lambda url: True   # type: ignore[method-assign]
+    md = (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .use(front_matter_plugin)
+        .use(myst_block_plugin)
+        .use(myst_role_plugin)
+        .use(colon_fence_plugin)
+        .use(deflist_plugin)
+    )
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
 
@@ -82,11 +90,11 @@ def role_parts(content: str) -> tuple[str, str]:
 class Block:
     """A top-level block: its kind, first/last source line (1-based) and plain text."""
 
-    kind: str            # heading | paragraph | table | list | code | target | other
+    kind: str  # heading | paragraph | table | list | code | target | other
     line: int
     end_line: int
     text: str
-    level: int = 0       # heading level
+    level: int = 0  # heading level
     inline: Token | None = None
 
 
@@ -98,7 +106,7 @@ def blocks(tokens: list[Token]) -> Iterator[Block]:
         if tok.level != 0 or tok.type == "front_matter":
             i += 1
             continue
-        start, end = (tok.map or (0, 0))
+        start, end = tok.map or (0, 0)
         if tok.type == "heading_open":
             inline = tokens[i + 1]
             yield Block("heading", start + 1, end, inline_text(inline), int(tok.tag[1]), inline)
@@ -121,8 +129,9 @@ def blocks(tokens: list[Token]) -> Iterator[Block]:
                     rows.append(" | ".join(row) if tok.type == "table_open" else " ".join(row))
                     row = []
                 j += 1
-            kind = {"table_open": "table", "bullet_list_open": "list",
-                    "ordered_list_open": "list"}.get(tok.type, "other")
+            kind = {"table_open": "table", "bullet_list_open": "list", "ordered_list_open": "list"}.get(
+                tok.type, "other"
+            )
             yield Block(kind, start + 1, end, "\n".join(rows))
             i = j + 1
         elif tok.type in ("fence", "code_block"):
@@ -164,7 +173,7 @@ def directive_body(content: str) -> tuple[str, int]:
     if lines and lines[0].strip() == "---":  # YAML options block
         for k, line in enumerate(lines[1:], start=1):
             if line.strip() == "---":
-                return "".join(lines[k + 1:]), k + 1
+                return "".join(lines[k + 1 :]), k + 1
     while skipped < len(lines) and _OPTION_RE.match(lines[skipped].strip()):
         skipped += 1
     return "".join(lines[skipped:]), skipped

@@ -44,15 +44,15 @@ class PolicyMeta(BaseModel):
     @classmethod
     def _strict_date(cls, value: object) -> object:
         # A datetime or a number is not an effective date; pydantic would coerce some of them.
-        if isinstance(value, dt.datetime) or isinstance(value, (int, float)):
+        if isinstance(value, (dt.datetime, int, float)):
             raise ValueError("effective must be a date written as YYYY-MM-DD")
         return value
 
 
 class ClauseKind(str, Enum):
-    section = "section"    # numbered heading: ## 4 返利 / ### 3.1 City tiers
-    article = "article"    # 第十二条 / Article 7 / § 7
-    item = "item"          # （一） inside an article
+    section = "section"  # numbered heading: ## 4 返利 / ### 3.1 City tiers
+    article = "article"  # 第十二条 / Article 7 / § 7
+    item = "item"  # （一） inside an article
 
 
 class SourceRef(BaseModel):
@@ -69,21 +69,37 @@ class Clause(BaseModel):
     anchor: str
     kind: ClauseKind
     level: int
-    label: str                      # how the number is shown: "4.2", "第十二条", "Article 7"
+    label: str  # how the number is shown: "4.2", "第十二条", "Article 7"
     title: str | None = None
-    text: str                       # plain text up to the next clause of the same or higher level
+    text: str  # plain text up to the next clause of the same or higher level
     parent: str | None = None
-    doc: str                        # Sphinx docname, e.g. "policies/sales-policy"
-    url: str                        # relative, e.g. "policies/sales-policy.html#sales-4-2"
+    doc: str  # Sphinx docname, e.g. "policies/sales-policy"
+    url: str  # relative, e.g. "policies/sales-policy.html#sales-4-2"
     version: str
     language: Language
     source: SourceRef
-    aliases: list[str] = Field(default_factory=list)   # explicit extra anchors given by the author
-    chapter: str | None = None                          # 第二章 返利计算, for regulation style
-    end_line: int = 0                                   # last source line of the clause
+    aliases: list[str] = Field(default_factory=list)  # explicit extra anchors given by the author
+    chapter: str | None = None  # 第二章 返利计算, for regulation style
+    end_line: int = 0  # last source line of the clause
 
-    RECORD_FIELDS: ClassVar[tuple[str, ...]] = ("policy", "number", "key", "anchor", "title", "text", "parent", "doc", "url",
-                     "version", "language", "source", "kind", "label", "aliases", "chapter")
+    RECORD_FIELDS: ClassVar[tuple[str, ...]] = (
+        "policy",
+        "number",
+        "key",
+        "anchor",
+        "title",
+        "text",
+        "parent",
+        "doc",
+        "url",
+        "version",
+        "language",
+        "source",
+        "kind",
+        "label",
+        "aliases",
+        "chapter",
+    )
 
     def record(self) -> dict:
         """The public record (the schema of clauses.json and ``policy clauses --json``)."""
@@ -107,7 +123,7 @@ class Policy(BaseModel):
     doc: str
     clauses: list[Clause] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
-    id_line: int = 2                # line of the front matter's `policy:` key, for problems
+    id_line: int = 2  # line of the front matter's `policy:` key, for problems
 
     @property
     def id(self) -> str:

@@ -44,13 +44,13 @@ class Sources:
     """What :func:`list_sources` found: the safe files per area, and what was left out and why."""
 
     root: Path
-    policies: list[Path] = field(default_factory=list)     # policy pages (policies/**/*.md but index.md)
-    faq: list[Path] = field(default_factory=list)          # FAQ pages (faq/**/*.md)
-    pages: list[Path] = field(default_factory=list)        # every page of the site: index.md, policies, FAQ
-    templates: list[Path] = field(default_factory=list)    # files under _templates/
-    files: list[Path] = field(default_factory=list)        # every safe file of every area (any suffix)
+    policies: list[Path] = field(default_factory=list)  # policy pages (policies/**/*.md but index.md)
+    faq: list[Path] = field(default_factory=list)  # FAQ pages (faq/**/*.md)
+    pages: list[Path] = field(default_factory=list)  # every page of the site: index.md, policies, FAQ
+    templates: list[Path] = field(default_factory=list)  # files under _templates/
+    files: list[Path] = field(default_factory=list)  # every safe file of every area (any suffix)
     problems: list[Problem] = field(default_factory=list)  # PL111, PL112
-    excluded: list[str] = field(default_factory=list)      # paths relative to the root that Sphinx must not read
+    excluded: list[str] = field(default_factory=list)  # paths relative to the root that Sphinx must not read
 
 
 def page_areas(settings: Settings) -> list[str]:
@@ -129,7 +129,7 @@ class _Lister:
                     found.pages.append(path)
                     if area == settings.faq_dir:
                         found.faq.append(path)
-                    elif path.name != HOME_PAGE:   # policies/**/index.md is a page, not a policy
+                    elif path.name != HOME_PAGE:  # policies/**/index.md is a page, not a policy
                         found.policies.append(path)
         return found
 
@@ -137,21 +137,23 @@ class _Lister:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            self.found.problems.append(problem(Code.INPUT_UNREADABLE, f"cannot list the folder: {exc.strerror}",
-                                               shown(str(folder)), 1))
+            self.found.problems.append(
+                problem(Code.INPUT_UNREADABLE, f"cannot list the folder: {exc.strerror}", shown(str(folder)), 1)
+            )
             return
         for entry in entries:
             path = Path(entry.path)
             if entry.name.startswith(".#"):
-                continue   # an editor's lock file (Emacs: a dangling link), there only while a page is edited
+                continue  # an editor's lock file (Emacs: a dangling link), there only while a page is edited
             if entry.is_symlink():
                 if not self._safe(path):
                     continue
                 target = path.resolve()
                 if target.is_dir():
                     if target in seen or Path(folder).resolve().is_relative_to(target):
-                        self._unsafe(path, Code.SOURCE_OUTSIDE, "is a symbolic link to a folder that contains it "
-                                     "(a loop)")
+                        self._unsafe(
+                            path, Code.SOURCE_OUTSIDE, "is a symbolic link to a folder that contains it (a loop)"
+                        )
                         continue
                     yield from self._walk(path, seen | {target})
                     continue
@@ -170,8 +172,9 @@ class _Lister:
         except (OSError, RuntimeError):
             return self._unsafe(link, Code.SOURCE_OUTSIDE, "is a symbolic link that loops back on itself")
         if not target.exists():
-            return self._unsafe(link, Code.SOURCE_OUTSIDE,
-                                f"is a symbolic link to {shown(os.readlink(link))}, which does not exist")
+            return self._unsafe(
+                link, Code.SOURCE_OUTSIDE, f"is a symbolic link to {shown(os.readlink(link))}, which does not exist"
+            )
         reason = outside_reason(self.real_root, self.store, target)
         return self._unsafe(link, Code.SOURCE_OUTSIDE, f"is a symbolic link to {reason}") if reason else True
 
@@ -201,8 +204,11 @@ def source_problem(root: Path, settings: Settings, path: Path) -> Problem | None
     if not Path(path).is_symlink() and Path(path).resolve() == Path(os.path.abspath(path)):
         return None
     target = Path(path).resolve()
-    reason = outside_reason(Path(root).resolve(), question_store(root, settings), target) if target.exists() \
+    reason = (
+        outside_reason(Path(root).resolve(), question_store(root, settings), target)
+        if target.exists()
         else f"{shown(str(target))}, which does not exist"
+    )
     return problem(Code.SOURCE_OUTSIDE, f"is a symbolic link to {reason}", shown(str(path)), 1) if reason else None
 
 
@@ -216,6 +222,7 @@ def _looks_like_page(name: str) -> bool:
 
 
 # --- where commands write -------------------------------------------------------------------
+
 
 def _guarded_folders(root: Path, settings: Settings) -> list[tuple[str, Path]]:
     """The folders no output may go into: the sources, git's own, the tooling's cache."""
@@ -242,11 +249,17 @@ def safe_output(root: Path, out: Path, settings: Settings) -> Path:
     target = Path(out).resolve()
     reason = protected_reason(Path(root), settings, target)
     if reason:
-        raise PolicyToolError(problem(Code.OUTPUT_OVERWRITES_SOURCE, f"refusing to write here: {shown(str(out))} "
-                                      f"{reason}", shown(str(out)), 1))
+        raise PolicyToolError(
+            problem(
+                Code.OUTPUT_OVERWRITES_SOURCE, f"refusing to write here: {shown(str(out))} {reason}", shown(str(out)), 1
+            )
+        )
     if target.is_dir():
-        raise PolicyToolError(problem(Code.OUTPUT_OVERWRITES_SOURCE, "refusing to write here: it is a folder, "
-                                      "not a file", shown(str(out)), 1))
+        raise PolicyToolError(
+            problem(
+                Code.OUTPUT_OVERWRITES_SOURCE, "refusing to write here: it is a folder, not a file", shown(str(out)), 1
+            )
+        )
     return target
 
 
@@ -292,14 +305,32 @@ def site_folder(root: Path, out: Path, settings: Settings) -> Path:
     elif target.exists() and not target.is_dir():
         reason = "is a file"
     else:
-        reason = next((f"is inside {name}/ of the repository" for name, folder in _guarded_folders(root, settings)
-                       if target.is_relative_to(folder)), None)
+        reason = next(
+            (
+                f"is inside {name}/ of the repository"
+                for name, folder in _guarded_folders(root, settings)
+                if target.is_relative_to(folder)
+            ),
+            None,
+        )
     if reason:
-        raise PolicyToolError(problem(Code.OUTPUT_DIR_UNSAFE, f"refusing to build the site into {shown(str(out))}: it "
-                                      f"{reason}", shown(str(out)), 1))
+        raise PolicyToolError(
+            problem(
+                Code.OUTPUT_DIR_UNSAFE,
+                f"refusing to build the site into {shown(str(out))}: it {reason}",
+                shown(str(out)),
+                1,
+            )
+        )
     if target.is_dir() and any(target.iterdir()) and not (target / ".buildinfo").is_file():
-        raise PolicyToolError(problem(Code.OUTPUT_DIR_NOT_SITE, f"refusing to replace {shown(str(out))}: the folder "
-                                      "is not empty and holds no site built before", shown(str(out)), 1))
+        raise PolicyToolError(
+            problem(
+                Code.OUTPUT_DIR_NOT_SITE,
+                f"refusing to replace {shown(str(out))}: the folder is not empty and holds no site built before",
+                shown(str(out)),
+                1,
+            )
+        )
     return target
 
 
@@ -307,11 +338,13 @@ def require_root(root: Path) -> Path:
     """The repository folder, or one PL605 problem (a missing root must not read as an empty,
     error-free repository, nor be created by a command that writes)."""
     if not Path(root).exists():
-        raise PolicyToolError(problem(Code.ROOT_MISSING, "no such folder: the policy repository does not exist",
-                                      shown(str(root)), 1))
+        raise PolicyToolError(
+            problem(Code.ROOT_MISSING, "no such folder: the policy repository does not exist", shown(str(root)), 1)
+        )
     if not Path(root).is_dir():
-        raise PolicyToolError(problem(Code.ROOT_MISSING, "is a file, not a policy repository folder",
-                                      shown(str(root)), 1))
+        raise PolicyToolError(
+            problem(Code.ROOT_MISSING, "is a file, not a policy repository folder", shown(str(root)), 1)
+        )
     return Path(root)
 
 
@@ -363,7 +396,7 @@ def _clear_leftovers(target: Path) -> None:
             pid = path.name.removeprefix(prefix)
             if path.name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
                 if stage == _STAGES[1] and not target.exists():
-                    os.rename(path, target)   # killed between the two renames: put the old site back
+                    os.rename(path, target)  # killed between the two renames: put the old site back
                 else:
                     shutil.rmtree(path, ignore_errors=True)
 

@@ -38,8 +38,14 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     """The site's syntax for what matters here, colon fences (``:::{include}``) included."""
-    return (MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(myst_block_plugin)
-            .use(myst_role_plugin).use(colon_fence_plugin))
+    return (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .use(front_matter_plugin)
+        .use(myst_block_plugin)
+        .use(myst_role_plugin)
+        .use(colon_fence_plugin)
+    )
 
 
 def referenced_files(source: str, line_offset: int = 0) -> Iterator[tuple[str, int]]:
@@ -91,15 +97,21 @@ def reference_problems(root: Path, settings: Settings) -> list[Problem]:
         try:
             source = page.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            continue   # reported by the readers of the page (PL501)
+            continue  # reported by the readers of the page (PL501)
         if not any(trigger in source for trigger in _TRIGGERS):
             continue
         for reference, line in referenced_files(source):
             targets = [local_target(root, page, reference)]
             if reference.startswith("/") and Path(reference).exists():
-                targets.append(Path(reference).resolve())   # csv-table and raw read such a path as it is
+                targets.append(Path(reference).resolve())  # csv-table and raw read such a path as it is
             reason = next((r for t in targets if t is not None and (r := outside_reason(real_root, store, t))), None)
             if reason:
-                problems.append(problem(Code.SOURCE_REFERENCE_OUTSIDE, f"refers to {shown(reference)!r}: {reason}; "
-                                        "it is not published", page, line))
+                problems.append(
+                    problem(
+                        Code.SOURCE_REFERENCE_OUTSIDE,
+                        f"refers to {shown(reference)!r}: {reason}; it is not published",
+                        page,
+                        line,
+                    )
+                )
     return problems

@@ -38,13 +38,26 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 _RST_RAW = re.compile(r"^\s*\.\.\s+(?:\|[^|]*\|\s+)?raw\s*::\s*(.*)$", re.I)
 _RST_RAW_ROLE = re.compile(r"^\s*\.\.\s+role\s*::\s*[^\s(]+\s*\(\s*raw\s*\)", re.I)
 # A script scheme anywhere in reStructuredText (docutils links bare 'javascript:x' by itself).
-_RST_SCRIPT_URL = re.compile(r"(?<![\w+.-])(?:javascript|vbscript|livescript|mocha|jscript)\s*:|(?<![\w+.-])data:\S",
-                             re.I)
+_RST_SCRIPT_URL = re.compile(
+    r"(?<![\w+.-])(?:javascript|vbscript|livescript|mocha|jscript)\s*:|(?<![\w+.-])data:\S", re.I
+)
 _OPTION = re.compile(r"^\s*:?([\w-]+):\s*(.*)$")
 _COMMENT = re.compile(r"^\s*(?:<!--(?:(?!-->).)*-->\s*)+$", re.S)
 # Directives whose body is not Markdown (code, math, data): never read for HTML.
-_LITERAL_BODIES = frozenset({"code", "code-block", "sourcecode", "code-cell", "literalinclude", "math",
-                             "csv-table", "mermaid", "graphviz", "highlight"})
+_LITERAL_BODIES = frozenset(
+    {
+        "code",
+        "code-block",
+        "sourcecode",
+        "code-cell",
+        "literalinclude",
+        "math",
+        "csv-table",
+        "mermaid",
+        "graphviz",
+        "highlight",
+    }
+)
 # A page that contains none of these can have none of the problems (most pages are not parsed again).
 _TRIGGERS = ("<", "raw", "script", "data:", "mocha", "&")
 
@@ -73,7 +86,7 @@ def is_comment(html: str) -> bool:
 
 def _snippet(text: str, limit: int = 60) -> str:
     flat = shown(" ".join(text.split()))
-    return repr(flat if len(flat) <= limit else flat[:limit - 1] + "…")
+    return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
 def unsafe_markup(source: str, allow_raw_html: bool = False, line_offset: int = 0) -> Iterator[tuple[Code, str, int]]:
@@ -95,8 +108,12 @@ def _tokens(tokens: list[Token], allow: bool, offset: int) -> Iterator[tuple[Cod
 
 def _inline(tok: Token, allow: bool, first: int) -> Iterator[tuple[Code, str, int]]:
     for child, line in inline_children(tok, first):
-        if child.type == "html_inline" and not allow and not is_comment(child.content) \
-                and not child.content.startswith("</"):   # a closing tag: its opening one is reported
+        if (
+            child.type == "html_inline"
+            and not allow
+            and not is_comment(child.content)
+            and not child.content.startswith("</")
+        ):  # a closing tag: its opening one is reported
             yield Code.SOURCE_RAW_HTML, f"raw HTML {_snippet(child.content)} is not published", line
         elif child.type == "link_open" and is_script_url(str(child.attrs.get("href", ""))):
             yield Code.SOURCE_SCRIPT_URL, f"link to {_snippet(str(child.attrs['href']))} is not published", line
@@ -108,12 +125,15 @@ def _directive(tok: Token, allow: bool, line: int) -> Iterator[tuple[Code, str, 
     name, _, argument = tok.info[1:].partition("}")
     name = name.strip().lower()
     body, skipped = directive_body(tok.content)
-    for k, text in enumerate(tok.content.splitlines()[:skipped]):   # ':key: value' or a '---' YAML block
+    for k, text in enumerate(tok.content.splitlines()[:skipped]):  # ':key: value' or a '---' YAML block
         option = _OPTION.match(text)
         if option and is_script_url(option[2].strip().strip("'\""), image=option[1] in ("uri", "src")):
-            yield (Code.SOURCE_SCRIPT_URL, f"{{{name}}} option :{option[1]}: {_snippet(option[2].strip())} is not "
-                   "published", line + 1 + k)
-    first = line + 1 + skipped   # the body's first line
+            yield (
+                Code.SOURCE_SCRIPT_URL,
+                f"{{{name}}} option :{option[1]}: {_snippet(option[2].strip())} is not published",
+                line + 1 + k,
+            )
+    first = line + 1 + skipped  # the body's first line
     if name == "raw":
         if not allow and "html" in argument.lower():
             yield Code.SOURCE_RAW_DIRECTIVE, f"{{raw}} {argument.strip()} block is not published", line
@@ -134,11 +154,15 @@ def _rst(body: str, allow: bool, first: int) -> Iterator[tuple[Code, str, int]]:
             yield Code.SOURCE_RAW_DIRECTIVE, "a role based on 'raw' in {eval-rst} is not published", first + k
         for url in _RST_SCRIPT_URL.finditer(text):
             found += 1
-            shown_url = re.match(r"[^\s<>`]*", text[url.start():])[0]
+            shown_url = re.match(r"[^\s<>`]*", text[url.start() :])[0]
             yield Code.SOURCE_SCRIPT_URL, f"URL {_snippet(shown_url, 40)} in {{eval-rst}} is not published", first + k
     if len(re.findall(r"(?:java|vb)script:", re.sub(r"\s+", "", body), re.I)) > found:
         # docutils joins a URL broken over lines ('<java' / 'script:…>')
-        yield Code.SOURCE_SCRIPT_URL, "a javascript:/vbscript: URL split over lines in {eval-rst} is not published", first
+        yield (
+            Code.SOURCE_SCRIPT_URL,
+            "a javascript:/vbscript: URL split over lines in {eval-rst} is not published",
+            first,
+        )
 
 
 def safety_problems(root: Path, settings: Settings) -> list[Problem]:
@@ -148,9 +172,10 @@ def safety_problems(root: Path, settings: Settings) -> list[Problem]:
         try:
             source = page.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            continue   # reported by the readers of the page (PL501)
+            continue  # reported by the readers of the page (PL501)
         if not any(trigger in source for trigger in _TRIGGERS):
             continue
-        problems += [problem(code, message, page, line)
-                     for code, message, line in unsafe_markup(source, settings.allow_raw_html)]
+        problems += [
+            problem(code, message, page, line) for code, message, line in unsafe_markup(source, settings.allow_raw_html)
+        ]
     return problems

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .cache import cache_dir
 from .catalog import Catalog
 from .check import check_repository
-from .cache import cache_dir
 from .config import Settings, load_settings
 from .errors import Code, Problem, Severity, problem, suppressed
 from .markdown import escape_text
@@ -24,7 +24,6 @@ DEFAULT_INDEX = """# {project}
 ```{{policy-index}}
 ```
 """
-
 
 
 def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any]:
@@ -53,9 +52,15 @@ def sphinx_config(root: Path, settings: Settings | None = None) -> dict[str, Any
     }
 
 
-def build_site(root: Path, out: Path | None = None, drafts: bool = False,
-               warnings_as_errors: bool = False, quiet: bool = False, env_dir: Path | None = None,
-               verbose: bool = False) -> int:
+def build_site(
+    root: Path,
+    out: Path | None = None,
+    drafts: bool = False,
+    warnings_as_errors: bool = False,
+    quiet: bool = False,
+    env_dir: Path | None = None,
+    verbose: bool = False,
+) -> int:
     """Check the repository, then build its HTML site; returns a process exit status.
 
     The check reports every problem with file:line (Sphinx would only re-report pages it
@@ -93,16 +98,27 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     # Problems were reported above with file:line and a hint: the extension does not log them
     # again (a conf.py's own suppress_warnings is kept as it is).
     overrides["policy_checked"] = True
-    doctrees = Path(env_dir) if env_dir else cache_dir(
-        root, "doctrees", f"{out.name}-{hashlib.sha256(str(out).encode()).hexdigest()[:10]}")
+    doctrees = (
+        Path(env_dir)
+        if env_dir
+        else cache_dir(root, "doctrees", f"{out.name}-{hashlib.sha256(str(out).encode()).hexdigest()[:10]}")
+    )
     failure = "interrupted"
     try:
         with staged_folder(out) as staging:
             with patch_docutils(root), docutils_namespace():
-                app = Sphinx(str(root), str(root) if has_conf else None, str(staging), str(doctrees), "html",
-                             confoverrides=overrides, warningiserror=warnings_as_errors,
-                             status=sys.stdout if verbose and not quiet else None, freshenv=False)
-                app.builder.epilog = ""   # it would name the staging folder; said below instead
+                app = Sphinx(
+                    str(root),
+                    str(root) if has_conf else None,
+                    str(staging),
+                    str(doctrees),
+                    "html",
+                    confoverrides=overrides,
+                    warningiserror=warnings_as_errors,
+                    status=sys.stdout if verbose and not quiet else None,
+                    freshenv=False,
+                )
+                app.builder.epilog = ""  # it would name the staging folder; said below instead
                 app.build()
             failure = "Sphinx reported errors (with -W, warnings count as errors)" if app.statuscode else ""
             if failure:
@@ -110,21 +126,24 @@ def build_site(root: Path, out: Path | None = None, drafts: bool = False,
     except SphinxError as exc:
         failure = f"Sphinx failed: {exc}"
     finally:
-        if failure:   # the environment may describe pages the kept site lacks: re-read them next time
+        if failure:  # the environment may describe pages the kept site lacks: re-read them next time
             (doctrees / "environment.pickle").unlink(missing_ok=True)
     if failure:
         print(_not_updated(out, failure), file=sys.stderr)
         return 1
-    legacy = out.parent / f".doctrees-{out.name}"   # where earlier versions kept the environment
+    legacy = out.parent / f".doctrees-{out.name}"  # where earlier versions kept the environment
     if (legacy / "environment.pickle").is_file():
         shutil.rmtree(legacy, ignore_errors=True)
     if not quiet:
-        print(build_summary(root, catalog, app, out, drafts, sum(p.severity != Severity.error for p in problems), verbose))
+        print(
+            build_summary(root, catalog, app, out, drafts, sum(p.severity != Severity.error for p in problems), verbose)
+        )
     return 0
 
 
-def build_summary(root: Path, catalog: Catalog, app, out: Path, drafts: bool, check_warnings: int,
-                  verbose: bool = False) -> str:
+def build_summary(
+    root: Path, catalog: Catalog, app, out: Path, drafts: bool, check_warnings: int, verbose: bool = False
+) -> str:
     """What a build made, in one line: what a newcomer needs to know and where to look."""
     from .faq.entries import read_pages
 
@@ -135,9 +154,11 @@ def build_summary(root: Path, catalog: Catalog, app, out: Path, drafts: bool, ch
     policies = len(catalog.policies)
     clauses = sum(1 for _ in catalog.clauses)
     noun = "FAQ entries (approved and draft)" if drafts else "approved FAQ entries"
-    return (f"Built {len(app.env.found_docs)} pages: {policies} {'policy' if policies == 1 else 'policies'}, "
-            f"{clauses} clauses, {entries} {noun}; {warnings} warning{'' if warnings == 1 else 's'}.\n"
-            f"The site is in {out} (open {out / 'index.html'}{'' if verbose else '; -v shows Sphinx log'}).")
+    return (
+        f"Built {len(app.env.found_docs)} pages: {policies} {'policy' if policies == 1 else 'policies'}, "
+        f"{clauses} clauses, {entries} {noun}; {warnings} warning{'' if warnings == 1 else 's'}.\n"
+        f"The site is in {out} (open {out / 'index.html'}{'' if verbose else '; -v shows Sphinx log'})."
+    )
 
 
 def _no_colour_unless_terminal() -> None:
@@ -145,7 +166,7 @@ def _no_colour_unless_terminal() -> None:
     checks the terminal first): do that check here, and honour NO_COLOR."""
     try:
         from sphinx._cli.util.colour import disable_colour, terminal_supports_colour
-    except ImportError:   # older Sphinx
+    except ImportError:  # older Sphinx
         from sphinx.util.console import color_terminal as terminal_supports_colour
         from sphinx.util.console import nocolor as disable_colour
     if os.environ.get("NO_COLOR") or not terminal_supports_colour() or not sys.stderr.isatty():

@@ -9,15 +9,23 @@ import click
 from ..errors import PolicyToolError
 from .options import fail
 
-
 # Command name -> the modules that define it (imported only when the command runs, so a cold
 # `policy answer` does not pay for Sphinx, scipy or git imports).
 LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
-    "build": ("site",), "check": ("site",), "clauses": ("site",),
-    "questions": ("questions",), "answer": ("answer",), "eval": ("answer",),
-    "history": ("history",), "diff": ("history",),
+    "build": ("site",),
+    "check": ("site",),
+    "clauses": ("site",),
+    "questions": ("questions",),
+    "answer": ("answer",),
+    "eval": ("answer",),
+    "history": ("history",),
+    "diff": ("history",),
     "faq": ("faq",),
-    "booklet": ("booklet",), "init": ("init",), "import": ("importer",), "serve": ("serve",), "report": ("report",),
+    "booklet": ("booklet",),
+    "init": ("init",),
+    "import": ("importer",),
+    "serve": ("serve",),
+    "report": ("report",),
 }
 
 
@@ -43,8 +51,6 @@ class _Group(click.Group):
 @click.version_option(package_name="policy-tooling")
 def cli() -> None:
     """Publish policies with citable clauses, collect questions, draft and review the FAQ."""
-
-
 
 
 def main() -> None:

@@ -46,8 +46,12 @@ def _read_batch(path: Path) -> tuple[list[str | None], list[str]]:
 @cli.command()
 @common
 @click.argument("question", required=False)
-@click.option("--file", "file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Answer every question of a JSONL file (id, text) or text file; one result per line.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Answer every question of a JSONL file (id, text) or text file; one result per line.",
+)
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1, 50), help="How many matches to show.")
 @semantic_option
 def answer(root: Path, as_json: bool, question: str | None, file: Path | None, top: int, semantic: str | None) -> None:
@@ -86,14 +90,26 @@ def eval_command(root: Path, as_json: bool, labeled: Path, semantic: str | None)
     if as_json:
         echo_json(result)
         return
-    rows = [("top-1", "top1"), ("top-1 same language", "top1_same_language"),
-            ("top-1 cross-language", "top1_cross_language"), ("cross-language questions", "cross_language_questions"),
-            ("recall@3", "recall_at_3"), ("MRR", "mrr"),
-            ("not-covered P", "not_covered_precision"), ("not-covered R", "not_covered_recall"),
-            ("not-covered F1", "not_covered_f1"), ("threshold", "threshold"),
-            ("calibrated thr.", "calibrated_threshold"), ("F1 at calibrated", "calibrated_f1"),
-            ("clusters", "clusters"), ("V-measure", "v_measure"), ("B-cubed P", "bcubed_precision"),
-            ("B-cubed R", "bcubed_recall"), ("B-cubed F1", "bcubed_f1"), ("seconds", "seconds")]
+    rows = [
+        ("top-1", "top1"),
+        ("top-1 same language", "top1_same_language"),
+        ("top-1 cross-language", "top1_cross_language"),
+        ("cross-language questions", "cross_language_questions"),
+        ("recall@3", "recall_at_3"),
+        ("MRR", "mrr"),
+        ("not-covered P", "not_covered_precision"),
+        ("not-covered R", "not_covered_recall"),
+        ("not-covered F1", "not_covered_f1"),
+        ("threshold", "threshold"),
+        ("calibrated thr.", "calibrated_threshold"),
+        ("F1 at calibrated", "calibrated_f1"),
+        ("clusters", "clusters"),
+        ("V-measure", "v_measure"),
+        ("B-cubed P", "bcubed_precision"),
+        ("B-cubed R", "bcubed_recall"),
+        ("B-cubed F1", "bcubed_f1"),
+        ("seconds", "seconds"),
+    ]
     from rich.console import Console
     from rich.table import Table
 

@@ -19,8 +19,13 @@ from .options import common, echo_json
 @cli.command()
 @common
 @click.argument("policy_id", metavar="POLICY")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Judge current/superseded/upcoming on this date (default: today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Judge current/superseded/upcoming on this date (default: today).",
+)
 def history(root: Path, as_json: bool, policy_id: str, as_of: dt.datetime | None) -> None:
     """List the releases of POLICY (commits where its version changed) and the commits between them."""
     releases = list_releases(root, policy_id, today=as_of.date() if as_of else None)
@@ -40,8 +45,10 @@ def _release_line(r: Release) -> str:
         span = f"takes effect {r.effective}"
     extra = f", superseded by {r.superseded_by}" if r.status == "superseded" else ""
     tags = f" [{', '.join(r.tags)}]" if r.tags else ""
-    return (f"  {r.version:<8} {r.status:<10} {span}{extra}\n"
-            f"           {r.short} {r.date:%Y-%m-%d} {r.author}: {r.message}{tags}")
+    return (
+        f"  {r.version:<8} {r.status:<10} {span}{extra}\n"
+        f"           {r.short} {r.date:%Y-%m-%d} {r.author}: {r.message}{tags}"
+    )
 
 
 @cli.command()
@@ -65,8 +72,10 @@ def diff(root: Path, as_json: bool, policy_id: str, old: str, new: str) -> None:
 
 
 def _print_diff(d: ClauseDiff, color: bool) -> None:
-    click.echo(f"{d.policy} {d.old_version} -> {d.new_version}: {len(d.added)} added, {len(d.removed)} removed, "
-               f"{len(d.changed)} changed, {len(d.renumbered)} renumbered, {d.unchanged} unchanged")
+    click.echo(
+        f"{d.policy} {d.old_version} -> {d.new_version}: {len(d.added)} added, {len(d.removed)} removed, "
+        f"{len(d.changed)} changed, {len(d.renumbered)} renumbered, {d.unchanged} unchanged"
+    )
     for a in d.added:
         click.echo(f"added       {a.new:<10} {a.title or _first(a.text)}")
     for r in d.removed:

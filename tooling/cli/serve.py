@@ -15,10 +15,18 @@ from .options import root_option
 @root_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
-@click.option("--db", help="The question store: a SQLite file or a postgresql://user@host/db URL "
-                            "(default: the repository's questions_db).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes: answers are CPU-bound, so about one per core.")
+@click.option(
+    "--db",
+    help="The question store: a SQLite file or a postgresql://user@host/db URL "
+    "(default: the repository's questions_db).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes: answers are CPU-bound, so about one per core.",
+)
 def serve(root: Path, host: str, port: int, db: str | None, workers: int) -> None:
     """Answer and collect questions over HTTP: GET /healthz, GET /api/answer?q=…, POST /api/questions,
     the chat hooks /hooks/slack and /hooks/webhook, and /report behind the token. Limits, CORS
@@ -33,9 +41,11 @@ def serve(root: Path, host: str, port: int, db: str | None, workers: int) -> Non
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("policy.serve").setLevel(logging.INFO)
     store = (db if is_url(db) else Path(db).resolve()) if db else None
-    app = make_app(root, store)          # also checks settings and opens the store before listening
-    click.echo(f"policy serve: http://{host}:{port}/ (store {app.state.service.intake.location}, "
-               f"{workers} worker(s))", err=True)
+    app = make_app(root, store)  # also checks settings and opens the store before listening
+    click.echo(
+        f"policy serve: http://{host}:{port}/ (store {app.state.service.intake.location}, {workers} worker(s))",
+        err=True,
+    )
     if workers == 1:
         app.state.service.warm()
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
@@ -43,5 +53,12 @@ def serve(root: Path, host: str, port: int, db: str | None, workers: int) -> Non
     os.environ["POLICY_ROOT"] = str(root.resolve())
     if store is not None:
         os.environ["POLICY_SERVE_DB"] = str(store)
-    uvicorn.run("tooling.service.app:factory", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_level="warning")
+    uvicorn.run(
+        "tooling.service.app:factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )

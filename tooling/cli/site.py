@@ -17,8 +17,7 @@ from .options import common, echo_json, report, root_option
 
 @cli.command()
 @root_option
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: ROOT/_build/html).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder (default: ROOT/_build/html).")
 @click.option("--drafts", is_flag=True, help="Show draft FAQ entries with a draft badge (for reviewers).")
 @click.option("-W", "--warnings-as-errors", "strict", is_flag=True, help="Fail on any Sphinx warning.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Sphinx's own log (reading, writing, each page).")
@@ -49,16 +48,23 @@ def check(root: Path, as_json: bool, strict: bool) -> None:
         report(problems)
     errors = [p for p in problems if strict or p.severity == Severity.error]
     if not as_json:
-        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
-                   + (f", {hidden} hidden by suppress_warnings" if hidden else ""), err=True)
+        click.echo(
+            f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)"
+            + (f", {hidden} hidden by suppress_warnings" if hidden else ""),
+            err=True,
+        )
     sys.exit(1 if errors else 0)
 
 
 @cli.command()
 @common
 @click.option("--policy", "policy_id", help="Only this policy (id, e.g. SALES).")
-@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d"]),
-              help="The clauses in force on this date (from the git history), e.g. 2025-06-01.")
+@click.option(
+    "--at",
+    "at",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The clauses in force on this date (from the git history), e.g. 2025-06-01.",
+)
 def clauses(root: Path, as_json: bool, policy_id: str | None, at) -> None:
     """List clause records (the same as the site's clauses.json) from the sources, no build."""
     catalog = Catalog.load(root)
@@ -78,4 +84,3 @@ def clauses(root: Path, as_json: bool, policy_id: str | None, at) -> None:
     for c in records:
         summary = (c.title or c.text[:40]).replace("\n", " ")
         click.echo(f"{c.key:<16} {c.anchor:<20} {summary}")
-

@@ -35,57 +35,120 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
             if not e.id:
                 problems.append(problem(Code.FAQ_BAD_FIELD, "FAQ entry has no :id:", e.file, e.line))
             elif not _ID_RE.match(e.id):
-                problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ id {e.id!r} must be letters, digits and '-'",
-                                        e.file, e.option_line("id")))
+                problems.append(
+                    problem(
+                        Code.FAQ_BAD_FIELD,
+                        f"FAQ id {e.id!r} must be letters, digits and '-'",
+                        e.file,
+                        e.option_line("id"),
+                    )
+                )
             elif e.id in seen:
-                problems.append(problem(Code.FAQ_ID_DUPLICATE, f"FAQ id {e.id} is already used at {seen[e.id]}",
-                                        e.file, e.option_line("id")))
+                problems.append(
+                    problem(
+                        Code.FAQ_ID_DUPLICATE,
+                        f"FAQ id {e.id} is already used at {seen[e.id]}",
+                        e.file,
+                        e.option_line("id"),
+                    )
+                )
             else:
                 seen[e.id] = where
             label = e.id or "entry"
             for qid in dict.fromkeys(e.questions):
                 other = member_of.setdefault(qid, label)
                 if other != label:
-                    problems.append(problem(Code.FAQ_QUESTION_TWICE, f"question {qid} of FAQ {label} is also a "
-                                            f"question of {other}", e.file, e.option_line("questions")))
+                    problems.append(
+                        problem(
+                            Code.FAQ_QUESTION_TWICE,
+                            f"question {qid} of FAQ {label} is also a question of {other}",
+                            e.file,
+                            e.option_line("questions"),
+                        )
+                    )
             if not e.question:
-                problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ {label} has no question after {{faq}}",
-                                        e.file, e.line))
+                problems.append(
+                    problem(Code.FAQ_BAD_FIELD, f"FAQ {label} has no question after {{faq}}", e.file, e.line)
+                )
             if e.status not in STATUSES:
-                problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ {label}: unknown status {e.status!r}",
-                                        e.file, e.option_line("status")))
+                problems.append(
+                    problem(
+                        Code.FAQ_BAD_FIELD, f"FAQ {label}: unknown status {e.status!r}", e.file, e.option_line("status")
+                    )
+                )
             for name in ("asked", "askers"):
                 value = e.options.get(name, "").strip()
                 if value and not value.isdigit():
-                    problems.append(problem(Code.FAQ_BAD_FIELD, f"FAQ {label}: :{name}: must be a whole number, "
-                                            f"not {value!r}", e.file, e.option_line(name)))
+                    problems.append(
+                        problem(
+                            Code.FAQ_BAD_FIELD,
+                            f"FAQ {label}: :{name}: must be a whole number, not {value!r}",
+                            e.file,
+                            e.option_line(name),
+                        )
+                    )
             if not e.clauses and e.status != "retired":
-                problems.append(problem(Code.FAQ_UNKNOWN_CLAUSE, f"FAQ {label} cites no clause in :clauses:",
-                                        e.file, e.option_line("clauses")))
+                problems.append(
+                    problem(
+                        Code.FAQ_UNKNOWN_CLAUSE,
+                        f"FAQ {label} cites no clause in :clauses:",
+                        e.file,
+                        e.option_line("clauses"),
+                    )
+                )
             for key in e.clauses:
                 _, prob = catalog.resolve(key, e.file, e.option_line("clauses"))
                 if prob is not None:
-                    problems.append(problem(Code.FAQ_UNKNOWN_CLAUSE, f"FAQ {label}: {prob.message}",
-                                            e.file, e.option_line("clauses")))
+                    problems.append(
+                        problem(
+                            Code.FAQ_UNKNOWN_CLAUSE, f"FAQ {label}: {prob.message}", e.file, e.option_line("clauses")
+                        )
+                    )
             problems += too_long(e)
             if e.status == "approved":
                 if not e.reviewed_by or not e.reviewed_on:
-                    missing = " and ".join(n for n, v in (("reviewed-by", e.reviewed_by),
-                                                          ("reviewed-on", e.reviewed_on)) if not v)
-                    problems.append(problem(Code.FAQ_NO_REVIEWER, f"FAQ {label} is approved without :{missing}:",
-                                            e.file, e.option_line("status")))
+                    missing = " and ".join(
+                        n for n, v in (("reviewed-by", e.reviewed_by), ("reviewed-on", e.reviewed_on)) if not v
+                    )
+                    problems.append(
+                        problem(
+                            Code.FAQ_NO_REVIEWER,
+                            f"FAQ {label} is approved without :{missing}:",
+                            e.file,
+                            e.option_line("status"),
+                        )
+                    )
                 if e.unsupported_topic:
-                    problems.append(problem(Code.FAQ_OFF_TOPIC, f"FAQ {label} is approved but still flagged: its "
-                                            f"clauses do not mention {', '.join(e.unsupported_topic)}",
-                                            e.file, e.option_line("unsupported-topic")))
+                    problems.append(
+                        problem(
+                            Code.FAQ_OFF_TOPIC,
+                            f"FAQ {label} is approved but still flagged: its "
+                            f"clauses do not mention {', '.join(e.unsupported_topic)}",
+                            e.file,
+                            e.option_line("unsupported-topic"),
+                        )
+                    )
                 if e.unsupported_claims:
-                    problems.append(problem(Code.FAQ_UNSUPPORTED_CLAIM, f"FAQ {label} is approved but still flagged: "
-                                            f"sentence(s) {', '.join(e.unsupported_claims)} of its answer are not what "
-                                            f"its clauses say", e.file, e.option_line("unsupported-claims")))
+                    problems.append(
+                        problem(
+                            Code.FAQ_UNSUPPORTED_CLAIM,
+                            f"FAQ {label} is approved but still flagged: "
+                            f"sentence(s) {', '.join(e.unsupported_claims)} of its answer are not what "
+                            f"its clauses say",
+                            e.file,
+                            e.option_line("unsupported-claims"),
+                        )
+                    )
                 if e.unsupported:
-                    problems.append(problem(Code.FAQ_UNGROUNDED, f"FAQ {label} is approved but still flagged: "
-                                            f"{', '.join(e.unsupported)} not found in its cited clauses",
-                                            e.file, e.option_line("unsupported")))
+                    problems.append(
+                        problem(
+                            Code.FAQ_UNGROUNDED,
+                            f"FAQ {label} is approved but still flagged: "
+                            f"{', '.join(e.unsupported)} not found in its cited clauses",
+                            e.file,
+                            e.option_line("unsupported"),
+                        )
+                    )
     return problems
 
 
@@ -96,8 +159,16 @@ def too_long(entry: FaqEntry) -> list[Problem]:
         return []
     label = entry.id or "entry"
     body_line = max(entry.option_lines.values(), default=entry.line) + 1
-    return [problem(Code.FAQ_TOO_LONG, f"FAQ {label}: the {name} is {len(text):,} characters long; "
-                    f"at most {limit:,} are allowed", entry.file, line)
-            for name, text, limit, line in (("question", entry.question, MAX_QUESTION_CHARS, entry.line),
-                                            ("answer", entry.answer, MAX_ANSWER_CHARS, body_line))
-            if len(text) > limit]
+    return [
+        problem(
+            Code.FAQ_TOO_LONG,
+            f"FAQ {label}: the {name} is {len(text):,} characters long; at most {limit:,} are allowed",
+            entry.file,
+            line,
+        )
+        for name, text, limit, line in (
+            ("question", entry.question, MAX_QUESTION_CHARS, entry.line),
+            ("answer", entry.answer, MAX_ANSWER_CHARS, body_line),
+        )
+        if len(text) > limit
+    ]

@@ -23,26 +23,27 @@ import re
 
 from pydantic import BaseModel
 
-from .extract import _NEED, _NEG, _PERMIT, _word_groups, _words, pieces
 from ..questions.normalize import is_chinese
+from .extract import _NEED, _NEG, _PERMIT, _word_groups, _words, pieces
 from .grounding import _supports, figures
 
 _ROLE = re.compile(r"\{clause\}`[^`]*`")
 _CITATION_ONLY = re.compile(r"^\s*(?:见|详见|参见|依据|根据|see|see also|per)\W*$", re.I)
-_BARE = 6          # a sentence this short ("不能。", "Yes.") is the next one's lead
+_BARE = 6  # a sentence this short ("不能。", "Yes.") is the next one's lead
 MIN_SHARED = 0.5
 _ZH_ROLE = re.compile(r"(?:经理|总监|主管|负责人|总裁|专员|委员会|董事长|董事会|部长|处长|科长)$")
-_EN_ROLE = re.compile(r"\b(?:line manager|department head|head of department|vice president|vp|director|ceo|cfo|coo)\b",
-                      re.I)
+_EN_ROLE = re.compile(
+    r"\b(?:line manager|department head|head of department|vice president|vp|director|ceo|cfo|coo)\b", re.I
+)
 
 
 class Claim(BaseModel):
     """A sentence of an answer that no cited clause sentence supports, with the nearest one."""
 
-    number: int          # 1-based, among the answer's sentences
+    number: int  # 1-based, among the answer's sentences
     sentence: str
-    nearest: str         # the cited clauses' sentence closest to it ("" when they have none)
-    reason: str          # what is missing, in words a reviewer reads
+    nearest: str  # the cited clauses' sentence closest to it ("" when they have none)
+    reason: str  # what is missing, in words a reviewer reads
 
 
 def _sentences(answer: str) -> list[str]:
@@ -98,7 +99,11 @@ def _why_not(claim: str, source: str) -> str | None:
         return "who: " + ", ".join(sorted(roles))
     if _NEG.search(claim) and not _NEG.search(source):
         return "a prohibition"
-    if _PERMIT.search(_NEG.sub("", claim)) and not _NEG.search(claim) and (_NEG.search(source) or not _PERMIT.search(source)):
+    if (
+        _PERMIT.search(_NEG.sub("", claim))
+        and not _NEG.search(claim)
+        and (_NEG.search(source) or not _PERMIT.search(source))
+    ):
         return "a permission"
     if _NEED.search(claim) and not (_NEED.search(source) or "经" in source or _NEG.search(source)):
         return "an obligation"
@@ -127,9 +132,11 @@ def unsupported_claims(answer: str, sources: list[str]) -> list[Claim]:
         reasons = [_why_not(sentence, sents[i]) for i in near]
         if any(r is None for r in reasons):
             continue
-        pairs = [sents[i - 1] + sents[i] for i in near if i > 0] + [sents[i] + sents[i + 1] for i in near if i + 1 < len(sents)]
+        pairs = [sents[i - 1] + sents[i] for i in near if i > 0] + [
+            sents[i] + sents[i + 1] for i in near if i + 1 < len(sents)
+        ]
         if all(r.startswith("figure") for r in reasons) and any(_why_not(sentence, p) is None for p in pairs):
-            continue        # figures joined from two sentences; a yes or no must come from one
+            continue  # figures joined from two sentences; a yes or no must come from one
         nearest = max((sents[i] for i in near), key=lambda t: (_same_kind(sentence, t), len(t)))
         out.append(Claim(number=number, sentence=sentence, nearest=nearest, reason=reasons[0] or ""))
     return out

@@ -42,7 +42,7 @@ from .offline import draft_offline
 from .pagelock import page_lock, state_path
 from .topic import TopicIndex, topic_index
 
-SAME_QUESTION = 90   # rapidfuzz ratio above which a cluster asks what an entry already answers
+SAME_QUESTION = 90  # rapidfuzz ratio above which a cluster asks what an entry already answers
 
 
 class DraftReport(BaseModel):
@@ -52,16 +52,17 @@ class DraftReport(BaseModel):
     page: str
     live_before: int
     added: list[FaqEntry] = Field(default_factory=list)
-    redrafted: list[FaqEntry] = Field(default_factory=list)   # LLM fallbacks replaced by an LLM draft, same id
-    flagged: list[str] = Field(default_factory=list)     # ids written with :unsupported: figures or topic
+    redrafted: list[FaqEntry] = Field(default_factory=list)  # LLM fallbacks replaced by an LLM draft, same id
+    flagged: list[str] = Field(default_factory=list)  # ids written with :unsupported: figures or topic
     gaps: list[Gap] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
-    samples: dict[str, list[str]] = Field(default_factory=dict)   # entry id -> scrubbed sample questions
-    inbox: list[str] = Field(default_factory=list)   # question ids off topic for their group's clause: left unanswered
+    samples: dict[str, list[str]] = Field(default_factory=dict)  # entry id -> scrubbed sample questions
+    inbox: list[str] = Field(default_factory=list)  # question ids off topic for their group's clause: left unanswered
 
 
-def load_clusters(root: Path, catalog: Catalog, store: StoreBase | None = None
-                  ) -> tuple[list[Cluster], dict[str, object], Matcher]:
+def load_clusters(
+    root: Path, catalog: Catalog, store: StoreBase | None = None
+) -> tuple[list[Cluster], dict[str, object], Matcher]:
     """All clusters of the root's question store, its records by id, and the matcher used."""
     own = store is None
     store = store or open_store(store_location(root, catalog.settings.questions_db))
@@ -71,16 +72,21 @@ def load_clusters(root: Path, catalog: Catalog, store: StoreBase | None = None
         if own:
             store.close()
     if not records:
-        raise PolicyToolError(problem(Code.FAQ_NO_QUESTIONS, "the question store holds no questions",
-                                      store.location, 1))
+        raise PolicyToolError(
+            problem(Code.FAQ_NO_QUESTIONS, "the question store holds no questions", store.location, 1)
+        )
     matcher = Matcher.open(Path(root), catalog)
     return cluster_questions(records.values(), catalog, matcher=matcher), records, matcher
 
 
 def _next_number(policy: Policy, pages: list[FaqPage]) -> int:
     prefix = f"{policy.id.lower()}-faq-"
-    used = [int(e.id[len(prefix):]) for p in pages for e in p.entries
-            if e.id.startswith(prefix) and e.id[len(prefix):].isdigit()]
+    used = [
+        int(e.id[len(prefix) :])
+        for p in pages
+        for e in p.entries
+        if e.id.startswith(prefix) and e.id[len(prefix) :].isdigit()
+    ]
     return max(used, default=0) + 1
 
 
@@ -89,26 +95,41 @@ def answered(cluster: Cluster, entries: list[FaqEntry]) -> bool:
     for e in entries:
         if cluster.id in e.clusters:
             return True
-        if (cluster.clauses and e.clauses and e.clauses[0] == cluster.clauses[0]
-                and intent(cluster.representative) == intent(e.question)):   # a clause has an entry per intent
+        if (
+            cluster.clauses
+            and e.clauses
+            and e.clauses[0] == cluster.clauses[0]
+            and intent(cluster.representative) == intent(e.question)
+        ):  # a clause has an entry per intent
             return True
         if fuzz.ratio(re.sub(r"\W", "", cluster.representative), re.sub(r"\W", "", e.question)) >= SAME_QUESTION:
             return True
     return False
 
 
-def request_for(cluster: Cluster, policy: Policy, catalog: Catalog, records: dict[str, object],
-                near: AnswerResult | None, also: tuple[str, ...] = ()) -> DraftRequest:
+def request_for(
+    cluster: Cluster,
+    policy: Policy,
+    catalog: Catalog,
+    records: dict[str, object],
+    near: AnswerResult | None,
+    also: tuple[str, ...] = (),
+) -> DraftRequest:
     """The clauses a drafter may cite: the cluster's clause (and ``also``, the clause the answer
     needs beside it), then the next best of the same policy."""
     keys = list(dict.fromkeys([*cluster.clauses, *also]))
-    for key in (near.keys if near is not None else []):
+    for key in near.keys if near is not None else []:
         if key.split()[0] == policy.id and key not in keys and len(keys) < 3:
             keys.append(key)
     clauses = [catalog.get(k) for k in keys]
-    return DraftRequest(cluster_id=cluster.id, policy=policy.id, language=policy.language,
-                        representative=cluster.representative, samples=samples(cluster, records, 20),
-                        clauses=[ClauseText(key=c.key, title=c.title, text=c.text) for c in clauses if c])
+    return DraftRequest(
+        cluster_id=cluster.id,
+        policy=policy.id,
+        language=policy.language,
+        representative=cluster.representative,
+        samples=samples(cluster, records, 20),
+        clauses=[ClauseText(key=c.key, title=c.title, text=c.text) for c in clauses if c],
+    )
 
 
 def fingerprint(entry: FaqEntry) -> str:
@@ -143,12 +164,23 @@ def _remember(root: Path, path: Path, entries: list[FaqEntry]) -> None:
 
 def redraftable(entry: FaqEntry, record: dict[str, str]) -> bool:
     """An LLM fallback exactly as ``draft`` wrote it: a later LLM run may replace it."""
-    return (entry.status == "draft" and entry.drafter == FALLBACK_DRAFTER and bool(entry.id)
-            and record.get(entry.id) == fingerprint(entry))
+    return (
+        entry.status == "draft"
+        and entry.drafter == FALLBACK_DRAFTER
+        and bool(entry.id)
+        and record.get(entry.id) == fingerprint(entry)
+    )
 
 
-def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline", min_askers: int = 2,
-              catalog: Catalog | None = None, store: StoreBase | None = None) -> DraftReport:
+def draft_faq(
+    root: Path,
+    policy_id: str,
+    top: int = 50,
+    drafter: str = "offline",
+    min_askers: int = 2,
+    catalog: Catalog | None = None,
+    store: StoreBase | None = None,
+) -> DraftReport:
     """Append drafts for the top unanswered clusters of ``policy_id`` asked by at least
     ``min_askers`` people (one person's question is not yet a FAQ); with ``drafter="openai"``,
     also redraft untouched LLM fallbacks. Returns what was done. Holds the page's lock
@@ -161,8 +193,16 @@ def draft_faq(root: Path, policy_id: str, top: int = 50, drafter: str = "offline
         return _draft(root, catalog, policy, path, top, drafter, min_askers, store)
 
 
-def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, drafter: str, min_askers: int,
-           store: StoreBase | None) -> DraftReport:
+def _draft(
+    root: Path,
+    catalog: Catalog,
+    policy: Policy,
+    path: Path,
+    top: int,
+    drafter: str,
+    min_askers: int,
+    store: StoreBase | None,
+) -> DraftReport:
     from .entries import read_all
 
     pages = read_all(root, catalog)
@@ -177,7 +217,7 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     refined = refine(clusters, records, {policy.id: topics}, topic_index(catalog))
     clusters, report.inbox = refined.clusters, refined.inbox
     need = max(top - len(page.live), 0)
-    todo: list[tuple[Cluster, FaqEntry | None]] = []   # (cluster, the fallback it redrafts)
+    todo: list[tuple[Cluster, FaqEntry | None]] = []  # (cluster, the fallback it redrafts)
     for c in clusters:
         if not (c.covered and c.policy == policy.id and c.askers >= min_askers) or answered(c, others):
             continue
@@ -205,13 +245,21 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
     replaced: list[FaqEntry] = []
     for (cluster, target), request, draft in zip(todo, requests, drafts):
         if target is not None and draft.note:
-            report.problems.append(problem(Code.FAQ_LLM_FALLBACK, f"{target.id}: {draft.note}; the entry was "
-                                           "left as it was", page.path, target.line))
+            report.problems.append(
+                problem(
+                    Code.FAQ_LLM_FALLBACK,
+                    f"{target.id}: {draft.note}; the entry was left as it was",
+                    page.path,
+                    target.line,
+                )
+            )
             continue
         # two intents, one quote: one entry, counts of both (offline only: a model's two answers
         # that happen to be equal are the reviewer's to merge)
-        same = next((e for e in new if e.clauses == draft.clauses and e.answer == draft.answer
-                     and draft.drafter == "offline"), None)
+        same = next(
+            (e for e in new if e.clauses == draft.clauses and e.answer == draft.answer and draft.drafter == "offline"),
+            None,
+        )
         if target is None and same is not None:
             _absorb(same, cluster, records)
             continue
@@ -225,7 +273,7 @@ def _draft(root: Path, catalog: Catalog, policy: Policy, path: Path, top: int, d
             if draft.note:
                 report.problems.append(problem(Code.FAQ_LLM_FALLBACK, f"{entry.id}: {draft.note}", page.path, 1))
         report.samples[entry.id] = request.samples[:3]
-    if path.exists() and replaced:   # re-check at write time: editors and approve do not take the lock
+    if path.exists() and replaced:  # re-check at write time: editors and approve do not take the lock
         current, record = read_page(path, root), written(root, path)
         replaced = [e for e in replaced if (was := current.get(e.id)) is not None and redraftable(was, record)]
     report.flagged = [e.id for e in [*new, *replaced] if e.unsupported or e.unsupported_topic or e.unsupported_claims]
@@ -254,8 +302,9 @@ def _also(cluster: Cluster, topics: TopicIndex, catalog: Catalog) -> tuple[str, 
     if topics.missing(question, [key]):
         partner = topics.partner(question, key)
     else:
-        partner = topics.partner(question, key, lambda other: looks_up(question, catalog.get(key).text,
-                                                                          catalog.get(other).text))
+        partner = topics.partner(
+            question, key, lambda other: looks_up(question, catalog.get(key).text, catalog.get(other).text)
+        )
     return (partner,) if partner else ()
 
 
@@ -269,9 +318,18 @@ def _absorb(entry: FaqEntry, cluster: Cluster, records: dict[str, object]) -> No
 
 def _entry(entry_id: str, cluster: Cluster, draft: Draft, catalog: Catalog, topics: TopicIndex) -> FaqEntry:
     sources = [clause_source(c) for c in (catalog.get(k) for k in draft.clauses) if c]
-    return FaqEntry(id=entry_id, question=draft.question, clauses=draft.clauses, status="draft",
-                    asked=cluster.size, askers=cluster.askers, clusters=[cluster.id], drafter=draft.drafter,
-                    unsupported=unsupported_figures(draft.answer, sources),
-                    unsupported_topic=topics.missing(draft.question, draft.clauses),
-                    unsupported_claims=claim_numbers(unsupported_claims(draft.answer, sources)), answer=draft.answer,
-                    questions=list(cluster.question_ids))   # ids only: reviewers fix membership, counts follow
+    return FaqEntry(
+        id=entry_id,
+        question=draft.question,
+        clauses=draft.clauses,
+        status="draft",
+        asked=cluster.size,
+        askers=cluster.askers,
+        clusters=[cluster.id],
+        drafter=draft.drafter,
+        unsupported=unsupported_figures(draft.answer, sources),
+        unsupported_topic=topics.missing(draft.question, draft.clauses),
+        unsupported_claims=claim_numbers(unsupported_claims(draft.answer, sources)),
+        answer=draft.answer,
+        questions=list(cluster.question_ids),
+    )  # ids only: reviewers fix membership, counts follow

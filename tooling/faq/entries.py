@@ -36,8 +36,22 @@ _OPTION_RE = re.compile(r"^(\s*):([\w-]+):(.*?)(\r?\n|\r)?$")
 _SPLIT = re.compile(r"\s*[,;，；]\s*")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # Options in the order they are written; unknown options are kept as the author wrote them.
-OPTION_ORDER = ("id", "clauses", "status", "asked", "askers", "clusters", "drafter", "unsupported", "unsupported-topic",
-                "unsupported-claims", "reviewed-by", "reviewed-on", "clause-hashes", "questions")
+OPTION_ORDER = (
+    "id",
+    "clauses",
+    "status",
+    "asked",
+    "askers",
+    "clusters",
+    "drafter",
+    "unsupported",
+    "unsupported-topic",
+    "unsupported-claims",
+    "reviewed-by",
+    "reviewed-on",
+    "clause-hashes",
+    "questions",
+)
 
 
 class FaqEntry(BaseModel):
@@ -51,7 +65,7 @@ class FaqEntry(BaseModel):
     askers: int | None = None
     clusters: list[str] = Field(default_factory=list)
     drafter: str | None = None
-    unsupported: list[str] = Field(default_factory=list)   # figures grounding could not find
+    unsupported: list[str] = Field(default_factory=list)  # figures grounding could not find
     # key terms of the question its cited clauses lack (.topic): a person confirms before approval
     unsupported_topic: list[str] = Field(default_factory=list)
     # numbers of the answer's sentences no cited clause sentence supports (.claims)
@@ -65,7 +79,7 @@ class FaqEntry(BaseModel):
     file: str = ""
     line: int = 0
     end_line: int = 0
-    options: dict[str, str] = Field(default_factory=dict)   # every option as written
+    options: dict[str, str] = Field(default_factory=dict)  # every option as written
     option_lines: dict[str, int] = Field(default_factory=dict)
 
     @property
@@ -83,15 +97,22 @@ class FaqEntry(BaseModel):
     def render(self) -> str:
         """The directive text of a new entry (``\\n`` line endings; appenders convert)."""
         question = " ".join(self.question.replace("`", "'").split())
-        values = {"id": self.id, "clauses": ", ".join(self.clauses), "status": self.status,
-                  "asked": "" if self.asked is None else str(self.asked),
-                  "askers": "" if self.askers is None else str(self.askers),
-                  "clusters": ", ".join(self.clusters), "drafter": self.drafter or "",
-                  "unsupported": ", ".join(self.unsupported),
-                  "unsupported-topic": ", ".join(self.unsupported_topic),
-                  "unsupported-claims": ", ".join(self.unsupported_claims), "reviewed-by": self.reviewed_by or "",
-                  "reviewed-on": self.reviewed_on or "", "clause-hashes": self.clause_hashes or "",
-                  "questions": ", ".join(self.questions)}
+        values = {
+            "id": self.id,
+            "clauses": ", ".join(self.clauses),
+            "status": self.status,
+            "asked": "" if self.asked is None else str(self.asked),
+            "askers": "" if self.askers is None else str(self.askers),
+            "clusters": ", ".join(self.clusters),
+            "drafter": self.drafter or "",
+            "unsupported": ", ".join(self.unsupported),
+            "unsupported-topic": ", ".join(self.unsupported_topic),
+            "unsupported-claims": ", ".join(self.unsupported_claims),
+            "reviewed-by": self.reviewed_by or "",
+            "reviewed-on": self.reviewed_on or "",
+            "clause-hashes": self.clause_hashes or "",
+            "questions": ", ".join(self.questions),
+        }
         keep = {"id", "clauses", "status", "reviewed-by", "reviewed-on"}
         lines = [f"```{{faq}} {question}"]
         lines += [f":{k}: {v}".rstrip() for k, v in values.items() if v or k in keep]
@@ -109,7 +130,7 @@ class FaqPage(BaseModel):
     title: str | None = None
     source: str = ""
     entries: list[FaqEntry] = Field(default_factory=list)
-    citations: list[tuple[str, int]] = Field(default_factory=list)   # (cited key, line) of every {clause} role
+    citations: list[tuple[str, int]] = Field(default_factory=list)  # (cited key, line) of every {clause} role
 
     def get(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
@@ -147,18 +168,31 @@ def parse_page(source: str, path: str = "") -> FaqPage:
             options[match[2]] = match[3].strip()
             option_lines[match[2]] = line + 1 + k
         body, _ = directive_body(tok.content)
-        page.entries.append(FaqEntry(
-            id=options.get("id", ""), question=tok.info.strip()[len("{faq}"):].strip(),
-            clauses=split_list(options.get("clauses", "")), status=options.get("status", "draft").strip().lower(),
-            asked=_int(options.get("asked")), askers=_int(options.get("askers")),
-            clusters=split_list(options.get("clusters", "")), drafter=options.get("drafter") or None,
-            unsupported=split_list(options.get("unsupported", "")),
-            unsupported_topic=split_list(options.get("unsupported-topic", "")),
-            unsupported_claims=split_list(options.get("unsupported-claims", "")),
-            reviewed_by=options.get("reviewed-by") or None, reviewed_on=options.get("reviewed-on") or None,
-            clause_hashes=options.get("clause-hashes") or None, questions=split_list(options.get("questions", "")),
-            answer=body.strip(), file=path,
-            line=line, end_line=tok.map[1], options=options, option_lines=option_lines))
+        page.entries.append(
+            FaqEntry(
+                id=options.get("id", ""),
+                question=tok.info.strip()[len("{faq}") :].strip(),
+                clauses=split_list(options.get("clauses", "")),
+                status=options.get("status", "draft").strip().lower(),
+                asked=_int(options.get("asked")),
+                askers=_int(options.get("askers")),
+                clusters=split_list(options.get("clusters", "")),
+                drafter=options.get("drafter") or None,
+                unsupported=split_list(options.get("unsupported", "")),
+                unsupported_topic=split_list(options.get("unsupported-topic", "")),
+                unsupported_claims=split_list(options.get("unsupported-claims", "")),
+                reviewed_by=options.get("reviewed-by") or None,
+                reviewed_on=options.get("reviewed-on") or None,
+                clause_hashes=options.get("clause-hashes") or None,
+                questions=split_list(options.get("questions", "")),
+                answer=body.strip(),
+                file=path,
+                line=line,
+                end_line=tok.map[1],
+                options=options,
+                option_lines=option_lines,
+            )
+        )
     return page
 
 
@@ -243,7 +277,7 @@ def with_real_count(policy: Policy, source: str, show_drafts: bool = False) -> s
     if match is None:
         return source
     count = sum(shown(e.status, show_drafts) for e in parse_page(source).entries)
-    return source[:match.start()] + f"# {escape_text(page_title(policy, count))}" + source[match.end():]
+    return source[: match.start()] + f"# {escape_text(page_title(policy, count))}" + source[match.end() :]
 
 
 def _newline(text: str) -> str:
@@ -254,14 +288,15 @@ def new_page_text(policy: Policy) -> str:
     """The head of a new FAQ page. The policy title is text from the source: it is escaped, so a
     title with Markdown or HTML in it is shown as written (in the H1 and the navigation), never run."""
     title = escape_text(policy.meta.title)
-    intro = (f"本页汇总关于《{title}》最常被问到的问题，每个回答都注明所依据的条款。"
-             if policy.language == "zh" else
-             f"The questions people ask most about the {title}; every answer cites the clauses it rests on.")
+    intro = (
+        f"本页汇总关于《{title}》最常被问到的问题，每个回答都注明所依据的条款。"
+        if policy.language == "zh"
+        else f"The questions people ask most about the {title}; every answer cites the clauses it rests on."
+    )
     return f"# {escape_text(page_title(policy))}\n\n{intro}\n"
 
 
-def append_entries(path: Path, policy: Policy, entries: list[FaqEntry],
-                   replace: list[FaqEntry] | None = None) -> str:
+def append_entries(path: Path, policy: Policy, entries: list[FaqEntry], replace: list[FaqEntry] | None = None) -> str:
     """Append rendered entries to the page (created with a title if missing); returns the new text.
 
     Existing text is kept byte for byte: new entries are added after it, in the file's line ending.
@@ -272,12 +307,12 @@ def append_entries(path: Path, policy: Policy, entries: list[FaqEntry],
         return old
     nl = _newline(old)
     if replace:
-        lines = _LINE.findall(old)   # the line breaks markdown-it counts (not str.splitlines' extra ones)
+        lines = _LINE.findall(old)  # the line breaks markdown-it counts (not str.splitlines' extra ones)
         by_id = {e.id: e for e in parse_page(old).entries}
         for entry in sorted(replace, key=lambda e: by_id[e.id].line, reverse=True):
             at = by_id[entry.id]
-            end = lines[at.end_line - 1][len(lines[at.end_line - 1].rstrip("\r\n")):] or nl
-            lines[at.line - 1:at.end_line] = [entry.render().replace("\n", nl).removesuffix(nl) + end]
+            end = lines[at.end_line - 1][len(lines[at.end_line - 1].rstrip("\r\n")) :] or nl
+            lines[at.line - 1 : at.end_line] = [entry.render().replace("\n", nl).removesuffix(nl) + end]
         old = "".join(lines)
     text = old if old.endswith(("\n", "\r")) else old + nl
     for entry in entries:
@@ -310,8 +345,9 @@ def set_options(source: str, entry: FaqEntry, updates: dict[str, str | None]) ->
             # keep the conventional order: insert before the first option that comes later
             order = {k: n for n, k in enumerate(OPTION_ORDER)}
             rank = order.get(name, len(order))
-            pos = next((k for k, ln in enumerate(block) if order.get(_OPTION_RE.match(ln)[2], len(order)) > rank),
-                       len(block))
+            pos = next(
+                (k for k, ln in enumerate(block) if order.get(_OPTION_RE.match(ln)[2], len(order)) > rank), len(block)
+            )
             block.insert(pos, f"{indent}:{name}: {value}".rstrip() + nl)
     return "".join(lines[:first] + block + lines[end:])
 
@@ -323,5 +359,11 @@ def find_entry(root: Path, catalog: Catalog, entry_id: str) -> tuple[Path, FaqPa
         entry = page.get(entry_id)
         if entry is not None:
             return path, page, entry
-    raise PolicyToolError(problem(Code.FAQ_BAD_FIELD, f"no FAQ entry with id {entry_id!r} under "
-                                  f"{catalog.settings.faq_dir}/", Path(root) / catalog.settings.faq_dir, 1))
+    raise PolicyToolError(
+        problem(
+            Code.FAQ_BAD_FIELD,
+            f"no FAQ entry with id {entry_id!r} under {catalog.settings.faq_dir}/",
+            Path(root) / catalog.settings.faq_dir,
+            1,
+        )
+    )

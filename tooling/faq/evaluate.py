@@ -39,11 +39,11 @@ class EntryJudgement(BaseModel):
     kind: str
     clauses: list[str]
     members: int
-    gold: str | None                 # the majority gold clause of the members ("" = not covered)
+    gold: str | None  # the majority gold clause of the members ("" = not covered)
     cites_gold: bool
     pure_members: int
     first_sentence: str
-    answer_first: bool | None         # None: a kind that is not judged
+    answer_first: bool | None  # None: a kind that is not judged
 
 
 class FaqEvaluation(BaseModel):
@@ -51,10 +51,10 @@ class FaqEvaluation(BaseModel):
     members: int
     cites_gold: float
     purity: float
-    judged: int                       # entries whose kind asks for a figure, a yes/no or a role
+    judged: int  # entries whose kind asks for a figure, a yes/no or a role
     answer_first: float
     by_kind: dict[str, int] = Field(default_factory=dict)
-    flagged: dict[str, int] = Field(default_factory=dict)   # entries flagged, by flag: figures, topic, claims
+    flagged: dict[str, int] = Field(default_factory=dict)  # entries flagged, by flag: figures, topic, claims
     judgements: list[EntryJudgement] = Field(default_factory=list)
 
 
@@ -66,8 +66,9 @@ def gives_what_is_asked(kind: str, sentence: str, gold_text: str) -> bool | None
     if kind == "when":
         return bool(set(time_figures(sentence)) & set(time_figures(gold_text)))
     if kind == "yesno":
-        return bool(_YESNO_WORD.match(sentence) or _NEG.search(sentence) or _NEED.search(sentence)
-                    or _PERMIT.search(sentence))
+        return bool(
+            _YESNO_WORD.match(sentence) or _NEG.search(sentence) or _NEED.search(sentence) or _PERMIT.search(sentence)
+        )
     if kind == "who":
         return bool(_ROLE.search(sentence))
     return None
@@ -84,21 +85,37 @@ def judge(catalog: Catalog, entries, gold_of: dict[str, list[str]]) -> FaqEvalua
         kind = question_kind(e.question)
         sentence = first_sentence(e.answer)
         gold_clause = catalog.get(gold) if gold else None
-        out.append(EntryJudgement(
-            id=e.id, question=e.question, kind=kind, clauses=e.clauses, members=len(golds), gold=gold,
-            cites_gold=bool(gold) and gold in e.clauses, pure_members=pure, first_sentence=sentence,
-            answer_first=gives_what_is_asked(kind, sentence, gold_clause.text if gold_clause else "")))
+        out.append(
+            EntryJudgement(
+                id=e.id,
+                question=e.question,
+                kind=kind,
+                clauses=e.clauses,
+                members=len(golds),
+                gold=gold,
+                cites_gold=bool(gold) and gold in e.clauses,
+                pure_members=pure,
+                first_sentence=sentence,
+                answer_first=gives_what_is_asked(kind, sentence, gold_clause.text if gold_clause else ""),
+            )
+        )
     members = sum(j.members for j in out)
     judged = [j for j in out if j.answer_first is not None]
     return FaqEvaluation(
-        entries=len(out), members=members,
+        entries=len(out),
+        members=members,
         cites_gold=round(sum(j.cites_gold for j in out) / len(out), 4) if out else 0.0,
         purity=round(sum(j.pure_members for j in out) / members, 4) if members else 0.0,
-        judged=len(judged), answer_first=round(sum(bool(j.answer_first) for j in judged) / len(judged), 4) if judged else 0.0,
+        judged=len(judged),
+        answer_first=round(sum(bool(j.answer_first) for j in judged) / len(judged), 4) if judged else 0.0,
         by_kind=dict(Counter(j.kind for j in out)),
-        flagged={"figures": sum(bool(e.unsupported) for e in entries), "topic": sum(bool(e.unsupported_topic) for e in entries),
-                 "claims": sum(bool(e.unsupported_claims) for e in entries)},
-        judgements=out)
+        flagged={
+            "figures": sum(bool(e.unsupported) for e in entries),
+            "topic": sum(bool(e.unsupported_topic) for e in entries),
+            "claims": sum(bool(e.unsupported_claims) for e in entries),
+        },
+        judgements=out,
+    )
 
 
 def evaluate_faq(root: Path, labeled: Path, top: int = 50, min_askers: int = 2) -> FaqEvaluation:

@@ -31,30 +31,60 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?|[^.\n]+(?:\.(?!
 _EN_SENTENCE = re.compile(r"[^.;!?\n]+(?:[.;!?](?!\d)|$)")
 
 _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
-    ("who", re.compile(r"谁|哪个部门|哪位|哪个领导|找哪|\bwho(?:m|se)?\b|which (?:department|team|manager|person)", re.I)),
-    ("when", re.compile(r"什么时候|何时|哪天|几号|几月|哪个月|多久|多长时间|几天|期限|截止|\bwhen\b|how (?:long|soon|many days)"
-                        r"|deadline|by what date|within how", re.I)),
-    ("amount", re.compile(r"多少|几|最多|最少|最高|最低|\bhow (?:much|many)\b"
-                          r"|\bwhat(?:'s| is| are)\b.*\b(?:rate|cap|limit|maximum|minimum|allowance|amount|price|fee|cost)s?\b",
-                          re.I)),
-    ("yesno", re.compile(r"吗[？?。!！\s]*$|能不能|可不可以|是不是|是否|能否|可否|有没有|要不要|需不需要|会不会|行不行|允许|算不算"
-                         r"|^\s*(?:can|could|may|is|are|am|do|does|did|should|will|would|must|shall|has|have)\b", re.I)),
+    (
+        "who",
+        re.compile(r"谁|哪个部门|哪位|哪个领导|找哪|\bwho(?:m|se)?\b|which (?:department|team|manager|person)", re.I),
+    ),
+    (
+        "when",
+        re.compile(
+            r"什么时候|何时|哪天|几号|几月|哪个月|多久|多长时间|几天|期限|截止|\bwhen\b|how (?:long|soon|many days)"
+            r"|deadline|by what date|within how",
+            re.I,
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"多少|几|最多|最少|最高|最低|\bhow (?:much|many)\b"
+            r"|\bwhat(?:'s| is| are)\b.*\b(?:rate|cap|limit|maximum|minimum|allowance|amount|price|fee|cost)s?\b",
+            re.I,
+        ),
+    ),
+    (
+        "yesno",
+        re.compile(
+            r"吗[？?。!！\s]*$|能不能|可不可以|是不是|是否|能否|可否|有没有|要不要|需不需要|会不会|行不行|允许|算不算"
+            r"|^\s*(?:can|could|may|is|are|am|do|does|did|should|will|would|must|shall|has|have)\b",
+            re.I,
+        ),
+    ),
     ("how", re.compile(r"怎么|如何|怎样|流程|手续|\bhow\b|what (?:do|should) i", re.I)),
 ]
-_NEG = re.compile(r"不得|不能|不可|不予|禁止|不接受|不允许|不支持|不兑换|不单独|不计|不再|不享受|不报销|不适用|一律不|严禁|无权"
-                  r"|\b(?:may not|must not|cannot|can't|not (?:be )?(?:allowed|permitted|reimbursed|eligible|covered|accepted))\b"
-                  r"|\bnever\b", re.I)
+_NEG = re.compile(
+    r"不得|不能|不可|不予|禁止|不接受|不允许|不支持|不兑换|不单独|不计|不再|不享受|不报销|不适用|一律不|严禁|无权"
+    r"|\b(?:may not|must not|cannot|can't|not (?:be )?(?:allowed|permitted|reimbursed|eligible|covered|accepted))\b"
+    r"|\bnever\b",
+    re.I,
+)
 _ASKS_NEED = re.compile(r"要不要|需不需要|需要|必须|用不用|\b(?:need|have) to\b|\bmust\b|\brequired?\b", re.I)
 # A sentence that leans on another one ("so these are not reimbursed") says nothing alone.
 _ANAPHOR = re.compile(r"\b(?:these|those|they|this|it|such)\b|上述|前述|此类|该等|以上", re.I)
 _NEED = re.compile(r"须|必须|应当|应|需|需要|要求|\bmust\b|\brequires?\b|\bneeds?\b|\bshall\b|\bhave to\b", re.I)
-_PERMIT = re.compile(r"可以|(?<![认许])可(?!能)|允许|有权|准予|予以|\bmay\b|\bcan\b|\ballowed\b|\bpermitted\b|\beligible\b|\bare reimbursed\b"
-                     r"|\bis reimbursed\b|\bentitled\b", re.I)
-_ROLE = re.compile(r"由[^，。；]{1,14}(?:审批|批准|负责|确认|核算|办理|提交|签字|审核)|经[^，。；]{1,14}(?:审批|批准|同意|确认)"
-                   r"|(?:经理|总监|主管|负责人|财务|人力|法务|销售管理部|部门|总经理|副总裁|领导)"
-                   r"|\b(?:approv\w*|manager|director|finance|hr|head|vp|ceo|cfo|supervisor|responsible)\b", re.I)
-_CONTINUES = re.compile(r"^(?:但|但是|其中|如|如果|否则|此外|另外|同时|超过|未|逾期|however|but|otherwise|if|unless|in that case)",
-                        re.I)
+_PERMIT = re.compile(
+    r"可以|(?<![认许])可(?!能)|允许|有权|准予|予以|\bmay\b|\bcan\b|\ballowed\b|\bpermitted\b|\beligible\b|\bare reimbursed\b"
+    r"|\bis reimbursed\b|\bentitled\b",
+    re.I,
+)
+_ROLE = re.compile(
+    r"由[^，。；]{1,14}(?:审批|批准|负责|确认|核算|办理|提交|签字|审核)|经[^，。；]{1,14}(?:审批|批准|同意|确认)"
+    r"|(?:经理|总监|主管|负责人|财务|人力|法务|销售管理部|部门|总经理|副总裁|领导)"
+    r"|\b(?:approv\w*|manager|director|finance|hr|head|vp|ceo|cfo|supervisor|responsible)\b",
+    re.I,
+)
+_CONTINUES = re.compile(
+    r"^(?:但|但是|其中|如|如果|否则|此外|另外|同时|超过|未|逾期|however|but|otherwise|if|unless|in that case)", re.I
+)
 
 
 _RUN = re.compile(r"[\u3400-\u9fff]+|[a-z]+|\d+")
@@ -77,7 +107,7 @@ def opening(text: str, show=lambda key: key) -> str:
     first = first_sentence(text, show)
     if len(first) > 6:
         return first
-    rest = _ROLE_SPAN.sub(lambda m: show(m.group(1)), text).strip()[len(first):].strip()
+    rest = _ROLE_SPAN.sub(lambda m: show(m.group(1)), text).strip()[len(first) :].strip()
     second = _FIRST.match(rest).group().strip() if rest else ""
     return f"{first}{'' if is_chinese(first) else ' '}{second}".strip()
 
@@ -206,7 +236,7 @@ def rank_sentences(question: str, text: str, title: str | None = None) -> list[t
     if not sents:
         return []
     kind = question_kind(question)
-    titled = _words(title or "")                     # the title's words are in every sentence's context
+    titled = _words(title or "")  # the title's words are in every sentence's context
     asked = [g for g in _word_groups(question) if not g & titled]
     bags = [_words(s) for s in sents]
     df = Counter(w for bag in bags for w in bag)
@@ -246,8 +276,8 @@ def quote(question: str, text: str, title: str | None = None, limit: int = 160) 
         chosen = [sents[j] for j in run]
     elif i + 1 < len(sents) and _CONTINUES.match(sents[i + 1]) and len(best) + len(sents[i + 1]) <= limit:
         chosen.append(sents[i + 1])
-    elif _OPENS_LIST.search(best) and not parts[i][1]:   # "须同时满足：A；B；C。": the conditions are the answer
-        for nxt in sents[i + 1:]:
+    elif _OPENS_LIST.search(best) and not parts[i][1]:  # "须同时满足：A；B；C。": the conditions are the answer
+        for nxt in sents[i + 1 :]:
             if sum(map(len, chosen)) + len(nxt) > limit:
                 break
             chosen.append(nxt)
@@ -261,8 +291,15 @@ def _run_around(parts: list[tuple[str, bool]], i: int) -> list[int]:
     """Positions of the prose pieces joined to piece ``i`` by semicolons: one sentence's branches."""
     if parts[i][1]:
         return []
-    def joined(k: int) -> bool:      # piece k runs on into piece k + 1
-        return k + 1 < len(parts) and not parts[k][1] and not parts[k + 1][1] and parts[k][0].rstrip().endswith(("；", ";"))
+
+    def joined(k: int) -> bool:  # piece k runs on into piece k + 1
+        return (
+            k + 1 < len(parts)
+            and not parts[k][1]
+            and not parts[k + 1][1]
+            and parts[k][0].rstrip().endswith(("；", ";"))
+        )
+
     start, end = i, i
     while start > 0 and joined(start - 1):
         start -= 1
@@ -290,7 +327,7 @@ _ZH_MODALS = [
     (re.compile(r"会不会|会"), ("会。", "不会。")),
     (re.compile(r"要不要|需不需要|需要|必须|用不用|要"), ("需要。", "不需要。")),
     (re.compile(r"有没有|有"), ("有。", "没有。")),
-    (re.compile(r"算不算|(?<![按来计怎])算"), ("算。", "不算。")),     # 算违规吗, not 按次数算吗 (calculated)
+    (re.compile(r"算不算|(?<![按来计怎])算"), ("算。", "不算。")),  # 算违规吗, not 按次数算吗 (calculated)
     (re.compile(r"是不是|是否"), ("是。", "不是。")),
 ]
 _CHOICE = re.compile(r"还是|或者|\bor\b|\beither\b|\bwhether\b", re.I)
@@ -317,7 +354,7 @@ def short_answer(question: str, quoted: str) -> str:
         return ""
     if not (_words(question) & _words(quoted)) or _ANAPHOR.search(quoted):
         return ""
-    quoted = _OPENS_LIST.split(pieces(quoted)[0] if pieces(quoted) else quoted)[0]   # the rule, not its list items
+    quoted = _OPENS_LIST.split(pieces(quoted)[0] if pieces(quoted) else quoted)[0]  # the rule, not its list items
     zh = is_chinese(quoted)
     modal = _zh_modal(question) if zh else ("Yes.", "No.")
     if modal is None:
@@ -326,8 +363,8 @@ def short_answer(question: str, quoted: str) -> str:
     if _NEG.search(quoted):
         rest = _NEG.sub("", quoted)
         if zh and re.search(r"[，,；;]\s*(?:但|可|可以)", quoted) or (not zh and _PERMIT.search(rest)):
-            return ""      # "不得…，但可…": both; the quote says it better than one word
+            return ""  # "不得…，但可…": both; the quote says it better than one word
         return no
     if _PERMIT.search(quoted) or (_NEED.search(quoted) and _ASKS_NEED.search(question)):
-        return yes         # "须…" answers "do I need to", not "will it" or "can I"
+        return yes  # "须…" answers "do I need to", not "will it" or "can I"
     return ""

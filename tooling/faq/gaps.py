@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from ..markdown import escape_text
 from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster
-from ..markdown import escape_text
 
 
 class Gap(BaseModel):
@@ -28,7 +28,7 @@ class Gap(BaseModel):
     first_asked: str
     last_asked: str
     samples: list[str] = Field(default_factory=list)
-    nearest: str | None = None     # the nearest clause, which does not answer it
+    nearest: str | None = None  # the nearest clause, which does not answer it
 
 
 def nearest_many(matcher: Matcher | None, clusters: Sequence[Cluster]) -> dict[str, AnswerResult]:
@@ -39,8 +39,9 @@ def nearest_many(matcher: Matcher | None, clusters: Sequence[Cluster]) -> dict[s
     return {c.id: r for c, r in zip(clusters, results)}
 
 
-def cluster_policy(cluster: Cluster, records: dict[str, object], near: dict[str, AnswerResult]
-                   ) -> tuple[str | None, str | None]:
+def cluster_policy(
+    cluster: Cluster, records: dict[str, object], near: dict[str, AnswerResult]
+) -> tuple[str | None, str | None]:
     """(policy, nearest clause key) of a cluster; covered clusters know theirs."""
     if cluster.covered:
         return cluster.policy, cluster.clauses[0] if cluster.clauses else None
@@ -59,7 +60,7 @@ def samples(cluster: Cluster, records: dict[str, object], n: int = 3) -> list[st
     """A few distinct scrubbed phrasings, newest first."""
     out: list[str] = []
     for qid in reversed(cluster.question_ids):
-        text = str(getattr(records.get(qid), "text", "")).strip()   # line breaks kept: subject / body
+        text = str(getattr(records.get(qid), "text", "")).strip()  # line breaks kept: subject / body
         if text and text not in out:
             out.append(text[:300])
         if len(out) >= n:
@@ -67,8 +68,9 @@ def samples(cluster: Cluster, records: dict[str, object], n: int = 3) -> list[st
     return out
 
 
-def find_gaps(clusters: Sequence[Cluster], records: dict[str, object], policy: str | None,
-              matcher: Matcher | None = None) -> list[Gap]:
+def find_gaps(
+    clusters: Sequence[Cluster], records: dict[str, object], policy: str | None, matcher: Matcher | None = None
+) -> list[Gap]:
     """Uncovered clusters of ``policy`` (all policies when None), in cluster rank order."""
     gaps = []
     near = nearest_many(matcher, [c for c in clusters if not c.covered])
@@ -78,10 +80,19 @@ def find_gaps(clusters: Sequence[Cluster], records: dict[str, object], policy: s
         owner, nearest = cluster_policy(cluster, records, near)
         if policy and owner != policy.upper():
             continue
-        gaps.append(Gap(cluster_id=cluster.id, policy=owner, question=cluster.representative, asked=cluster.size,
-                        askers=cluster.askers, first_asked=cluster.first_asked.date().isoformat(),
-                        last_asked=cluster.last_asked.date().isoformat(), samples=samples(cluster, records),
-                        nearest=nearest))
+        gaps.append(
+            Gap(
+                cluster_id=cluster.id,
+                policy=owner,
+                question=cluster.representative,
+                asked=cluster.size,
+                askers=cluster.askers,
+                first_asked=cluster.first_asked.date().isoformat(),
+                last_asked=cluster.last_asked.date().isoformat(),
+                samples=samples(cluster, records),
+                nearest=nearest,
+            )
+        )
     return gaps
 
 
@@ -89,8 +100,11 @@ def gaps_markdown(gaps: list[Gap], language: str = "zh") -> str:
     """The gap report as Markdown (for the PR description and ``policy faq gaps``)."""
     if not gaps:
         return "没有未覆盖的问题。\n" if language == "zh" else "No uncovered questions.\n"
-    head = ("| 问题 | 提问数 | 提问人数 | 最近 |\n| --- | ---: | ---: | --- |\n" if language == "zh" else
-            "| Question | Asked | Askers | Last asked |\n| --- | ---: | ---: | --- |\n")
+    head = (
+        "| 问题 | 提问数 | 提问人数 | 最近 |\n| --- | ---: | ---: | --- |\n"
+        if language == "zh"
+        else "| Question | Asked | Askers | Last asked |\n| --- | ---: | ---: | --- |\n"
+    )
     rows = "".join(f"| {_cell(g.question)} | {g.asked} | {g.askers} | {g.last_asked} |\n" for g in gaps)
     return head + rows
 

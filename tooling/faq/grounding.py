@@ -17,22 +17,69 @@ from ..numerals import cn_to_int
 
 _CN = "零〇两一二三四五六七八九十百千万"
 _NUM = rf"(?:\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?|[{_CN}]+)"
-_EN_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())} | {"thirty": 30, "sixty": 60, "ninety": 90, "hundred": 100}
+_EN_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "sixty": 60, "ninety": 90, "hundred": 100}
 _EN_NUM = rf"(?:\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?|{'|'.join(sorted(_EN_WORDS, key=len, reverse=True))})"
-_MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september october "
-                                           "november december".split())}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split()
+    )
+}
 _MON = "|".join(list(_MONTHS) + [m[:3] for m in _MONTHS])
 
-_UNITS = {"月": "month", "个月": "month", "天": "day", "日": "day", "自然日": "day", "个自然日": "day",
-          "工作日": "workday", "个工作日": "workday", "年": "year", "周": "week", "个星期": "week", "星期": "week",
-          "小时": "hour", "个小时": "hour", "分钟": "minute", "次": "times", "倍": "times", "台": "unit",
-          "名": "person", "人": "person", "家": "count", "级": "level", "个": "count", "公里": "km", "km": "km",
-          "day": "day", "days": "day", "calendar day": "day", "calendar days": "day", "business day": "workday",
-          "business days": "workday", "working day": "workday", "working days": "workday", "month": "month",
-          "months": "month", "year": "year", "years": "year", "week": "week", "weeks": "week", "hour": "hour",
-          "hours": "hour", "night": "night", "nights": "night", "晚": "night", "times": "times"}
+_UNITS = {
+    "月": "month",
+    "个月": "month",
+    "天": "day",
+    "日": "day",
+    "自然日": "day",
+    "个自然日": "day",
+    "工作日": "workday",
+    "个工作日": "workday",
+    "年": "year",
+    "周": "week",
+    "个星期": "week",
+    "星期": "week",
+    "小时": "hour",
+    "个小时": "hour",
+    "分钟": "minute",
+    "次": "times",
+    "倍": "times",
+    "台": "unit",
+    "名": "person",
+    "人": "person",
+    "家": "count",
+    "级": "level",
+    "个": "count",
+    "公里": "km",
+    "km": "km",
+    "day": "day",
+    "days": "day",
+    "calendar day": "day",
+    "calendar days": "day",
+    "business day": "workday",
+    "business days": "workday",
+    "working day": "workday",
+    "working days": "workday",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+    "week": "week",
+    "weeks": "week",
+    "hour": "hour",
+    "hours": "hour",
+    "night": "night",
+    "nights": "night",
+    "晚": "night",
+    "times": "times",
+}
 _CN_UNIT = "|".join(sorted((u for u in _UNITS if not u.isascii()), key=len, reverse=True))
 _EN_UNIT = "|".join(sorted((u for u in _UNITS if u.isascii()), key=len, reverse=True))
 
@@ -40,10 +87,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?")),
     ("date", re.compile(rf"(?P<mn>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{{4}}))?", re.I)),
     ("date", re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn>{_MON})(?:,?\s+(?P<y>\d{{4}}))?", re.I)),
-    ("date", re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")),
+    (
+        "date",
+        re.compile(
+            r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
+        ),
+    ),
     ("percent", re.compile(rf"百分之(?P<n>{_NUM})")),
     ("percent", re.compile(rf"(?P<n>{_EN_NUM})\s*(?:%|percent\b|per cent\b)", re.I)),
-    ("amount", re.compile(r"(?:[¥￥$]|RMB|CNY|USD)\s*(?P<n>\d+(?:,\d{3}(?!\d))*(?:\.\d+)?)\s*(?P<mult>万|千|k\b)?", re.I)),
+    (
+        "amount",
+        re.compile(r"(?:[¥￥$]|RMB|CNY|USD)\s*(?P<n>\d+(?:,\d{3}(?!\d))*(?:\.\d+)?)\s*(?P<mult>万|千|k\b)?", re.I),
+    ),
     ("amount", re.compile(rf"(?P<n>{_NUM})\s*(?P<mult>万|千|亿)?\s*(?:元|块钱|块|人民币|yuan\b|RMB\b|CNY\b)", re.I)),
     ("duration", re.compile(rf"(?P<n>{_NUM})\s*(?P<unit>{_CN_UNIT})")),
     ("duration", re.compile(rf"(?P<n>{_EN_NUM})[\s-]*(?P<unit>{_EN_UNIT})\b", re.I)),
@@ -52,14 +107,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # Citation labels and keys carry numbers that are not figures: 第4.2条, §3.1, SALES 4.2, 第十二条.
 _NOT_FIGURES = re.compile(
     rf"\{{clause\}}`[^`]*`|第\s*[\d{_CN}.]+\s*[条章款项节]|§\s*[\d.]+|\b(?!(?:RMB|CNY|USD|EUR|HKD|JPY)\b)[A-Z][A-Z0-9]+\s+\d+(?:\.\d+)*(?:\(\d+\))?"
-    rf"|(?:Article|Section|Clause)\s+\d+(?:\.\d+)*|[（(][一二三四五六七八九十\d]+[)）]")
+    rf"|(?:Article|Section|Clause)\s+\d+(?:\.\d+)*|[（(][一二三四五六七八九十\d]+[)）]"
+)
 
 
 @dataclass(frozen=True)
 class Figure:
-    kind: str      # date | percent | amount | duration | number
-    value: str     # canonical, e.g. "5", "5000", "3 month", "2026-01-15" or "01-15"
-    text: str      # as written
+    kind: str  # date | percent | amount | duration | number
+    value: str  # canonical, e.g. "5", "5000", "3 month", "2026-01-15" or "01-15"
+    text: str  # as written
 
 
 def _num(text: str) -> float:

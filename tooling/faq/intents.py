@@ -32,7 +32,7 @@ from ..matching.cluster import Cluster, make_cluster
 from .extract import question_kind
 from .topic import TopicIndex
 
-_OWN_ENTRY = ("who", "when", "amount")   # kinds whose answer is a different fact of the same clause
+_OWN_ENTRY = ("who", "when", "amount")  # kinds whose answer is a different fact of the same clause
 
 
 def intent(question: str) -> str:
@@ -45,27 +45,35 @@ class Refined(BaseModel):
     """The groups after the topic check, and the questions sent back."""
 
     clusters: list[Cluster]
-    inbox: list[str] = Field(default_factory=list)          # question ids off topic for their group's clause
+    inbox: list[str] = Field(default_factory=list)  # question ids off topic for their group's clause
 
 
-def refine(clusters: Sequence[Cluster], records: dict[str, object], topics: dict[str, TopicIndex],
-           whole: TopicIndex | None = None) -> Refined:
+def refine(
+    clusters: Sequence[Cluster],
+    records: dict[str, object],
+    topics: dict[str, TopicIndex],
+    whole: TopicIndex | None = None,
+) -> Refined:
     """Keep the members of each clause cluster of the policies in ``topics`` that are on topic for
     its clause; the others go back to the inbox. ``whole``, an index of every policy, also sends
     back a question whose terms a clause of another policy holds much better. Other clusters are
     returned as they are."""
     inbox: list[str] = []
     out: list[Cluster] = []
-    newest = max((getattr(r, "asked_at") for r in records.values()), default=datetime.now())
+    newest = max((r.asked_at for r in records.values()), default=datetime.now())
     for c in clusters:
         if not (c.clauses and c.policy in topics):
             out.append(c)
             continue
         index = topics[c.policy]
         key = c.clauses[0]
-        off = {q for q in c.question_ids if index.missing(getattr(records.get(q), "text", ""), [key])
-               or (whole is not None and whole.elsewhere(getattr(records.get(q), "text", ""), [key]))}
-        pairs: dict[str, list] = {}                    # partner clause -> the questions needing both
+        off = {
+            q
+            for q in c.question_ids
+            if index.missing(getattr(records.get(q), "text", ""), [key])
+            or (whole is not None and whole.elsewhere(getattr(records.get(q), "text", ""), [key]))
+        }
+        pairs: dict[str, list] = {}  # partner clause -> the questions needing both
         for q in c.question_ids:
             if q in off and (other := index.partner(getattr(records.get(q), "text", ""), key)):
                 pairs.setdefault(other, []).append(records[q])
@@ -78,8 +86,10 @@ def refine(clusters: Sequence[Cluster], records: dict[str, object], topics: dict
             out.append(c)
             continue
         out += [make_cluster(f"clause:{key}", part, newest, covered) for part in parts]
-        out += [make_cluster(f"clause:{key}", both, newest, covered).model_copy(update={"clauses": [key, other]})
-                for other, both in pairs.items()]
+        out += [
+            make_cluster(f"clause:{key}", both, newest, covered).model_copy(update={"clauses": [key, other]})
+            for other, both in pairs.items()
+        ]
     out.sort(key=lambda c: (-c.score, -c.size, c.id))
     return Refined(clusters=out, inbox=inbox)
 
@@ -99,7 +109,7 @@ def split_by_intent(members: list) -> list[list]:
             parts.append(group)
         else:
             rest += group
-    if not rest:                        # the largest part is the group itself
+    if not rest:  # the largest part is the group itself
         parts.sort(key=len, reverse=True)
         rest = parts.pop(0) if parts else []
     return [p for p in [rest, *parts] if p]

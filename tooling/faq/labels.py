@@ -51,10 +51,10 @@ class Label(BaseModel):
     answer: str | list[str]
     by: str = Field(min_length=1)
     on: dt.date
-    id: str | None = None            # the question's id in the store
+    id: str | None = None  # the question's id in the store
     source_id: str | None = None
     asked_at: dt.datetime | None = None
-    line: int = Field(default=0, exclude=True)   # where it was read (1-based), for problems
+    line: int = Field(default=0, exclude=True)  # where it was read (1-based), for problems
 
     @field_validator("text", "by")
     @classmethod
@@ -68,8 +68,10 @@ class Label(BaseModel):
     def _answer_shape(cls, value: str | list[str]) -> str | list[str]:
         items = [value] if isinstance(value, str) else value
         if not items or any(not isinstance(v, str) or not v.strip() for v in items):
-            raise ValueError("answer must be a clause key, a list of clause keys, an FAQ entry id, "
-                             f"'{NOT_COVERED}' or '{NOT_A_QUESTION}'")
+            raise ValueError(
+                "answer must be a clause key, a list of clause keys, an FAQ entry id, "
+                f"'{NOT_COVERED}' or '{NOT_A_QUESTION}'"
+            )
         if isinstance(value, list) and len(value) > 1:
             for v in value:
                 if v in (NOT_COVERED, NOT_A_QUESTION) or _entry_like(v):
@@ -171,7 +173,7 @@ def read_labels(root: Path, settings: Settings) -> tuple[list[Label], list[Probl
         return [], []
     from ..paths import source_problem
 
-    linked = source_problem(root, settings, path)   # a link out of the repository is never read
+    linked = source_problem(root, settings, path)  # a link out of the repository is never read
     if linked is not None:
         return [], [linked]
     try:
@@ -229,8 +231,12 @@ def resolve_answer(values: Sequence[str], catalog: Catalog, entries: Mapping[str
     words = [answer_word(v) for v in items]
     if any(words):
         if len(items) > 1:
-            raise PolicyToolError(problem(Code.LABEL_BAD_ANSWER, f"{' + '.join(items)}: "
-                                          f"'{next(w for w in words if w)}' is an answer on its own"))
+            raise PolicyToolError(
+                problem(
+                    Code.LABEL_BAD_ANSWER,
+                    f"{' + '.join(items)}: '{next(w for w in words if w)}' is an answer on its own",
+                )
+            )
         return words[0]  # type: ignore[return-value]
     by_lower = {k.lower(): e for k, e in entries.items()}
     keys: list[str] = []
@@ -243,8 +249,9 @@ def resolve_answer(values: Sequence[str], catalog: Catalog, entries: Mapping[str
         if _entry_like(value):
             near = difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.6)
             hint = f" (did you mean {', '.join(by_lower[n].id for n in near)}?)" if near else ""
-            problems.append(problem(Code.LABEL_UNKNOWN_ENTRY, f"{value!r} is neither a clause key nor the id of an "
-                                    f"FAQ entry{hint}"))
+            problems.append(
+                problem(Code.LABEL_UNKNOWN_ENTRY, f"{value!r} is neither a clause key nor the id of an FAQ entry{hint}")
+            )
             continue
         parsed = parse_key(value)
         clause = catalog.get(parsed) if parsed.version is None else None
@@ -255,13 +262,21 @@ def resolve_answer(values: Sequence[str], catalog: Catalog, entries: Mapping[str
     if problems:
         raise PolicyToolError(problems)
     if found_entries and (keys or len(found_entries) > 1):
-        raise PolicyToolError(problem(Code.LABEL_BAD_ANSWER, f"{' + '.join(items)}: an FAQ entry id is an answer "
-                                      "on its own"))
+        raise PolicyToolError(
+            problem(Code.LABEL_BAD_ANSWER, f"{' + '.join(items)}: an FAQ entry id is an answer on its own")
+        )
     if found_entries:
         entry = found_entries[0]
         if entry.status == "retired":
-            raise PolicyToolError(problem(Code.LABEL_RETIRED_ENTRY, f"{entry.id} is retired", entry.file,
-                                          entry.option_line("status"), severity=Severity.error))
+            raise PolicyToolError(
+                problem(
+                    Code.LABEL_RETIRED_ENTRY,
+                    f"{entry.id} is retired",
+                    entry.file,
+                    entry.option_line("status"),
+                    severity=Severity.error,
+                )
+            )
         return entry.id
     keys = list(dict.fromkeys(keys))
     return keys[0] if len(keys) == 1 else keys
@@ -281,19 +296,27 @@ def unknown_clause(value: str, parsed: ParsedKey, catalog: Catalog) -> str:
 
 def label_for(question: QuestionRecord, answer: str | list[str], by: str, on: dt.date) -> Label:
     """The label of a stored question: its scrubbed text, ids and time come from the store."""
-    return Label(text=question.text, answer=answer, by=" ".join(by.split()), on=on, id=question.id,
-                 source_id=question.source_id, asked_at=question.asked_at)
+    return Label(
+        text=question.text,
+        answer=answer,
+        by=" ".join(by.split()),
+        on=on,
+        id=question.id,
+        source_id=question.source_id,
+        asked_at=question.asked_at,
+    )
 
 
 # --- writing: one answer per question ---------------------------------------------------------
+
 
 class LabelChange(BaseModel):
     """What a write did to ``faq/labels.jsonl``."""
 
     path: str
     written: list[Label] = Field(default_factory=list)
-    replaced: list[Label] = Field(default_factory=list)   # earlier answers to the same text
-    kept: list[Label] = Field(default_factory=list)       # earlier answers kept (replace=False)
+    replaced: list[Label] = Field(default_factory=list)  # earlier answers to the same text
+    kept: list[Label] = Field(default_factory=list)  # earlier answers kept (replace=False)
     removed: list[Label] = Field(default_factory=list)
 
     @property
@@ -303,15 +326,19 @@ class LabelChange(BaseModel):
     def summary(self) -> str:
         """``faq/labels.jsonl: 2 labels written, 1 earlier answer replaced (line 4: SALES 4.2)``."""
         if not self.changed:
-            why = (f"{len(self.kept)} question text(s) already had their own answer" if self.kept
-                   else "every label was already there")
+            why = (
+                f"{len(self.kept)} question text(s) already had their own answer"
+                if self.kept
+                else "every label was already there"
+            )
             return f"{self.path}: unchanged ({why})"
         parts = [f"{len(self.written)} label{'' if len(self.written) == 1 else 's'} written"]
         if self.replaced:
             shown = "; ".join(f"line {lb.line}: {_answer_text(lb.answer)}" for lb in self.replaced[:3])
             more = " …" if len(self.replaced) > 3 else ""
-            parts.append(f"{len(self.replaced)} earlier answer{'' if len(self.replaced) == 1 else 's'} replaced "
-                         f"({shown}{more})")
+            parts.append(
+                f"{len(self.replaced)} earlier answer{'' if len(self.replaced) == 1 else 's'} replaced ({shown}{more})"
+            )
         if self.removed:
             parts.append(f"{len(self.removed)} removed")
         if self.kept:
@@ -323,8 +350,13 @@ def _answer_text(answer: str | list[str]) -> str:
     return answer if isinstance(answer, str) else ", ".join(answer)
 
 
-def write_labels(root: Path, settings: Settings, new: Sequence[Label],
-                 remove: Callable[[Label], bool] | None = None, replace: bool = True) -> LabelChange:
+def write_labels(
+    root: Path,
+    settings: Settings,
+    new: Sequence[Label],
+    remove: Callable[[Label], bool] | None = None,
+    replace: bool = True,
+) -> LabelChange:
     """Record reviewers' answers: one answer per question text.
 
     A new label replaces the earlier lines that answer the same text (``text_key``) differently
@@ -374,6 +406,7 @@ def write_labels(root: Path, settings: Settings, new: Sequence[Label],
 
 # --- policy check -----------------------------------------------------------------------------
 
+
 def check_labels(catalog: Catalog, pages: Sequence[FaqPage] | None = None) -> tuple[list[Label], list[Problem]]:
     """The labels matching may use, and every problem of ``faq/labels.jsonl`` as file:line.
 
@@ -400,24 +433,45 @@ def check_labels(catalog: Catalog, pages: Sequence[FaqPage] | None = None) -> tu
         if label.kind == "clauses":
             unknown = [k for k in label.keys if catalog.get(k) is None]
             if unknown:
-                problems += [problem(Code.LABEL_UNKNOWN_CLAUSE, unknown_clause(k, parse_key(k), catalog), shown,
-                                     label.line) for k in unknown]
+                problems += [
+                    problem(Code.LABEL_UNKNOWN_CLAUSE, unknown_clause(k, parse_key(k), catalog), shown, label.line)
+                    for k in unknown
+                ]
                 continue
         elif label.kind == "entry":
             entry = entries.get(label.entry or "")
             if entry is None:
-                problems.append(problem(Code.LABEL_UNKNOWN_ENTRY, f"no FAQ entry with id {label.entry!r} under "
-                                        f"{catalog.settings.faq_dir}/", shown, label.line))
+                problems.append(
+                    problem(
+                        Code.LABEL_UNKNOWN_ENTRY,
+                        f"no FAQ entry with id {label.entry!r} under {catalog.settings.faq_dir}/",
+                        shown,
+                        label.line,
+                    )
+                )
                 continue
             if entry.status == "retired":
-                problems.append(problem(Code.LABEL_RETIRED_ENTRY, f"{entry.id} is retired ({entry.file}:"
-                                        f"{entry.option_line('status')})", shown, label.line))
+                problems.append(
+                    problem(
+                        Code.LABEL_RETIRED_ENTRY,
+                        f"{entry.id} is retired ({entry.file}:{entry.option_line('status')})",
+                        shown,
+                        label.line,
+                    )
+                )
         key = text_key(label.text)
         earlier = first.setdefault(key, label)
         if earlier is not label and earlier.answer_key != label.answer_key:
-            problems.append(problem(Code.LABEL_CONFLICT, f"{_quote(label.text)} is answered "
-                                    f"{_answer_text(label.answer)} here but {_answer_text(earlier.answer)} at line "
-                                    f"{earlier.line}", shown, label.line))
+            problems.append(
+                problem(
+                    Code.LABEL_CONFLICT,
+                    f"{_quote(label.text)} is answered "
+                    f"{_answer_text(label.answer)} here but {_answer_text(earlier.answer)} at line "
+                    f"{earlier.line}",
+                    shown,
+                    label.line,
+                )
+            )
             continue
         good.append(label)
     return good, problems

@@ -26,8 +26,8 @@ from pathlib import Path
 from linkify_it import LinkifyIt
 from pydantic import BaseModel, ValidationError
 
-from ..citations import KeySyntaxError, parse_key
 from ..cache import cache_dir, write_atomic
+from ..citations import KeySyntaxError, parse_key
 from ..config import LLMSettings
 from ..errors import Code, PolicyToolError, problem
 from ..markdown import parser, role_parts, roles
@@ -63,10 +63,13 @@ Reply with the JSON object only."""
 
 def prompt_messages(request: DraftRequest) -> list[dict[str, str]]:
     """The chat messages for one cluster (question text JSON-encoded, clauses delimited)."""
-    data = {"language": request.language, "policy": request.policy,
-            "questions": [request.representative, *[s for s in request.samples if s != request.representative]][:6]}
+    data = {
+        "language": request.language,
+        "policy": request.policy,
+        "questions": [request.representative, *[s for s in request.samples if s != request.representative]][:6],
+    }
     clauses = "\n\n".join(f"[{c.key}] {c.title or ''}\n{c.text}" for c in request.clauses)
-    user = (f"<questions>\n{json.dumps(data, ensure_ascii=False)}\n</questions>\n\n<clauses>\n{clauses}\n</clauses>")
+    user = f"<questions>\n{json.dumps(data, ensure_ascii=False)}\n</questions>\n\n<clauses>\n{clauses}\n</clauses>"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
@@ -100,8 +103,9 @@ def read_completion(body: bytes) -> str:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(map(str, error["loc"]))
-        raise BadResponse(f"the server's response is not a chat completion: {where + ': ' if where else ''}"
-                          f"{error['msg']}") from exc
+        raise BadResponse(
+            f"the server's response is not a chat completion: {where + ': ' if where else ''}{error['msg']}"
+        ) from exc
     if not completion.choices:
         raise BadResponse("the server's response has no choices")
     content = completion.choices[0].message.content
@@ -114,14 +118,42 @@ def read_completion(body: bytes) -> str:
 # other than {clause} and MyST targets: refused before parsing.
 _UNSAFE_MARKUP = re.compile(r"(?m)^\s*(?:```|~~~|:::)|\{(?!clause\})[\w:-]+\}`|^\s*\([\w-]+\)=")
 # What an answer may be made of: paragraphs and lists of text, emphasis, inline code, {clause} roles.
-_BLOCKS = {"paragraph_open", "paragraph_close", "inline", "bullet_list_open", "bullet_list_close",
-           "ordered_list_open", "ordered_list_close", "list_item_open", "list_item_close"}
-_INLINES = {"text", "softbreak", "hardbreak", "strong_open", "strong_close", "em_open", "em_close",
-            "code_inline", "myst_role"}
-_NAMES = {"image": "an image", "link_open": "a link", "html_inline": "raw HTML", "html_block": "raw HTML",
-          "fence": "a code fence or directive", "code_block": "an indented code block", "myst_target": "a MyST target",
-          "heading_open": "a heading", "table_open": "a table", "blockquote_open": "a block quote", "hr": "a rule"}
-_LINKIFY = LinkifyIt()   # what MyST's linkify extension would turn into a link (linkify-it-py, as MyST uses)
+_BLOCKS = {
+    "paragraph_open",
+    "paragraph_close",
+    "inline",
+    "bullet_list_open",
+    "bullet_list_close",
+    "ordered_list_open",
+    "ordered_list_close",
+    "list_item_open",
+    "list_item_close",
+}
+_INLINES = {
+    "text",
+    "softbreak",
+    "hardbreak",
+    "strong_open",
+    "strong_close",
+    "em_open",
+    "em_close",
+    "code_inline",
+    "myst_role",
+}
+_NAMES = {
+    "image": "an image",
+    "link_open": "a link",
+    "html_inline": "raw HTML",
+    "html_block": "raw HTML",
+    "fence": "a code fence or directive",
+    "code_block": "an indented code block",
+    "myst_target": "a MyST target",
+    "heading_open": "a heading",
+    "table_open": "a table",
+    "blockquote_open": "a block quote",
+    "hr": "a rule",
+}
+_LINKIFY = LinkifyIt()  # what MyST's linkify extension would turn into a link (linkify-it-py, as MyST uses)
 
 
 def unsafe_markup(text: str) -> str | None:
@@ -183,10 +215,12 @@ def validate(raw: str, request: DraftRequest) -> LlmDraft:
     for name, value in (("question", question), ("answer", answer)):
         markup = unsafe_markup(value)
         if markup:
-            raise ValueError(f"the {name} contains markup that is not allowed: {markup}; "
-                             "write plain sentences and cite clauses only with {clause}`KEY`")
+            raise ValueError(
+                f"the {name} contains markup that is not allowed: {markup}; "
+                "write plain sentences and cite clauses only with {clause}`KEY`"
+            )
     sent = {c.key for c in request.clauses}
-    cited: dict[str, None] = {}   # in citation order
+    cited: dict[str, None] = {}  # in citation order
     for key in [*draft.clauses, *cited_keys(answer)]:
         try:
             parsed = parse_key(key).key
@@ -201,8 +235,10 @@ def validate(raw: str, request: DraftRequest) -> LlmDraft:
     for name, value in (("question", question), ("answer", answer)):
         got = language_of(_prose(value))
         if got != request.language:
-            raise ValueError(f"the {name} is written in {LANGUAGES.get(got, got)}, but the policy is in {want}: "
-                             f"write the question and the answer in {want}")
+            raise ValueError(
+                f"the {name} is written in {LANGUAGES.get(got, got)}, but the policy is in {want}: "
+                f"write the question and the answer in {want}"
+            )
     return draft.model_copy(update={"question": question, "answer": answer, "clauses": list(cited)})
 
 
@@ -214,22 +250,37 @@ class LlmDrafter:
 
         key = os.environ.get(settings.api_key_env)
         if not key and not settings.base_url:
-            raise PolicyToolError(problem(Code.FAQ_LLM_CONFIG, f"--drafter openai needs ${settings.api_key_env} "
-                                          "(or llm.base_url for a self-hosted server)", Path(root) / "pyproject.toml", 1))
+            raise PolicyToolError(
+                problem(
+                    Code.FAQ_LLM_CONFIG,
+                    f"--drafter openai needs ${settings.api_key_env} (or llm.base_url for a self-hosted server)",
+                    Path(root) / "pyproject.toml",
+                    1,
+                )
+            )
         self.settings = settings
         self.cache = cache_dir(root, "llm")
-        self.client = OpenAI(api_key=key or "unused", base_url=settings.base_url, timeout=settings.timeout,
-                             max_retries=max(settings.retries, 0))
-        self.calls = 0   # HTTP requests that reached the server (cache misses)
+        self.client = OpenAI(
+            api_key=key or "unused",
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+            max_retries=max(settings.retries, 0),
+        )
+        self.calls = 0  # HTTP requests that reached the server (cache misses)
 
     def _ask(self, messages: list[dict[str, str]]) -> str:
         """One chat completion; the body is read up to MAX_RESPONSE_BYTES and parsed here, so any
         response that is not a completion is a BadResponse, never a crash."""
         self.calls += 1
         with self.client.chat.completions.with_streaming_response.create(
-                model=self.settings.model, messages=messages, temperature=0,
-                response_format={"type": "json_schema", "json_schema": {
-                    "name": "faq_draft", "strict": True, "schema": LlmDraft.model_json_schema()}}) as response:
+            model=self.settings.model,
+            messages=messages,
+            temperature=0,
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "faq_draft", "strict": True, "schema": LlmDraft.model_json_schema()},
+            },
+        ) as response:
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
@@ -241,16 +292,22 @@ class LlmDrafter:
         try:
             return json.loads((self.cache / f"{digest}.json").read_text(encoding="utf-8"))["content"]
         except (OSError, ValueError, KeyError, TypeError):
-            return None   # none, or unreadable: ask again
+            return None  # none, or unreadable: ask again
 
     def _store(self, digest: str, content: str) -> None:
         """Keep an accepted reply (atomically: an interrupted run leaves no half-written entry)."""
-        write_atomic(self.cache / f"{digest}.json",
-                     json.dumps({"model": self.settings.model, "content": content}, ensure_ascii=False).encode())
+        write_atomic(
+            self.cache / f"{digest}.json",
+            json.dumps({"model": self.settings.model, "content": content}, ensure_ascii=False).encode(),
+        )
 
     def _accepted(self, result: LlmDraft) -> Draft:
-        return Draft(question=canonical_question(result.question), answer=escape_html(result.answer),
-                     clauses=result.clauses, drafter=f"openai:{self.settings.model}")
+        return Draft(
+            question=canonical_question(result.question),
+            answer=escape_html(result.answer),
+            clauses=result.clauses,
+            drafter=f"openai:{self.settings.model}",
+        )
 
     def draft(self, request: DraftRequest) -> Draft:
         """One cluster: ask, validate, retry once (with the reason), else the offline draft."""
@@ -263,14 +320,14 @@ class LlmDrafter:
             try:
                 return self._accepted(validate(cached, request))
             except ValueError:
-                pass   # kept by a version with laxer rules: ask again
+                pass  # kept by a version with laxer rules: ask again
         reason = ""
         for _attempt in range(2):
             try:
                 raw = self._ask(messages)
             except BadResponse as exc:
                 reason = str(exc)
-                continue   # the model never saw it: ask the same again
+                continue  # the model never saw it: ask the same again
             except OpenAIError as exc:
                 reason = f"{type(exc).__name__}: {str(exc)[:160]}"
                 break  # the client already retried transport errors and 429s
@@ -278,9 +335,14 @@ class LlmDrafter:
                 result = validate(raw, request)
             except ValueError as exc:
                 reason = str(exc)
-                messages = [*messages, {"role": "assistant", "content": raw[:2000]},
-                            {"role": "user", "content": f"That reply was rejected: {reason}. "
-                                                        "Reply again with the JSON object only."}]
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": raw[:2000]},
+                    {
+                        "role": "user",
+                        "content": f"That reply was rejected: {reason}. Reply again with the JSON object only.",
+                    },
+                ]
                 continue
             self._store(digest, raw)
             return self._accepted(result)
@@ -304,7 +366,7 @@ class LlmDrafter:
                     return
                 try:
                     done.put((index, self.draft(request), None))
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+                except BaseException as exc:
                     done.put((index, None, exc))
 
         for n in range(max(1, min(self.settings.concurrency, len(requests)))):

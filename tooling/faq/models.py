@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # page: LLM replies over it are rejected, and `policy check` reports entries over it (PL811).
 MAX_QUESTION_CHARS = 300
 MAX_ANSWER_CHARS = 2000
-FALLBACK_DRAFTER = "offline (LLM fallback)"   # :drafter: of an offline draft written because the LLM failed
+FALLBACK_DRAFTER = "offline (LLM fallback)"  # :drafter: of an offline draft written because the LLM failed
 
 
 class ClauseText(BaseModel):
@@ -25,8 +25,8 @@ class DraftRequest(BaseModel):
 
     cluster_id: str
     policy: str
-    language: str                        # the policy's language: the answer is written in it
-    representative: str                  # the cluster's clearest phrasing (scrubbed)
+    language: str  # the policy's language: the answer is written in it
+    representative: str  # the cluster's clearest phrasing (scrubbed)
     samples: list[str] = Field(default_factory=list)
     clauses: list[ClauseText]
 
@@ -37,8 +37,8 @@ class Draft(BaseModel):
     question: str
     answer: str
     clauses: list[str]
-    drafter: str                          # offline | openai:<model> | FALLBACK_DRAFTER
-    note: str | None = None               # why a fallback happened
+    drafter: str  # offline | openai:<model> | FALLBACK_DRAFTER
+    note: str | None = None  # why a fallback happened
 
 
 class LlmDraft(BaseModel):
@@ -48,8 +48,11 @@ class LlmDraft(BaseModel):
 
     # Lengths are checked in llm.validate, not as JSON-schema maxLength: strict structured-output
     # endpoints reject schemas with keywords they do not support.
-    question: str = Field(description=f"the canonical question, one sentence, no personal data, "
-                                      f"at most {MAX_QUESTION_CHARS} characters")
-    answer: str = Field(description=f"a short answer in plain sentences that cites clauses as {{clause}}`KEY`, "
-                                    f"at most {MAX_ANSWER_CHARS} characters, no links, images or HTML")
+    question: str = Field(
+        description=f"the canonical question, one sentence, no personal data, at most {MAX_QUESTION_CHARS} characters"
+    )
+    answer: str = Field(
+        description=f"a short answer in plain sentences that cites clauses as {{clause}}`KEY`, "
+        f"at most {MAX_ANSWER_CHARS} characters, no links, images or HTML"
+    )
     clauses: list[str] = Field(description="the clause keys the answer rests on, from the clauses given")

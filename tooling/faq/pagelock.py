@@ -40,10 +40,16 @@ def page_lock(root: Path, page: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            raise PolicyToolError(problem(Code.FAQ_PAGE_LOCKED, f"{_rel(root, page)} is being drafted by another "
-                                          f"'policy faq draft' (pid {holder})", _rel(root, page), 1)) from None
+            raise PolicyToolError(
+                problem(
+                    Code.FAQ_PAGE_LOCKED,
+                    f"{_rel(root, page)} is being drafted by another 'policy faq draft' (pid {holder})",
+                    _rel(root, page),
+                    1,
+                )
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         yield
     finally:
-        os.close(fd)   # releases the lock
+        os.close(fd)  # releases the lock

@@ -26,8 +26,18 @@ from ..markdown import role_parts, roles
 from ..questions.models import QuestionRecord
 from ..questions.store import is_url, open_store, store_location
 from .entries import FaqEntry, find_entry, page_path, read_page, read_pages, read_text, set_options, write_text
-from .labels import (NOT_A_QUESTION, NOT_COVERED, Label, LabelChange, unknown_clause, label_for, read_labels,
-                     resolve_answer, text_key, write_labels)
+from .labels import (
+    NOT_A_QUESTION,
+    NOT_COVERED,
+    Label,
+    LabelChange,
+    label_for,
+    read_labels,
+    resolve_answer,
+    text_key,
+    unknown_clause,
+    write_labels,
+)
 
 Action = Literal["drop", "move", "not-covered", "not-a-question"]
 
@@ -37,9 +47,9 @@ class QuestionView(BaseModel):
 
     id: str
     source_id: str | None = None
-    text: str | None = None              # None: this copy's question store does not hold it
+    text: str | None = None  # None: this copy's question store does not hold it
     asked_at: dt.datetime | None = None
-    label: str | list[str] | None = None   # the answer its label gives (labels are per text)
+    label: str | list[str] | None = None  # the answer its label gives (labels are per text)
 
 
 class EntryView(BaseModel):
@@ -72,7 +82,7 @@ class Questions:
         self.store = open_store(location) if is_url(location) or Path(location).is_file() else None
         labels, _ = read_labels(Path(root), catalog.settings)
         self.by_id = {label.id: label for label in labels if label.id}
-        self.by_text = {text_key(label.text): label for label in labels}   # the latest line wins
+        self.by_text = {text_key(label.text): label for label in labels}  # the latest line wins
         self._records: dict[str, QuestionRecord | None] = {}
 
     def close(self) -> None:
@@ -118,9 +128,13 @@ class Questions:
     def view(self, qid: str) -> QuestionView:
         record = self.record(qid)
         label = self.label(qid)
-        return QuestionView(id=qid, source_id=record.source_id if record else (label.source_id if label else None),
-                            text=self.text(qid), asked_at=record.asked_at if record else None,
-                            label=label.answer if label else None)
+        return QuestionView(
+            id=qid,
+            source_id=record.source_id if record else (label.source_id if label else None),
+            text=self.text(qid),
+            asked_at=record.asked_at if record else None,
+            label=label.answer if label else None,
+        )
 
     def counts(self, qids: Sequence[str], old_askers: int | None) -> tuple[int, int]:
         """(:asked:, :askers:) of a set of questions. Askers are counted as the clustering counts
@@ -133,8 +147,12 @@ class Questions:
 
     def missing_problem(self, count: int, what: str, consequence: str) -> Problem:
         where = "" if self.store is not None else f" (there is no {Path(self.store_path).name})"
-        return problem(Code.QUESTION_NOT_STORED, f"{count} question(s) {what} are not in this copy's question "
-                       f"store{where}: {consequence}", self.store_path.name, 1)
+        return problem(
+            Code.QUESTION_NOT_STORED,
+            f"{count} question(s) {what} are not in this copy's question store{where}: {consequence}",
+            self.store_path.name,
+            1,
+        )
 
 
 def display(text: str | None, limit: int = 120) -> str:
@@ -144,20 +162,31 @@ def display(text: str | None, limit: int = 120) -> str:
         return "(not in this copy's questions.db)"
     clean = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)
     flat = " ".join(clean.split())
-    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 # --- policy faq show ----------------------------------------------------------------------------
 
+
 def entry_view(entry: FaqEntry, questions: Questions) -> EntryView:
-    return EntryView(id=entry.id, question=entry.question, status=entry.status, clauses=entry.clauses,
-                     file=entry.file, line=entry.line, asked=entry.asked, askers=entry.askers,
-                     reviewed_by=entry.reviewed_by, reviewed_on=entry.reviewed_on,
-                     questions=[questions.view(q) for q in entry.questions])
+    return EntryView(
+        id=entry.id,
+        question=entry.question,
+        status=entry.status,
+        clauses=entry.clauses,
+        file=entry.file,
+        line=entry.line,
+        asked=entry.asked,
+        askers=entry.askers,
+        reviewed_by=entry.reviewed_by,
+        reviewed_on=entry.reviewed_on,
+        questions=[questions.view(q) for q in entry.questions],
+    )
 
 
-def select_entries(root: Path, catalog: Catalog, ids: Sequence[str] = (), policy: str | None = None
-                   ) -> tuple[list[FaqEntry], list[Problem]]:
+def select_entries(
+    root: Path, catalog: Catalog, ids: Sequence[str] = (), policy: str | None = None
+) -> tuple[list[FaqEntry], list[Problem]]:
     """The named entries (any status), or the live entries of one policy's page or of all pages."""
     pages, problems = read_pages(Path(root), catalog)
     everything = [e for page in pages for e in page.entries if e.id]
@@ -173,14 +202,24 @@ def select_entries(root: Path, catalog: Catalog, ids: Sequence[str] = (), policy
         (chosen.append(entry) if entry is not None else unknown.append(entry_id))
     if unknown:
         scope = f" on the {policy.upper()} page" if policy else ""
-        raise PolicyToolError([problem(Code.FAQ_BAD_FIELD, f"no FAQ entry with id {i!r}{scope} under "
-                                       f"{catalog.settings.faq_dir}/ ('policy faq show' lists them)",
-                                       Path(root) / catalog.settings.faq_dir, 1) for i in unknown])
+        raise PolicyToolError(
+            [
+                problem(
+                    Code.FAQ_BAD_FIELD,
+                    f"no FAQ entry with id {i!r}{scope} under "
+                    f"{catalog.settings.faq_dir}/ ('policy faq show' lists them)",
+                    Path(root) / catalog.settings.faq_dir,
+                    1,
+                )
+                for i in unknown
+            ]
+        )
     return chosen, problems
 
 
-def show_entries(root: Path, ids: Sequence[str] = (), policy: str | None = None,
-                 catalog: Catalog | None = None) -> tuple[list[EntryView], list[Problem]]:
+def show_entries(
+    root: Path, ids: Sequence[str] = (), policy: str | None = None, catalog: Catalog | None = None
+) -> tuple[list[EntryView], list[Problem]]:
     """Entries with their member questions (scrubbed text from the store), clauses and status."""
     root = Path(root)
     catalog = catalog or Catalog.load(root)
@@ -195,13 +234,14 @@ def show_entries(root: Path, ids: Sequence[str] = (), policy: str | None = None,
 
 # --- policy faq review ----------------------------------------------------------------------
 
+
 class Decision(BaseModel):
     """One question decision of a review."""
 
     question: QuestionView
     action: Action
-    to: str | list[str] | None = None     # the answer saved in its label (None for a drop)
-    done: bool = True                      # False: it already was so (a re-run)
+    to: str | list[str] | None = None  # the answer saved in its label (None for a drop)
+    done: bool = True  # False: it already was so (a re-run)
 
 
 class ReviewResult(BaseModel):
@@ -213,7 +253,7 @@ class ReviewResult(BaseModel):
     decisions: list[Decision] = Field(default_factory=list)
     clauses_before: list[str] = Field(default_factory=list)
     back_to_draft: bool = False
-    target: EntryView | None = None        # the entry questions were moved into
+    target: EntryView | None = None  # the entry questions were moved into
     notes: list[str] = Field(default_factory=list)
     labels: LabelChange
     pages_changed: list[str] = Field(default_factory=list)
@@ -248,10 +288,20 @@ def _current_keys(keys: Iterable[str], catalog: Catalog) -> list[str]:
     return [clause.key if (clause := catalog.find(key)) is not None else key for key in keys]
 
 
-def review_entry(root: Path, entry_id: str, by: str, *, drop: Sequence[str] = (), move: Sequence[str] = (),
-                 to: str | None = None, clauses: Sequence[str] | None = None, not_covered: Sequence[str] = (),
-                 not_a_question: Sequence[str] = (), on: dt.date | None = None,
-                 catalog: Catalog | None = None) -> ReviewResult:
+def review_entry(
+    root: Path,
+    entry_id: str,
+    by: str,
+    *,
+    drop: Sequence[str] = (),
+    move: Sequence[str] = (),
+    to: str | None = None,
+    clauses: Sequence[str] | None = None,
+    not_covered: Sequence[str] = (),
+    not_a_question: Sequence[str] = (),
+    on: dt.date | None = None,
+    catalog: Catalog | None = None,
+) -> ReviewResult:
     """Fix a drafted entry: every action is checked first (nothing is written on a bad one), then
     saved as labels and as the entry's option lines; counts follow its questions."""
     root = Path(root)
@@ -260,11 +310,18 @@ def review_entry(root: Path, entry_id: str, by: str, *, drop: Sequence[str] = ()
     path, page, entry = find_entry(root, catalog, entry_id)
     by = " ".join(by.split())
     if not by:
-        raise PolicyToolError(problem(Code.FAQ_NO_REVIEWER, f"reviewing {entry.id} needs a reviewer name (--by)",
-                                      page.path, entry.line))
+        raise PolicyToolError(
+            problem(Code.FAQ_NO_REVIEWER, f"reviewing {entry.id} needs a reviewer name (--by)", page.path, entry.line)
+        )
     if entry.status == "retired":
-        raise PolicyToolError(problem(Code.FAQ_TRANSITION, f"{entry.id} is retired; review a live entry (retired "
-                                      "entries answer nobody)", page.path, entry.option_line("status")))
+        raise PolicyToolError(
+            problem(
+                Code.FAQ_TRANSITION,
+                f"{entry.id} is retired; review a live entry (retired entries answer nobody)",
+                page.path,
+                entry.option_line("status"),
+            )
+        )
     if move and not to:
         raise PolicyToolError(problem(Code.LABEL_BAD_ANSWER, "--move needs --to KEY|ENTRY: where the questions go"))
     if to and not move:
@@ -278,15 +335,21 @@ def review_entry(root: Path, entry_id: str, by: str, *, drop: Sequence[str] = ()
     new_clauses = _canonical_clauses(clauses, catalog) if clauses else None
 
     wanted: list[tuple[str, Action, str | list[str] | None]] = (
-        [(q, "drop", None) for q in drop] + [(q, "move", target_answer) for q in move]
+        [(q, "drop", None) for q in drop]
+        + [(q, "move", target_answer) for q in move]
         + [(q, "not-covered", NOT_COVERED) for q in not_covered]
-        + [(q, "not-a-question", NOT_A_QUESTION) for q in not_a_question])
+        + [(q, "not-a-question", NOT_A_QUESTION) for q in not_a_question]
+    )
     seen: dict[str, Action] = {}
     problems: list[Problem] = []
     for qid, action, _ in wanted:
         if seen.setdefault(qid, action) != action:
-            problems.append(problem(Code.LABEL_BAD_ANSWER, f"{qid} is given to both --{seen[qid]} and --{action}: "
-                                    "give each question one decision"))
+            problems.append(
+                problem(
+                    Code.LABEL_BAD_ANSWER,
+                    f"{qid} is given to both --{seen[qid]} and --{action}: give each question one decision",
+                )
+            )
     owner = {q: e for e in entries.values() if e.id != entry.id for q in e.questions}
     members = set(entry.questions)
     result_decisions: list[Decision] = []
@@ -298,20 +361,33 @@ def review_entry(root: Path, entry_id: str, by: str, *, drop: Sequence[str] = ()
             if qid in members:
                 done = True
             elif other is not None and not (action == "move" and target is not None and other.id == target.id):
-                problems.append(problem(Code.REVIEW_NOT_MEMBER, f"{qid} is a question of {other.id}, not of "
-                                        f"{entry.id}", other.file, other.option_line("questions")))
+                problems.append(
+                    problem(
+                        Code.REVIEW_NOT_MEMBER,
+                        f"{qid} is a question of {other.id}, not of {entry.id}",
+                        other.file,
+                        other.option_line("questions"),
+                    )
+                )
                 continue
             elif other is None and not questions.known(qid):
-                problems.append(problem(Code.QUESTION_UNKNOWN, f"no question {qid!r} in {entry.id} or in this "
-                                        f"copy's question store"))
+                problems.append(
+                    problem(
+                        Code.QUESTION_UNKNOWN, f"no question {qid!r} in {entry.id} or in this copy's question store"
+                    )
+                )
                 continue
             else:
-                done = False   # already out of the entry (a re-run): only its label is (re)checked
+                done = False  # already out of the entry (a re-run): only its label is (re)checked
             if answer is not None:
                 label = questions.labeled(qid, answer, by, on)
                 if label is None:
-                    problems.append(problem(Code.QUESTION_UNKNOWN, f"{qid}: its text is not in this copy's question "
-                                            "store, and a label needs it"))
+                    problems.append(
+                        problem(
+                            Code.QUESTION_UNKNOWN,
+                            f"{qid}: its text is not in this copy's question store, and a label needs it",
+                        )
+                    )
                     continue
                 new_labels.append(label)
             if done:
@@ -331,9 +407,14 @@ def review_entry(root: Path, entry_id: str, by: str, *, drop: Sequence[str] = ()
 
         change = write_labels(root, catalog.settings, new_labels, remove=stale)
 
-        result = ReviewResult(entry=entry_view(entry, questions), asked_before=entry.asked,
-                              askers_before=entry.askers, decisions=result_decisions,
-                              clauses_before=entry.clauses, labels=change)
+        result = ReviewResult(
+            entry=entry_view(entry, questions),
+            asked_before=entry.asked,
+            askers_before=entry.askers,
+            decisions=result_decisions,
+            clauses_before=entry.clauses,
+            labels=change,
+        )
         updates: dict[str, str | None] = {}
         if leaving:
             asked, askers = questions.counts(kept, entry.askers)
@@ -350,7 +431,7 @@ def review_entry(root: Path, entry_id: str, by: str, *, drop: Sequence[str] = ()
         assert fresh is not None
         result.entry = entry_view(fresh, questions)
         if target is not None:
-            tpath, _, tentry = find_entry(root, catalog, target.id)   # re-read: it may be on the same page
+            tpath, _, tentry = find_entry(root, catalog, target.id)  # re-read: it may be on the same page
             arriving = [q for q in move if q not in tentry.questions]
             if arriving:
                 qids = tentry.questions + list(dict.fromkeys(arriving))
@@ -384,15 +465,18 @@ def _citation_notes(entry: FaqEntry, new: list[str], catalog: Catalog) -> list[s
     if dropped:
         notes.append(f"the answer text still cites {', '.join(dropped)}: edit it in {where}")
     if added:
-        notes.append(f"the answer text does not cite {', '.join(added)} yet: add {{clause}}`{added[0]}` where it "
-                     f"helps ({where})")
+        notes.append(
+            f"the answer text does not cite {', '.join(added)} yet: add {{clause}}`{added[0]}` where it helps ({where})"
+        )
     return notes
 
 
 # --- policy faq approve -----------------------------------------------------------------------
 
-def label_members(root: Path, entry: FaqEntry, by: str, on: dt.date, catalog: Catalog
-                  ) -> tuple[LabelChange, list[Problem]]:
+
+def label_members(
+    root: Path, entry: FaqEntry, by: str, on: dt.date, catalog: Catalog
+) -> tuple[LabelChange, list[Problem]]:
     """The questions an approved entry keeps become labels of that entry. A text that already has
     a label keeps it (a reviewer's explicit decision is more specific than the group's); re-runs
     write nothing."""
@@ -410,14 +494,19 @@ def label_members(root: Path, entry: FaqEntry, by: str, on: dt.date, catalog: Ca
     return write_labels(root, catalog.settings, labels, replace=False), problems
 
 
-
 # --- policy faq label ----------------------------------------------------------------------------
 
 _LOOKS_LIKE_ID = re.compile(r"q[0-9a-f]{3,}")
 
 
-def label_questions(root: Path, items: Sequence[str], answer: Sequence[str], by: str, on: dt.date | None = None,
-                    catalog: Catalog | None = None) -> tuple[LabelChange, list[Label]]:
+def label_questions(
+    root: Path,
+    items: Sequence[str],
+    answer: Sequence[str],
+    by: str,
+    on: dt.date | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[LabelChange, list[Label]]:
     """Label question texts or stored questions (by id) with one answer, validated against the
     catalogue and the FAQ pages first: on any bad item or answer nothing is written. A stored
     question's label takes its scrubbed text, ids and time from the store; a typed text is
@@ -440,8 +529,12 @@ def label_questions(root: Path, items: Sequence[str], answer: Sequence[str], by:
             if _LOOKS_LIKE_ID.fullmatch(text):
                 label = questions.labeled(text, value, by, on)
                 if label is None:
-                    problems.append(problem(Code.QUESTION_UNKNOWN, f"{text!r} looks like a question id, but this "
-                                            "copy's question store has no such question"))
+                    problems.append(
+                        problem(
+                            Code.QUESTION_UNKNOWN,
+                            f"{text!r} looks like a question id, but this copy's question store has no such question",
+                        )
+                    )
                 else:
                     labels.append(label)
             elif text:

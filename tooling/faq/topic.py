@@ -31,17 +31,19 @@ from functools import lru_cache
 from ..matching.glossary import glosses
 from ..matching.tokenize import EN_STOP, NO_GLOSS, ZH_STOP, jieba_tokenizer, normalize, stemmer, strip_filler
 
-BETTER = 2.0          # a clause this many times better on the key terms makes the cited ones off topic
-GENERIC = 0.3          # a term in more than this share of the policy's clauses names no topic
+BETTER = 2.0  # a clause this many times better on the key terms makes the cited ones off topic
+GENERIC = 0.3  # a term in more than this share of the policy's clauses names no topic
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z][a-z'’-]+")
 # Words of asking, not of topics (the question kinds of .extract, and the usual fillers).
-_ASKING = frozenset("时候 什么时候 多少 多久 几号 几月 几天 哪天 怎么样 可不可以 能不能 是不是 会不会 要不要 需不需要 有没有 "
-                    "怎么 如何 怎样 一下 请问 麻烦 谢谢 可以 能够 需要 是否 还是 一般 大概 到底 具体 规定 政策 问题 情况 "
-                    "知道 这边 那边 现在 今年 不是 不会 不能 必须 应该 多长 以后 之后 之前 时间 怎么办 怎么算 算不算 行不行 "
-                    "吗 呢 么 啊 "
-                    # comparisons say how much, not what about (超过3天 asks the approval clause too)
-                    "超过 超出 以上 以下 以内 不满 不足 低于 高于 少于 多于 达到 不到 最多 最少 最高 最低".split())
+_ASKING = frozenset(
+    "时候 什么时候 多少 多久 几号 几月 几天 哪天 怎么样 可不可以 能不能 是不是 会不会 要不要 需不需要 有没有 "
+    "怎么 如何 怎样 一下 请问 麻烦 谢谢 可以 能够 需要 是否 还是 一般 大概 到底 具体 规定 政策 问题 情况 "
+    "知道 这边 那边 现在 今年 不是 不会 不能 必须 应该 多长 以后 之后 之前 时间 怎么办 怎么算 算不算 行不行 "
+    "吗 呢 么 啊 "
+    # comparisons say how much, not what about (超过3天 asks the approval clause too)
+    "超过 超出 以上 以下 以内 不满 不足 低于 高于 少于 多于 达到 不到 最多 最少 最高 最低".split()
+)
 
 
 # jieba part-of-speech classes that never name a topic: numerals and measures (一个, 几天),
@@ -73,8 +75,13 @@ def key_words(question: str) -> tuple[str, ...]:
     for run in _CJK_RUN.findall(text):
         for pair in _posseg().lcut(run, HMM=True):
             word = pair.word
-            if (len(word) >= 2 and pair.flag[:1] not in _NOT_TOPICS and word not in ZH_STOP
-                    and word not in _ASKING and word not in out):
+            if (
+                len(word) >= 2
+                and pair.flag[:1] not in _NOT_TOPICS
+                and word not in ZH_STOP
+                and word not in _ASKING
+                and word not in out
+            ):
                 out.append(word)
     for word in _LATIN.findall(_CJK_RUN.sub(" ", text)):
         word = word.replace("’", "'").split("'")[0]
@@ -90,11 +97,11 @@ class _Text:
     """A clause's text made ready for term lookups."""
 
     text: str
-    stems: set[str] = field(default_factory=set)      # English stems and glosses of its Chinese words
+    stems: set[str] = field(default_factory=set)  # English stems and glosses of its Chinese words
     chinese: bool = False
 
     @classmethod
-    def of(cls, text: str) -> "_Text":
+    def of(cls, text: str) -> _Text:
         norm = normalize(text)
         stems = {_stem(w.replace("’", "'").split("'")[0]) for w in _LATIN.findall(_CJK_RUN.sub(" ", norm))}
         for run in _CJK_RUN.findall(norm):
@@ -108,15 +115,18 @@ def _parts(word: str) -> tuple[str, ...]:
     """A Chinese word and its parts of two characters or more (有效期 → 有效期, 有效)."""
     if not _CJK_RUN.fullmatch(word):
         return (word,)
-    return tuple(dict.fromkeys([word, *(w for w in jieba_tokenizer().lcut_for_search(word, HMM=False)
-                                        if len(w) >= 2 and w not in ZH_STOP)]))
+    return tuple(
+        dict.fromkeys(
+            [word, *(w for w in jieba_tokenizer().lcut_for_search(word, HMM=False) if len(w) >= 2 and w not in ZH_STOP)]
+        )
+    )
 
 
 def _found(word: str, where: _Text) -> bool:
     if _CJK_RUN.fullmatch(word):
         if any(part in where.text for part in _parts(word)):
             return True
-        if where.chinese:   # between Chinese words the dictionary is too loose (返利 and 折扣 are both "rebate")
+        if where.chinese:  # between Chinese words the dictionary is too loose (返利 and 折扣 are both "rebate")
             return False
         senses = set(glosses(word)) if word not in NO_GLOSS else set()
         return bool(senses & where.stems)
@@ -157,7 +167,11 @@ class TopicIndex:
             return []
         have = {w for w in weights if any(_found(w, t) for t in cited)}
         # half a word: a character of a Chinese term in the clause (罚款 and 扣罚, 补助 and 补贴)
-        half = {w for w in weights if w not in have and _CJK_RUN.fullmatch(w) and any(ch in t.text for t in cited for ch in w)}
+        half = {
+            w
+            for w in weights
+            if w not in have and _CJK_RUN.fullmatch(w) and any(ch in t.text for t in cited for ch in w)
+        }
         own = sum(weights[w] for w in have) + 0.5 * sum(weights[w] for w in half)
         best_key, best = self._best(weights)
         if best <= 0 or own > best / BETTER:
@@ -165,8 +179,10 @@ class TopicIndex:
         return [w for w in weights if w not in have and _found(w, self.texts[best_key])]
 
     def _best(self, weights: dict[str, float]) -> tuple[str, float]:
-        return max(((k, sum(v for w, v in weights.items() if _found(w, t))) for k, t in self.leaves.items()),
-                   key=lambda p: p[1])
+        return max(
+            ((k, sum(v for w, v in weights.items() if _found(w, t))) for k, t in self.leaves.items()),
+            key=lambda p: p[1],
+        )
 
     def elsewhere(self, question: str, keys: list[str]) -> str | None:
         """The clause of another policy that holds the question's key terms much better than
@@ -192,13 +208,18 @@ class TopicIndex:
         def held(k: str, words) -> float:
             return sum(weights[w] for w in words if _found(w, self.leaves[k]))
 
-        alone = max(held(k, weights) for k in self.leaves)      # a clause that answers it alone: misfiled
+        alone = max(held(k, weights) for k in self.leaves)  # a clause that answers it alone: misfiled
         for other in sorted(self.leaves, key=lambda k: (-held(k, set(weights) - mine), -held(k, weights), k)):
             theirs = {w for w in weights if _found(w, self.leaves[other])}
             if not (theirs - mine):
-                break                                           # the rest hold nothing key lacks
-            if (other != key and mine - theirs and not self.missing(question, [key, other])
-                    and alone < sum(weights[w] for w in mine | theirs) and accept(other)):
+                break  # the rest hold nothing key lacks
+            if (
+                other != key
+                and mine - theirs
+                and not self.missing(question, [key, other])
+                and alone < sum(weights[w] for w in mine | theirs)
+                and accept(other)
+            ):
                 return other
         return None
 

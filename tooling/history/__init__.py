@@ -10,7 +10,29 @@ from .redline import RedlineOp, redline, redline_html, redline_text
 from .releases import Release, clauses_at, find_release, list_releases, policies_at, policy_at, release_in_force
 from .stale import ClauseStamp, StaleEntry, clause_hash, find_stale, format_stamps, parse_stamps, stale_problems
 
-__all__ = ["CitationUpdate", "ClauseDiff", "ClauseStamp", "RedlineOp", "Release", "StaleEntry",
-           "clause_hash", "clauses_at", "diff_policies", "diff_refs", "find_release", "find_stale", "format_stamps",
-           "list_releases", "parse_stamps", "policies_at", "policy_at", "redline", "redline_html", "redline_text",
-           "release_in_force", "renumbered_citations", "resolve_versioned", "stale_problems"]
+__all__ = [
+    "CitationUpdate",
+    "ClauseDiff",
+    "ClauseStamp",
+    "RedlineOp",
+    "Release",
+    "StaleEntry",
+    "clause_hash",
+    "clauses_at",
+    "diff_policies",
+    "diff_refs",
+    "find_release",
+    "find_stale",
+    "format_stamps",
+    "list_releases",
+    "parse_stamps",
+    "policies_at",
+    "policy_at",
+    "redline",
+    "redline_html",
+    "redline_text",
+    "release_in_force",
+    "renumbered_citations",
+    "resolve_versioned",
+    "stale_problems",
+]

@@ -73,7 +73,7 @@ class ClauseDiff(BaseModel):
     changed: list[ChangedClause] = Field(default_factory=list)
     renumbered: list[RenumberedClause] = Field(default_factory=list)
     unchanged: int = 0
-    matches: dict[str, str] = Field(default_factory=dict)   # old number -> new number
+    matches: dict[str, str] = Field(default_factory=dict)  # old number -> new number
 
     @property
     def is_empty(self) -> bool:
@@ -101,12 +101,14 @@ def _own_texts(policy: Policy) -> dict[str, str]:
     for clause in policy.clauses:
         if clause.parent:
             children.setdefault(clause.parent, []).append(clause)
-    return {c.number: "\n".join(filter(None, [c.title or "", own_text(c, children.get(c.key, []))]))
-            for c in policy.clauses}
+    return {
+        c.number: "\n".join(filter(None, [c.title or "", own_text(c, children.get(c.key, []))])) for c in policy.clauses
+    }
 
 
-def match_clauses(old: list[Clause], new: list[Clause], old_text: dict[str, str],
-                  new_text: dict[str, str]) -> dict[str, str]:
+def match_clauses(
+    old: list[Clause], new: list[Clause], old_text: dict[str, str], new_text: dict[str, str]
+) -> dict[str, str]:
     """Old number -> new number for clauses that are the same clause in both versions."""
     pairs: dict[str, str] = {}
     by_alias = {alias: c.number for c in new for alias in c.aliases}
@@ -119,13 +121,19 @@ def match_clauses(old: list[Clause], new: list[Clause], old_text: dict[str, str]
     rest_new = [c for c in new if c.number not in taken]
     if not rest_old or not rest_new:
         return pairs
-    sim = process.cdist([comparable_text(old_text[c.number]) for c in rest_old],
-                        [comparable_text(new_text[c.number]) for c in rest_new],
-                        scorer=fuzz.ratio, dtype=np.float32) / 100.0
+    sim = (
+        process.cdist(
+            [comparable_text(old_text[c.number]) for c in rest_old],
+            [comparable_text(new_text[c.number]) for c in rest_new],
+            scorer=fuzz.ratio,
+            dtype=np.float32,
+        )
+        / 100.0
+    )
     same_number = np.array([[a.number == b.number for b in rest_new] for a in rest_old])
     same_shape = np.array([[a.kind == b.kind and a.level == b.level for b in rest_new] for a in rest_old])
     same_title = np.array([[bool(a.title) and a.title == b.title for b in rest_new] for a in rest_old])
-    keeps_place = same_number & ((sim >= MIN_SIMILARITY_SAME_NUMBER) | same_title)   # rewritten in place
+    keeps_place = same_number & ((sim >= MIN_SIMILARITY_SAME_NUMBER) | same_title)  # rewritten in place
     admissible = same_shape & ((sim >= MIN_SIMILARITY) | keeps_place)
     score = np.where(admissible, sim + SAME_NUMBER_BONUS * same_number, 0.0)
     from scipy.optimize import linear_sum_assignment  # imported when a diff needs it (0.4 s)
@@ -141,35 +149,43 @@ def diff_policies(old: Policy, new: Policy) -> ClauseDiff:
     """Added, removed, changed (with a redline) and renumbered clauses from ``old`` to ``new``."""
     old_text, new_text = _own_texts(old), _own_texts(new)
     pairs = match_clauses(old.clauses, new.clauses, old_text, new_text)
-    result = ClauseDiff(policy=new.id, old_version=old.meta.version, new_version=new.meta.version,
-                        matches=pairs)
+    result = ClauseDiff(policy=new.id, old_version=old.meta.version, new_version=new.meta.version, matches=pairs)
     new_by_number = {c.number: c for c in new.clauses}
     for clause in old.clauses:
         if clause.number not in pairs:
-            result.removed.append(RemovedClause(old=clause.number, key=clause.key, title=clause.title,
-                                                text=clause.text))
+            result.removed.append(
+                RemovedClause(old=clause.number, key=clause.key, title=clause.title, text=clause.text)
+            )
             continue
         after = new_by_number[pairs[clause.number]]
         before_text, after_text = old_text[clause.number], new_text[after.number]
         changed = comparable_text(before_text) != comparable_text(after_text)
         if changed:
-            result.changed.append(ChangedClause(old=clause.number, new=after.number, title=after.title,
-                                                redline=redline(before_text, after_text),
-                                                old_text=before_text, new_text=after_text))
+            result.changed.append(
+                ChangedClause(
+                    old=clause.number,
+                    new=after.number,
+                    title=after.title,
+                    redline=redline(before_text, after_text),
+                    old_text=before_text,
+                    new_text=after_text,
+                )
+            )
         if clause.number != after.number:
-            result.renumbered.append(RenumberedClause(old=clause.number, new=after.number,
-                                                      changed=changed, title=after.title))
+            result.renumbered.append(
+                RenumberedClause(old=clause.number, new=after.number, changed=changed, title=after.title)
+            )
         if not changed and clause.number == after.number:
             result.unchanged += 1
     matched_new = set(pairs.values())
-    result.added = [AddedClause(new=c.number, key=c.key, title=c.title, text=c.text)
-                    for c in new.clauses if c.number not in matched_new]
+    result.added = [
+        AddedClause(new=c.number, key=c.key, title=c.title, text=c.text)
+        for c in new.clauses
+        if c.number not in matched_new
+    ]
     return result
 
 
-def diff_refs(root: Path, policy_id: str, old_ref: str, new_ref: str,
-              settings: Settings | None = None) -> ClauseDiff:
+def diff_refs(root: Path, policy_id: str, old_ref: str, new_ref: str, settings: Settings | None = None) -> ClauseDiff:
     """Diff two committed versions (release versions, tags, commits or ``WORKTREE``)."""
     return diff_policies(policy_at(root, policy_id, old_ref, settings), policy_at(root, policy_id, new_ref, settings))
-
-

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from ..catalog import site_pages
 from ..citations import KeySyntaxError, parse_key
 from ..config import Settings, load_settings
-from ..faq.entries import parse_page
 from ..errors import Code, PolicyToolError, Problem, problem
+from ..faq.entries import parse_page
 from ..markdown import role_parts, roles
 from ..models import Clause, Policy
 from .diff import ClauseDiff
@@ -27,12 +27,13 @@ class CitationUpdate(BaseModel):
 
     file: str
     line: int
-    cited: str          # the key as written, normalised ("SALES 4.2")
-    now: str            # the same clause's key in the new version ("SALES 4.3")
+    cited: str  # the key as written, normalised ("SALES 4.2")
+    now: str  # the same clause's key in the new version ("SALES 4.3")
 
     def as_problem(self) -> Problem:
-        return problem(Code.CITATION_RENUMBERED, f"{self.cited} is cited here; that clause is now {self.now}",
-                       self.file, self.line)
+        return problem(
+            Code.CITATION_RENUMBERED, f"{self.cited} is cited here; that clause is now {self.now}", self.file, self.line
+        )
 
 
 def _citations(root: Path, settings: Settings) -> list[tuple[str, int, str]]:
@@ -61,12 +62,16 @@ def renumbered_citations(root: Path, diff: ClauseDiff, settings: Settings | None
     """Places in policies and FAQ pages that cite a clause the diff renumbered."""
     settings = settings or load_settings(root)
     moved = {f"{diff.policy} {r.old}": f"{diff.policy} {r.new}" for r in diff.renumbered}
-    return [CitationUpdate(file=file, line=line, cited=key, now=moved[key])
-            for file, line, key in _citations(root, settings) if key in moved]
+    return [
+        CitationUpdate(file=file, line=line, cited=key, now=moved[key])
+        for file, line, key in _citations(root, settings)
+        if key in moved
+    ]
 
 
-def resolve_versioned(root: Path, key: str, settings: Settings | None = None,
-                      releases: dict[tuple[str, str], Policy] | None = None) -> Clause:
+def resolve_versioned(
+    root: Path, key: str, settings: Settings | None = None, releases: dict[tuple[str, str], Policy] | None = None
+) -> Clause:
     """The clause a versioned key (``SALES@2.0 4.2``) names, as it read in that release.
 
     ``releases`` keeps each release read from git, so a page citing one release many times
@@ -80,6 +85,9 @@ def resolve_versioned(root: Path, key: str, settings: Settings | None = None,
     policy = releases[(parsed.policy, parsed.version)]
     clause = policy.clause(parsed.number)
     if clause is None:
-        raise PolicyToolError(problem(Code.CITATION_UNKNOWN,
-                                      f"{parsed.policy} {parsed.version} has no clause {parsed.number}", policy.path))
+        raise PolicyToolError(
+            problem(
+                Code.CITATION_UNKNOWN, f"{parsed.policy} {parsed.version} has no clause {parsed.number}", policy.path
+            )
+        )
     return clause

@@ -63,7 +63,7 @@ def _fold_islands(raw: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 continue
             before, after = _edit_size(ops, k, -1), _edit_size(ops, k, 1)
             if before and after and (len(text) <= 1 or not text.strip() or len(text) < min(before, after)):
-                ops[k:k + 1] = [("delete", text), ("insert", text)]
+                ops[k : k + 1] = [("delete", text), ("insert", text)]
                 changed = True
                 break
     return ops

@@ -38,8 +38,8 @@ class CommitInfo(BaseModel):
     author: str
     email: str
     date: dt.datetime
-    message: str                     # first line of the commit message
-    path: str                        # the policy file at that commit, relative to the root
+    message: str  # first line of the commit message
+    path: str  # the policy file at that commit, relative to the root
 
 
 class Release(CommitInfo):
@@ -52,8 +52,8 @@ class Release(CommitInfo):
     tags: list[str] = Field(default_factory=list)
     changes: list[CommitInfo] = Field(default_factory=list)
     status: Literal["current", "superseded", "upcoming"] = "current"
-    in_force_to: dt.date | None = None          # the day before the next release takes effect
-    superseded_by: str | None = None            # that next release's version
+    in_force_to: dt.date | None = None  # the day before the next release takes effect
+    superseded_by: str | None = None  # that next release's version
 
 
 class _Event(BaseModel):
@@ -115,8 +115,7 @@ def load_timeline(root: Path, settings: Settings | None = None) -> Timeline:
         timeline = Timeline(head=head)
         owner: dict[str, str] = {}  # path -> policy id, to follow the file through later commits
         fmt = f"{_SEP_RECORD}%H{_SEP_FIELD}%an{_SEP_FIELD}%ae{_SEP_FIELD}%aI{_SEP_FIELD}%s"
-        log = repo.git.log("--topo-order", "--reverse", "-M", "--name-status", f"--format={fmt}",
-                           "--", folder)
+        log = repo.git.log("--topo-order", "--reverse", "-M", "--name-status", f"--format={fmt}", "--", folder)
         for record in filter(None, log.split(_SEP_RECORD)):
             header, _, body = record.partition("\n")
             sha, author, email, date, subject = header.split(_SEP_FIELD)
@@ -126,32 +125,46 @@ def load_timeline(root: Path, settings: Settings | None = None) -> Timeline:
                 if not path.endswith(".md") or PurePosixPath(path).name == "index.md" or status.startswith("D"):
                     owner.pop(path, None)
                     continue
-                rel = path[len(prefix) + 1:] if prefix else path
+                rel = path[len(prefix) + 1 :] if prefix else path
                 text = _blob_text(repo, sha, path)
                 meta, problems = _read_meta(text or "", f"{rel}@{sha[:7]}")
                 if meta is None:
-                    timeline.problems += [problem(Code.HISTORY_BAD_VERSION, f"{p.code.value} {p.message}",
-                                                  p.file, p.line) for p in problems]
+                    timeline.problems += [
+                        problem(Code.HISTORY_BAD_VERSION, f"{p.code.value} {p.message}", p.file, p.line)
+                        for p in problems
+                    ]
                     continue
                 owner[path] = meta.policy
-                info = CommitInfo(commit=sha, short=sha[:7], author=author, email=email,
-                                  date=dt.datetime.fromisoformat(date), message=subject, path=rel)
+                info = CommitInfo(
+                    commit=sha,
+                    short=sha[:7],
+                    author=author,
+                    email=email,
+                    date=dt.datetime.fromisoformat(date),
+                    message=subject,
+                    path=rel,
+                )
                 timeline.events.setdefault(meta.policy, []).append(_Event(info=info, meta=meta))
         _CACHE[key] = timeline
         return timeline
 
 
-def list_releases(root: Path, policy_id: str, today: dt.date | None = None,
-                  settings: Settings | None = None) -> list[Release]:
+def list_releases(
+    root: Path, policy_id: str, today: dt.date | None = None, settings: Settings | None = None
+) -> list[Release]:
     """The releases of one policy, oldest first, each with its later same-version commits and
     its status on ``today``: current, superseded (by which version, in force until when) or upcoming."""
     timeline = load_timeline(root, settings)
     policy_id = policy_id.upper()
     events = timeline.events.get(policy_id)
     if not events:
-        raise PolicyToolError(problem(Code.HISTORY_NO_POLICY,
-                                      f"no committed history for policy {policy_id}",
-                                      (settings or load_settings(root)).policies_dir))
+        raise PolicyToolError(
+            problem(
+                Code.HISTORY_NO_POLICY,
+                f"no committed history for policy {policy_id}",
+                (settings or load_settings(root)).policies_dir,
+            )
+        )
     with open_repo(root) as (repo, _):
         tags: dict[str, list[str]] = {}
         for tag in repo.tags:
@@ -165,9 +178,16 @@ def list_releases(root: Path, policy_id: str, today: dt.date | None = None,
         if releases and releases[-1].version == meta.version:
             releases[-1].changes.append(event.info)
             continue
-        releases.append(Release(**event.info.model_dump(), policy=policy_id, version=meta.version,
-                                title=meta.title, effective=meta.effective,
-                                tags=sorted(tags.get(event.info.commit, []))))
+        releases.append(
+            Release(
+                **event.info.model_dump(),
+                policy=policy_id,
+                version=meta.version,
+                title=meta.title,
+                effective=meta.effective,
+                tags=sorted(tags.get(event.info.commit, [])),
+            )
+        )
     _set_status(releases, today or dt.date.today())
     return releases
 
@@ -228,18 +248,22 @@ def policy_at(root: Path, policy_id: str, ref: str, settings: Settings | None = 
                 repo.commit(commit)
             except (git.BadName, ValueError, git.BadObject) as exc:
                 known = ", ".join(r.version for r in releases)
-                raise PolicyToolError(problem(
-                    Code.HISTORY_UNKNOWN_REF,
-                    f"{ref!r} is not a release of {policy_id} (releases: {known}), a tag or a commit",
-                    releases[-1].path)) from exc
+                raise PolicyToolError(
+                    problem(
+                        Code.HISTORY_UNKNOWN_REF,
+                        f"{ref!r} is not a release of {policy_id} (releases: {known}), a tag or a commit",
+                        releases[-1].path,
+                    )
+                ) from exc
             paths = list(dict.fromkeys(e.info.path for e in reversed(timeline.events[policy_id])))
         for rel in paths:
             full = f"{prefix}/{rel}" if prefix else rel
             text = _blob_text(repo, commit, full)
             if text is None:
                 continue
-            policy, problems = parse_policy_text(text, f"{rel}@{commit[:7]}", str(PurePosixPath(rel).with_suffix("")),
-                                                 settings.language)
+            policy, problems = parse_policy_text(
+                text, f"{rel}@{commit[:7]}", str(PurePosixPath(rel).with_suffix("")), settings.language
+            )
             if policy is not None and policy.id == policy_id:
                 return policy
     raise PolicyToolError(problem(Code.HISTORY_NO_POLICY, f"policy {policy_id} does not exist at {ref}", root))

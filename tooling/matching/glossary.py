@@ -20,10 +20,13 @@ from functools import lru_cache
 
 from ..cache import user_cache_dir
 
-_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b(?:CL|abbr|variant of|old variant of|surname|see also|also written|"
-                    r"used in|Taiwan pr|pr\.)\b.*$", re.I)
+_PAREN = re.compile(
+    r"\([^)]*\)|\[[^\]]*\]|\b(?:CL|abbr|variant of|old variant of|surname|see also|also written|"
+    r"used in|Taiwan pr|pr\.)\b.*$",
+    re.I,
+)
 _WORD = re.compile(r"[a-z]{3,}")
-MAX_TOKENS = 6      # glosses per Chinese word: the first senses are the common ones
+MAX_TOKENS = 6  # glosses per Chinese word: the first senses are the common ones
 FORMAT = 1
 _lock = threading.Lock()
 
@@ -56,7 +59,7 @@ def _build(path: str) -> None:
         tokens = _gloss_tokens(entry["definitions"])
         if tokens:
             rows[word] = " ".join(tokens)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")   # concurrent builders do not collide
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")  # concurrent builders do not collide
     os.close(fd)
     db = sqlite3.connect(tmp)
     db.execute("CREATE TABLE gloss (word TEXT PRIMARY KEY, tokens TEXT) WITHOUT ROWID")

@@ -63,7 +63,7 @@ class _Text(HTMLParser):
         if not self.skipping:
             self.parts.append(data)
 
-    def handle_entityref(self, name):   # kept as typed: ``&lt;`` in a question is its text
+    def handle_entityref(self, name):  # kept as typed: ``&lt;`` in a question is its text
         self.handle_data(f"&{name};")
 
     def handle_charref(self, name):

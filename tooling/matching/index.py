@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
+from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..catalog import Catalog, source_digest
 from ..citations import KeySyntaxError
-from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..faq.entries import FaqEntry, approved_entries
 from ..models import Clause, ClauseKind
 from .semantic import Encoder, get_encoder
@@ -37,8 +37,8 @@ UNIGRAM_WEIGHT = 0.5
 class MatchDoc(BaseModel):
     """One answering unit: a clause or an approved FAQ entry."""
 
-    kind: str                      # clause | faq
-    key: str                       # "SALES 4.2" or a FAQ id
+    kind: str  # clause | faq
+    key: str  # "SALES 4.2" or a FAQ id
     title: str
     url: str
     policy: str | None = None
@@ -47,8 +47,8 @@ class MatchDoc(BaseModel):
     language: str = "zh"
     number: str = ""
     clause_kind: str = "section"
-    clauses: list[str] = Field(default_factory=list)   # for FAQ entries: the clauses they cite
-    text: str = ""                                     # what the encoder reads
+    clauses: list[str] = Field(default_factory=list)  # for FAQ entries: the clauses they cite
+    text: str = ""  # what the encoder reads
 
 
 @dataclass
@@ -59,12 +59,12 @@ class MatchIndex:
     idf: np.ndarray
     k1: float
     encoder: str | None = None
-    embeddings: np.ndarray | None = None                    # one row per document
-    sentence_embeddings: np.ndarray | None = None           # one row per sentence passage
-    sentence_owner: np.ndarray | None = None                # document of each sentence row (sorted)
-    owners: dict[str, str] = field(default_factory=dict)   # policy id -> owner
-    plain: bool = False                                     # the plain-BM25 baseline's tokens
-    format: int = FORMAT                                    # how sentence passages were cut
+    embeddings: np.ndarray | None = None  # one row per document
+    sentence_embeddings: np.ndarray | None = None  # one row per sentence passage
+    sentence_owner: np.ndarray | None = None  # document of each sentence row (sorted)
+    owners: dict[str, str] = field(default_factory=dict)  # policy id -> owner
+    plain: bool = False  # the plain-BM25 baseline's tokens
+    format: int = FORMAT  # how sentence passages were cut
 
     def tokens(self, text: str) -> list[str]:
         """A question's tokens (see ``groups``)."""
@@ -157,12 +157,29 @@ def clause_docs(catalog: Catalog, tokenized: bool = True) -> list[tuple[MatchDoc
                     parents.append(parent.title)
                 parent = by_key.get(parent.parent or "")
             title = clause.title or ""
-            doc = MatchDoc(kind="clause", key=clause.key, title=title, url=clause.url, policy=policy.id,
-                           policy_title=policy.meta.title, owner=policy.meta.owner, language=clause.language,
-                           number=clause.number, clause_kind=clause.kind.value,
-                           text=" ".join(x for x in (policy.meta.title, *reversed(parents), title, own) if x))
-            tokens = (tokenize(title, filler=False) * 2 + tokenize(" ".join(parents), filler=False)
-                      + tokenize(policy.meta.title, filler=False) + tokenize(own, filler=False)) if tokenized else []
+            doc = MatchDoc(
+                kind="clause",
+                key=clause.key,
+                title=title,
+                url=clause.url,
+                policy=policy.id,
+                policy_title=policy.meta.title,
+                owner=policy.meta.owner,
+                language=clause.language,
+                number=clause.number,
+                clause_kind=clause.kind.value,
+                text=" ".join(x for x in (policy.meta.title, *reversed(parents), title, own) if x),
+            )
+            tokens = (
+                (
+                    tokenize(title, filler=False) * 2
+                    + tokenize(" ".join(parents), filler=False)
+                    + tokenize(policy.meta.title, filler=False)
+                    + tokenize(own, filler=False)
+                )
+                if tokenized
+                else []
+            )
             out.append((doc, tokens))
     return out
 
@@ -175,11 +192,18 @@ def faq_docs(catalog: Catalog, entries: list[FaqEntry]) -> list[tuple[MatchDoc, 
         except KeySyntaxError:
             first = None
         policy = catalog.policy(first.policy) if first else None
-        doc = MatchDoc(kind="faq", key=entry.id, title=entry.question, url=entry.url,
-                       policy=policy.id if policy else None, policy_title=policy.meta.title if policy else "",
-                       owner=policy.meta.owner if policy else "",
-                       language=policy.language if policy else catalog.settings.language,
-                       clauses=entry.clauses, text=f"{entry.question} {entry.answer}")
+        doc = MatchDoc(
+            kind="faq",
+            key=entry.id,
+            title=entry.question,
+            url=entry.url,
+            policy=policy.id if policy else None,
+            policy_title=policy.meta.title if policy else "",
+            owner=policy.meta.owner if policy else "",
+            language=policy.language if policy else catalog.settings.language,
+            clauses=entry.clauses,
+            text=f"{entry.question} {entry.answer}",
+        )
         out.append((doc, tokenize(entry.question, filler=False) * 2 + tokenize(entry.answer, filler=False)))
     return out
 
@@ -193,7 +217,7 @@ def sentence_passages(doc: MatchDoc) -> list[str]:
     A long clause (or a table) dilutes one embedding; a question usually asks about one sentence
     or one table row, so the semantic score takes the best passage as well as the whole.
     """
-    body = doc.text[len(doc.policy_title):].strip() if doc.text.startswith(doc.policy_title) else doc.text
+    body = doc.text[len(doc.policy_title) :].strip() if doc.text.startswith(doc.policy_title) else doc.text
     parts = [p.strip() for p in _SENTENCE_RE.split(body) if len(p.strip()) > 4]
     return [f"{doc.policy_title} {doc.title}".strip()] + [f"{doc.title}: {p}" if doc.title else p for p in parts]
 
@@ -210,8 +234,11 @@ def _known_vectors(index: MatchIndex | None, encoder: Encoder | None) -> dict[st
         return {}
     known = {d.text: index.embeddings[k] for k, d in enumerate(index.docs)}
     passages = [p for d in index.docs for p in sentence_passages(d)]
-    if (index.sentence_embeddings is not None and getattr(index, "format", 0) == FORMAT
-            and len(passages) == len(index.sentence_embeddings)):
+    if (
+        index.sentence_embeddings is not None
+        and getattr(index, "format", 0) == FORMAT
+        and len(passages) == len(index.sentence_embeddings)
+    ):
         known.update(zip(passages, index.sentence_embeddings))
     return known
 
@@ -229,8 +256,9 @@ def embed_passages(encoder: Encoder, texts: list[str], known: dict[str, np.ndarr
     return np.vstack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 384), np.float32)
 
 
-def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = False,
-                previous: MatchIndex | None = None) -> MatchIndex:
+def build_index(
+    catalog: Catalog, encoder: Encoder | None = None, plain: bool = False, previous: MatchIndex | None = None
+) -> MatchIndex:
     """Index a catalog's clauses and its repository's approved FAQ entries.
 
     ``plain=True`` builds the evaluation baseline: plain BM25 over each clause's title and text
@@ -256,7 +284,7 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = 
     df = np.zeros(len(vocab), dtype=np.float64)
     if ids:
         rows = np.diff(bm25.scores["indptr"])
-        df[:len(rows)] = rows
+        df[: len(rows)] = rows
     n = max(len(ids), 1)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     embeddings = sentences = owner = None
@@ -270,10 +298,19 @@ def build_index(catalog: Catalog, encoder: Encoder | None = None, plain: bool = 
                 passages.append(part)
         sentences, owner = embed_passages(encoder, passages, known), np.asarray(owner_list, dtype=np.int64)
     owners = {p.id: p.meta.owner for p in catalog.policies}
-    return MatchIndex(docs=docs, bm25=bm25, vocab=vocab, idf=idf, k1=k1,
-                      encoder=encoder.name if encoder is not None else None, embeddings=embeddings,
-                      sentence_embeddings=sentences, sentence_owner=owner, owners=owners,
-                      plain=plain)
+    return MatchIndex(
+        docs=docs,
+        bm25=bm25,
+        vocab=vocab,
+        idf=idf,
+        k1=k1,
+        encoder=encoder.name if encoder is not None else None,
+        embeddings=embeddings,
+        sentence_embeddings=sentences,
+        sentence_owner=owner,
+        owners=owners,
+        plain=plain,
+    )
 
 
 def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | None | str = "settings") -> MatchIndex:
@@ -290,15 +327,15 @@ def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | No
         try:
             with path.open("rb") as fh:
                 return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
+        except Exception:
             pass
     previous = None
-    if encoder is not None:   # an older index lends the vectors of passages that did not change
-        for old in sorted(cache.glob(f"{prefix}*.pkl"))[-1:]:   # the old indexes are deleted below: one at most
+    if encoder is not None:  # an older index lends the vectors of passages that did not change
+        for old in sorted(cache.glob(f"{prefix}*.pkl"))[-1:]:  # the old indexes are deleted below: one at most
             try:
                 with old.open("rb") as fh:
                     previous = pickle.load(fh)
-            except Exception:  # noqa: BLE001 - unreadable: just re-encode
+            except Exception:
                 previous = None
     index = build_index(catalog, encoder, previous=previous)
     try:

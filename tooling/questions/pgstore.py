@@ -52,7 +52,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-_LOCK = 5_170_511   # the advisory lock that serialises migrations of one database
+_LOCK = 5_170_511  # the advisory lock that serialises migrations of one database
 
 
 def shown_url(url: str) -> str:
@@ -69,11 +69,15 @@ class PostgresQuestionStore(StoreBase):
     """The store in the PostgreSQL database at ``url`` (tables created and migrated on open)."""
 
     errors = (psycopg.Error,)
-    _insert_sql = (f"INSERT INTO questions ({_COLUMNS}, raw, asked_ts) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-                   " ON CONFLICT (id) DO NOTHING")
-    _record_file_sql = ("INSERT INTO batches VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (batch, file) DO UPDATE SET "
-                        "format = excluded.format, finished_at = excluded.finished_at, read = excluded.read, "
-                        "stored = excluded.stored, duplicates = excluded.duplicates, rejected = excluded.rejected")
+    _insert_sql = (
+        f"INSERT INTO questions ({_COLUMNS}, raw, asked_ts) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+        " ON CONFLICT (id) DO NOTHING"
+    )
+    _record_file_sql = (
+        "INSERT INTO batches VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (batch, file) DO UPDATE SET "
+        "format = excluded.format, finished_at = excluded.finished_at, read = excluded.read, "
+        "stored = excluded.stored, duplicates = excluded.duplicates, rejected = excluded.rejected"
+    )
 
     def __init__(self, url: str, timeout: float = 60.0, durable: bool = True):
         self.url = url
@@ -82,7 +86,7 @@ class PostgresQuestionStore(StoreBase):
             # autocommit: a statement outside transaction() commits at once, as in the SQLite store.
             self.db = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
             self.db.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
-            if not durable:     # commits return before the WAL reaches the disk (rate-limit counts only)
+            if not durable:  # commits return before the WAL reaches the disk (rate-limit counts only)
                 self.db.execute("SET synchronous_commit = off")
             self._migrate()
         except psycopg.Error as exc:
@@ -91,10 +95,12 @@ class PostgresQuestionStore(StoreBase):
     def error(self, exc: Exception) -> PolicyToolError:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, psycopg.errors.LockNotAvailable):
-            return PolicyToolError(problem(Code.QUESTION_STORE_LOCKED, f"the question store is locked: {message}",
-                                           self.location, 1))
-        return PolicyToolError(problem(Code.QUESTION_STORE, f"cannot use the question store: {message}",
-                                       self.location, 1))
+            return PolicyToolError(
+                problem(Code.QUESTION_STORE_LOCKED, f"the question store is locked: {message}", self.location, 1)
+            )
+        return PolicyToolError(
+            problem(Code.QUESTION_STORE, f"cannot use the question store: {message}", self.location, 1)
+        )
 
     def _run(self, sql: str, args: tuple | list = ()) -> Any:
         return self.db.execute(sql.replace("?", "%s"), args)
@@ -119,9 +125,14 @@ class PostgresQuestionStore(StoreBase):
                 self.db.execute("INSERT INTO policy_schema VALUES (0)")
                 current = 0
             if current > SCHEMA_VERSION:
-                raise PolicyToolError(problem(
-                    Code.QUESTION_STORE, f"the store has schema version {current}; this tooling knows up to "
-                    f"{SCHEMA_VERSION}", self.location, 1))
+                raise PolicyToolError(
+                    problem(
+                        Code.QUESTION_STORE,
+                        f"the store has schema version {current}; this tooling knows up to {SCHEMA_VERSION}",
+                        self.location,
+                        1,
+                    )
+                )
             for number in range(current, SCHEMA_VERSION):
                 for statement in filter(str.strip, MIGRATIONS[number].split(";")):
                     self.db.execute(statement)

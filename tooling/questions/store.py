@@ -122,7 +122,7 @@ class StoreBase:
 
     location: str
     path: Path | None = None
-    errors: tuple[type[Exception], ...] = ()     # the driver's own errors (ingest turns them into PL511/PL508)
+    errors: tuple[type[Exception], ...] = ()  # the driver's own errors (ingest turns them into PL511/PL508)
     _insert_sql = ""
     _record_file_sql = ""
 
@@ -157,19 +157,53 @@ class StoreBase:
 
     def insert(self, records: Iterable[QuestionRecord], raw: dict[str, str] | None = None) -> int:
         """Insert records; those whose id is already stored are ignored. Returns how many were new."""
-        rows = [(r.id, r.source_id, r.source, r.channel, r.asker, r.asked_at.isoformat(), r.text, r.normalized,
-                 r.policy_hint, r.batch, json.dumps(r.metadata, ensure_ascii=False, default=str),
-                 (raw or {}).get(r.id), r.asked_at.timestamp()) for r in records]
+        rows = [
+            (
+                r.id,
+                r.source_id,
+                r.source,
+                r.channel,
+                r.asker,
+                r.asked_at.isoformat(),
+                r.text,
+                r.normalized,
+                r.policy_hint,
+                r.batch,
+                json.dumps(r.metadata, ensure_ascii=False, default=str),
+                (raw or {}).get(r.id),
+                r.asked_at.timestamp(),
+            )
+            for r in records
+        ]
         return self._many(self._insert_sql, rows) if rows else 0
 
     def record_file(self, batch: str, part: FileSummary) -> None:
-        self._run(self._record_file_sql, (batch, part.file, part.format, dt.datetime.now(dt.timezone.utc).isoformat(),
-                                          part.read, part.stored, part.duplicates, part.rejected))
+        self._run(
+            self._record_file_sql,
+            (
+                batch,
+                part.file,
+                part.format,
+                dt.datetime.now(dt.UTC).isoformat(),
+                part.read,
+                part.stored,
+                part.duplicates,
+                part.rejected,
+            ),
+        )
 
     def add_search(self, outcome: SearchOutcome) -> None:
-        self._run("INSERT INTO searches (at, at_ts, query, target, kind, policy) VALUES (?,?,?,?,?,?)",
-                  (outcome.at.isoformat(), outcome.at.timestamp(), outcome.query, outcome.target, outcome.kind,
-                   outcome.policy))
+        self._run(
+            "INSERT INTO searches (at, at_ts, query, target, kind, policy) VALUES (?,?,?,?,?,?)",
+            (
+                outcome.at.isoformat(),
+                outcome.at.timestamp(),
+                outcome.query,
+                outcome.target,
+                outcome.kind,
+                outcome.policy,
+            ),
+        )
 
     def retry_after(self, client: str, per_minute: int, now: float, sweep: bool = False) -> int:
         """Count one request of ``client`` unless it already made ``per_minute`` in the last 60 s
@@ -179,8 +213,9 @@ class StoreBase:
             self._lock_client(client)
             if sweep:
                 self._run("DELETE FROM requests WHERE at_ts <= ?", (now - 60,))
-            count, oldest = self._run("SELECT count(*), min(at_ts) FROM requests WHERE client = ? AND at_ts > ?",
-                                      (client, now - 60)).fetchone()
+            count, oldest = self._run(
+                "SELECT count(*), min(at_ts) FROM requests WHERE client = ? AND at_ts > ?", (client, now - 60)
+            ).fetchone()
             if count >= per_minute:
                 return max(1, math.ceil(60 - (now - oldest)))
             self._run("INSERT INTO requests VALUES (?, ?)", (client, now))
@@ -193,7 +228,8 @@ class StoreBase:
         """Searches that ended on a result, in time order (``kind``: only ``faq`` or ``clause``)."""
         where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
         for at, query, target, found, policy in self._run(
-                f"SELECT at, query, target, kind, policy FROM searches {where} ORDER BY at_ts, id", args):
+            f"SELECT at, query, target, kind, policy FROM searches {where} ORDER BY at_ts, id", args
+        ):
             yield SearchOutcome(at=dt.datetime.fromisoformat(at), query=query, target=target, kind=found, policy=policy)
 
     def batches(self) -> list[BatchSummary]:
@@ -201,10 +237,12 @@ class StoreBase:
         present = dict(self._run("SELECT batch, count(*) FROM questions GROUP BY batch"))
         out: dict[str, BatchSummary] = {}
         for batch, file, finished, read, stored, dups, rejected in self._run(
-                "SELECT batch, file, finished_at, read, stored, duplicates, rejected FROM batches "
-                "ORDER BY finished_at, batch, file"):
-            summary = out.setdefault(batch, BatchSummary(batch=batch, finished_at=finished,
-                                                         present=present.get(batch, 0)))
+            "SELECT batch, file, finished_at, read, stored, duplicates, rejected FROM batches "
+            "ORDER BY finished_at, batch, file"
+        ):
+            summary = out.setdefault(
+                batch, BatchSummary(batch=batch, finished_at=finished, present=present.get(batch, 0))
+            )
             summary.files.append(file)
             summary.finished_at = max(summary.finished_at, finished)
             summary.read += read
@@ -225,10 +263,14 @@ class StoreBase:
         (A record a later ingest also read was counted there as a duplicate: ingest that file
         again to have it back.)"""
         with self.transaction():
-            known = self._run("SELECT count(*) FROM batches WHERE batch = ?", (batch,)).fetchone()[0] or \
-                self._run("SELECT count(*) FROM questions WHERE batch = ?", (batch,)).fetchone()[0]
+            known = (
+                self._run("SELECT count(*) FROM batches WHERE batch = ?", (batch,)).fetchone()[0]
+                or self._run("SELECT count(*) FROM questions WHERE batch = ?", (batch,)).fetchone()[0]
+            )
             if not known:
-                raise PolicyToolError(problem(Code.BATCH_UNKNOWN, f"no ingest batch {batch!r} in the store", self.location, 1))
+                raise PolicyToolError(
+                    problem(Code.BATCH_UNKNOWN, f"no ingest batch {batch!r} in the store", self.location, 1)
+                )
             removed = self._run("DELETE FROM questions WHERE batch = ?", (batch,)).rowcount
             self._run("DELETE FROM batches WHERE batch = ?", (batch,))
         return removed
@@ -251,9 +293,18 @@ class StoreBase:
     def _select(self, where: str, args: tuple) -> Iterator[QuestionRecord]:
         for row in self._run(f"SELECT {_COLUMNS} FROM questions {where}", args):
             yield QuestionRecord(
-                id=row[0], source_id=row[1], source=row[2], channel=row[3], asker=row[4],
-                asked_at=dt.datetime.fromisoformat(row[5]), text=row[6], normalized=row[7], policy_hint=row[8],
-                batch=row[9], metadata=json.loads(row[10]))
+                id=row[0],
+                source_id=row[1],
+                source=row[2],
+                channel=row[3],
+                asker=row[4],
+                asked_at=dt.datetime.fromisoformat(row[5]),
+                text=row[6],
+                normalized=row[7],
+                policy_hint=row[8],
+                batch=row[9],
+                metadata=json.loads(row[10]),
+            )
 
     def raw_text(self, record_id: str) -> str | None:
         """The unscrubbed text, only present when ingested with ``--keep-raw``. Never exported."""
@@ -264,21 +315,34 @@ class StoreBase:
         """Counts by channel, policy hint and ISO week; askers who asked more than once."""
         q = self._run
         by_channel = dict(q("SELECT channel, count(*) FROM questions GROUP BY channel ORDER BY 2 DESC, 1"))
-        by_policy = {k or "(none)": v for k, v in
-                     q("SELECT policy_hint, count(*) FROM questions GROUP BY policy_hint ORDER BY 2 DESC, 1")}
+        by_policy = {
+            k or "(none)": v
+            for k, v in q("SELECT policy_hint, count(*) FROM questions GROUP BY policy_hint ORDER BY 2 DESC, 1")
+        }
         weeks: Counter[str] = Counter()
         for (asked_at,) in q("SELECT asked_at FROM questions"):
             year, week, _ = dt.datetime.fromisoformat(asked_at).isocalendar()
             weeks[f"{year}-W{week:02d}"] += 1
-        per_asker = q("SELECT asker, count(*) FROM questions WHERE asker IS NOT NULL GROUP BY asker "
-                      "ORDER BY 2 DESC, 1").fetchall()
-        repeated = int(q("SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM questions "
-                     "WHERE asker IS NOT NULL GROUP BY asker, normalized HAVING count(*) > 1) AS r").fetchone()[0])
+        per_asker = q(
+            "SELECT asker, count(*) FROM questions WHERE asker IS NOT NULL GROUP BY asker ORDER BY 2 DESC, 1"
+        ).fetchall()
+        repeated = int(
+            q(
+                "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM questions "
+                "WHERE asker IS NOT NULL GROUP BY asker, normalized HAVING count(*) > 1) AS r"
+            ).fetchone()[0]
+        )
         return QuestionStats(
-            total=self.count(), by_channel=by_channel, by_policy=by_policy, by_week=dict(sorted(weeks.items())),
-            askers=len(per_asker), repeat_askers=sum(1 for _, n in per_asker if n > 1),
-            top_repeat_askers={a: n for a, n in per_asker[:top] if n > 1}, repeated_questions=repeated,
-            batches=q("SELECT count(DISTINCT batch) FROM batches").fetchone()[0])
+            total=self.count(),
+            by_channel=by_channel,
+            by_policy=by_policy,
+            by_week=dict(sorted(weeks.items())),
+            askers=len(per_asker),
+            repeat_askers=sum(1 for _, n in per_asker if n > 1),
+            top_repeat_askers={a: n for a, n in per_asker[:top] if n > 1},
+            repeated_questions=repeated,
+            batches=q("SELECT count(DISTINCT batch) FROM batches").fetchone()[0],
+        )
 
 
 class QuestionStore(StoreBase):
@@ -333,21 +397,26 @@ class QuestionStore(StoreBase):
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for number in range(self._current(), SCHEMA_VERSION):   # read again, under the lock
+            for number in range(self._current(), SCHEMA_VERSION):  # read again, under the lock
                 for statement in _statements(MIGRATIONS[number]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
         except BaseException:
-            self.db.execute("ROLLBACK")   # a failed step leaves the old version
+            self.db.execute("ROLLBACK")  # a failed step leaves the old version
             raise
         self.db.execute("COMMIT")
 
     def _current(self) -> int:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise PolicyToolError(problem(
-                Code.QUESTION_STORE, f"the store has schema version {version}; this tooling knows up to "
-                f"{SCHEMA_VERSION}", self.path, 1))
+            raise PolicyToolError(
+                problem(
+                    Code.QUESTION_STORE,
+                    f"the store has schema version {version}; this tooling knows up to {SCHEMA_VERSION}",
+                    self.path,
+                    1,
+                )
+            )
         return version
 
     @property

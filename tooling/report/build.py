@@ -26,7 +26,7 @@ class TopicRow(BaseModel):
     representative: str
     size: int
     askers: int
-    status: str                      # answered | covered | gap
+    status: str  # answered | covered | gap
     clauses: list[str] = Field(default_factory=list)
     entry: str | None = None
     entry_url: str | None = None
@@ -42,7 +42,7 @@ class PolicyReport(BaseModel):
     weekly: list[tuple[dt.date, int]]
     top: list[TopicRow]
     gaps: list[TopicRow]
-    answered: list[TopicRow]          # every cluster with an approved entry (the deflection rows)
+    answered: list[TopicRow]  # every cluster with an approved entry (the deflection rows)
     deflection: Deflection
 
 
@@ -52,9 +52,9 @@ class Report(BaseModel):
     questions: int
     policies: list[PolicyReport]
     overall: Deflection
-    searches: int = 0                 # every reported search that ended on a result, any entry or clause
-    searches_on_entries: int = 0      # of the answered rows: searches that ended on their entry
-    asked_after: int = 0              # of the answered rows: questions still sent after approval
+    searches: int = 0  # every reported search that ended on a result, any entry or clause
+    searches_on_entries: int = 0  # of the answered rows: searches that ended on their entry
+    asked_after: int = 0  # of the answered rows: questions still sent after approval
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -71,7 +71,7 @@ def build_report(root: Path, top: int = 15, today: dt.date | None = None, db: Pa
         with open_store(db or store_location(root, catalog.settings.questions_db)) as store:
             opened = list(store.searches())
             clusters, records, _ = load_clusters(root, catalog, store)
-    except PolicyToolError as exc:      # an empty store is an empty report; anything else is an error
+    except PolicyToolError as exc:  # an empty store is an empty report; anything else is an error
         if any(p.code is not Code.FAQ_NO_QUESTIONS for p in exc.problems):
             raise
         clusters, records = [], {}
@@ -83,10 +83,17 @@ def build_report(root: Path, top: int = 15, today: dt.date | None = None, db: Pa
     rows: dict[str, TopicRow] = {}
     for c in clusters:
         entry = next((e for e in entries if answered(c, [e])), None)
-        rows[c.id] = TopicRow(cluster=c.id, representative=c.representative, size=c.size, askers=c.askers,
-                              status="answered" if entry else ("covered" if c.covered else "gap"), clauses=c.clauses,
-                              entry=entry.id if entry else None, entry_url=entry.url if entry else None,
-                              approved=_date(entry.reviewed_on) if entry else None)
+        rows[c.id] = TopicRow(
+            cluster=c.id,
+            representative=c.representative,
+            size=c.size,
+            askers=c.askers,
+            status="answered" if entry else ("covered" if c.covered else "gap"),
+            clauses=c.clauses,
+            entry=entry.id if entry else None,
+            entry_url=entry.url if entry else None,
+            approved=_date(entry.reviewed_on) if entry else None,
+        )
         row = rows[c.id]
         if entry and row.approved:
             row.searches = sum(day >= row.approved for day in on_entry.get(entry.id, []))
@@ -100,16 +107,28 @@ def build_report(root: Path, top: int = 15, today: dt.date | None = None, db: Pa
         weekly = Counter(week_of(records[q].asked_at) for c in mine for q in c.question_ids if q in records)
         # comparison: every unanswered cluster of the store; treated: this policy's answered ones
         own_events = [(t, w) for t, w in events if t in ids or t not in approved]
-        policies.append(PolicyReport(
-            policy=policy.id, title=policy.meta.title, weekly=sorted(weekly.items()),
-            top=[rows[c.id] for c in mine[:top]], gaps=[rows[c.id] for c in mine if rows[c.id].status == "gap"][:top],
-            answered=[rows[c.id] for c in mine if c.id in approved],
-            deflection=deflection(own_events, {t: d for t, d in approved.items() if t in ids})))
+        policies.append(
+            PolicyReport(
+                policy=policy.id,
+                title=policy.meta.title,
+                weekly=sorted(weekly.items()),
+                top=[rows[c.id] for c in mine[:top]],
+                gaps=[rows[c.id] for c in mine if rows[c.id].status == "gap"][:top],
+                answered=[rows[c.id] for c in mine if c.id in approved],
+                deflection=deflection(own_events, {t: d for t, d in approved.items() if t in ids}),
+            )
+        )
     measured = [r for r in rows.values() if r.searches is not None]
-    return Report(generated=today or dt.date.today(), language=catalog.settings.language, questions=len(records),
-                  policies=policies, overall=deflection(events, approved), searches=len(opened),
-                  searches_on_entries=sum(r.searches or 0 for r in measured),
-                  asked_after=sum(r.asked_after or 0 for r in measured))
+    return Report(
+        generated=today or dt.date.today(),
+        language=catalog.settings.language,
+        questions=len(records),
+        policies=policies,
+        overall=deflection(events, approved),
+        searches=len(opened),
+        searches_on_entries=sum(r.searches or 0 for r in measured),
+        asked_after=sum(r.asked_after or 0 for r in measured),
+    )
 
 
 # -- HTML -----------------------------------------------------------------------------------------
@@ -130,26 +149,63 @@ svg{max-width:100%;height:auto;background:#fff}
 """
 
 _T = {
-    "zh": {"title": "提问与回答报告", "generated": "生成于", "questions": "条提问", "weekly": "每周提问数",
-           "top": "提问最多的主题", "gaps": "制度未回答的问题", "deflection": "发布后的效果（每个已回答主题）",
-           "topic": "问题", "approved_on": "批准", "asked": "次", "askers": "人", "status": "状态", "entry": "FAQ", "before": "之前 每周",
-           "after": "之后 每周", "control": "对照 前→后", "effect": "变化", "weeks": "周数", "none": "无",
-           "answered": "已回答", "covered": "制度有答案", "gap": "未覆盖",
-           "ended": "搜索→条目 / 仍提问",
-           "searches_none": "站内搜索落在 FAQ 条目上的次数：尚无记录（把 collector_url 指向 policy serve 的 /api/questions 后开始收集）。",
-           "searches": "站内搜索：批准后有{s}次搜索落在已回答主题的 FAQ 条目上，同期这些主题仍收到{q}个提问"
-                       "（{pct}%的人自己找到了答案）。"},
-    "en": {"title": "Questions and answers report", "generated": "generated", "questions": "questions",
-           "weekly": "Questions per week", "top": "Most-asked topics", "gaps": "Gaps: asked, not answered by the policy",
-           "deflection": "After publication (each answered topic)", "topic": "Question", "approved_on": "approved", "asked": "asked",
-           "askers": "askers", "status": "status", "entry": "FAQ", "before": "before /wk", "after": "after /wk",
-           "control": "comparison before→after", "effect": "change", "weeks": "weeks", "none": "none",
-           "answered": "answered", "covered": "policy answers", "gap": "gap",
-           "ended": "searches→entry / still asked",
-           "searches_none": "Site searches ending on an FAQ entry: none reported yet (point collector_url at "
-                            "policy serve's /api/questions to collect them).",
-           "searches": "Site searches: {s} ended on an answered topic's FAQ entry after its approval, while {q} "
-                       "questions were still sent on those topics ({pct}% found the answer themselves)."},
+    "zh": {
+        "title": "提问与回答报告",
+        "generated": "生成于",
+        "questions": "条提问",
+        "weekly": "每周提问数",
+        "top": "提问最多的主题",
+        "gaps": "制度未回答的问题",
+        "deflection": "发布后的效果（每个已回答主题）",
+        "topic": "问题",
+        "approved_on": "批准",
+        "asked": "次",
+        "askers": "人",
+        "status": "状态",
+        "entry": "FAQ",
+        "before": "之前 每周",
+        "after": "之后 每周",
+        "control": "对照 前→后",
+        "effect": "变化",
+        "weeks": "周数",
+        "none": "无",
+        "answered": "已回答",
+        "covered": "制度有答案",
+        "gap": "未覆盖",
+        "ended": "搜索→条目 / 仍提问",
+        "searches_none": "站内搜索落在 FAQ 条目上的次数：尚无记录（把 collector_url 指向 policy serve 的 /api/questions 后开始收集）。",
+        "searches": "站内搜索：批准后有{s}次搜索落在已回答主题的 FAQ 条目上，同期这些主题仍收到{q}个提问"
+        "（{pct}%的人自己找到了答案）。",
+    },
+    "en": {
+        "title": "Questions and answers report",
+        "generated": "generated",
+        "questions": "questions",
+        "weekly": "Questions per week",
+        "top": "Most-asked topics",
+        "gaps": "Gaps: asked, not answered by the policy",
+        "deflection": "After publication (each answered topic)",
+        "topic": "Question",
+        "approved_on": "approved",
+        "asked": "asked",
+        "askers": "askers",
+        "status": "status",
+        "entry": "FAQ",
+        "before": "before /wk",
+        "after": "after /wk",
+        "control": "comparison before→after",
+        "effect": "change",
+        "weeks": "weeks",
+        "none": "none",
+        "answered": "answered",
+        "covered": "policy answers",
+        "gap": "gap",
+        "ended": "searches→entry / still asked",
+        "searches_none": "Site searches ending on an FAQ entry: none reported yet (point collector_url at "
+        "policy serve's /api/questions to collect them).",
+        "searches": "Site searches: {s} ended on an answered topic's FAQ entry after its approval, while {q} "
+        "questions were still sent on those topics ({pct}% found the answer themselves).",
+    },
 }
 
 
@@ -166,11 +222,15 @@ def _chart(weekly: list[tuple[dt.date, int]], label: str) -> str:
     bars = "".join(
         f'<rect x="{pad + i * bar:.1f}" y="{height - pad - (counts.get(w, 0) / peak) * (height - 2 * pad):.1f}" '
         f'width="{max(bar - 1, 1):.1f}" height="{(counts.get(w, 0) / peak) * (height - 2 * pad):.1f}" fill="#2459d6">'
-        f"<title>{w.isoformat()}: {counts.get(w, 0)}</title></rect>" for i, w in enumerate(weeks))
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}">'
-            f'{bars}<text x="{pad}" y="{height - 6}" font-size="11">{start.isoformat()}</text>'
-            f'<text x="{width - pad}" y="{height - 6}" font-size="11" text-anchor="end">{end.isoformat()}</text>'
-            f'<text x="{pad}" y="14" font-size="11">max {peak}</text></svg>')
+        f"<title>{w.isoformat()}: {counts.get(w, 0)}</title></rect>"
+        for i, w in enumerate(weeks)
+    )
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}">'
+        f'{bars}<text x="{pad}" y="{height - 6}" font-size="11">{start.isoformat()}</text>'
+        f'<text x="{width - pad}" y="{height - 6}" font-size="11" text-anchor="end">{end.isoformat()}</text>'
+        f'<text x="{pad}" y="14" font-size="11">max {peak}</text></svg>'
+    )
 
 
 def _topics(rows: list[TopicRow], t: dict[str, str], base_url: str) -> str:
@@ -179,9 +239,13 @@ def _topics(rows: list[TopicRow], t: dict[str, str], base_url: str) -> str:
     body = "".join(
         f"<tr><td>{html.escape(r.representative)}</td><td class='n'>{r.size}</td><td class='n'>{r.askers}</td>"
         f"<td class='{r.status}'>{t[r.status]}{' · ' + html.escape(', '.join(r.clauses)) if r.clauses else ''}</td>"
-        f"<td>{_link(r, base_url)}</td></tr>" for r in rows)
-    return (f"<div class='scroll'><table><tr><th>{t['topic']}</th><th>{t['asked']}</th><th>{t['askers']}</th>"
-            f"<th>{t['status']}</th><th>{t['entry']}</th></tr>{body}</table></div>")
+        f"<td>{_link(r, base_url)}</td></tr>"
+        for r in rows
+    )
+    return (
+        f"<div class='scroll'><table><tr><th>{t['topic']}</th><th>{t['asked']}</th><th>{t['askers']}</th>"
+        f"<th>{t['status']}</th><th>{t['entry']}</th></tr>{body}</table></div>"
+    )
 
 
 def _link(row: TopicRow, base_url: str) -> str:
@@ -197,15 +261,26 @@ def _deflection(d: Deflection, rows: dict[str, TopicRow], t: dict[str, str]) -> 
     for r in d.topics:
         row = rows.get(r.topic)
         name = html.escape(row.representative if row else r.topic)
-        control = (f"{r.control_before:.1f}→{r.control_after:.1f}" if r.control_before is not None
-                   and r.control_after is not None else "—")
-        effect = f"{-100 * r.effect:+.0f}%" if r.effect is not None else f"— <span class='muted'>{html.escape(r.why_none)}</span>"
+        control = (
+            f"{r.control_before:.1f}→{r.control_after:.1f}"
+            if r.control_before is not None and r.control_after is not None
+            else "—"
+        )
+        effect = (
+            f"{-100 * r.effect:+.0f}%"
+            if r.effect is not None
+            else f"— <span class='muted'>{html.escape(r.why_none)}</span>"
+        )
         ended = f"{row.searches} / {row.asked_after}" if row and row.searches is not None else "—"
-        body += (f"<tr><td>{name}</td><td>{r.approved.isoformat()}</td><td class='n'>{r.weeks_before}+{r.weeks_after}</td>"
-                 f"<td class='n'>{r.before:.1f}</td><td class='n'>{r.after:.1f}</td><td class='n'>{control}</td>"
-                 f"<td>{effect}</td><td class='n'>{ended}</td></tr>")
-    return (f"<div class='scroll'><table><tr><th>{t['topic']}</th><th>{t['approved_on']}</th><th>{t['weeks']}</th><th>{t['before']}</th>"
-            f"<th>{t['after']}</th><th>{t['control']}</th><th>{t['effect']}</th><th>{t['ended']}</th></tr>{body}</table></div>")
+        body += (
+            f"<tr><td>{name}</td><td>{r.approved.isoformat()}</td><td class='n'>{r.weeks_before}+{r.weeks_after}</td>"
+            f"<td class='n'>{r.before:.1f}</td><td class='n'>{r.after:.1f}</td><td class='n'>{control}</td>"
+            f"<td>{effect}</td><td class='n'>{ended}</td></tr>"
+        )
+    return (
+        f"<div class='scroll'><table><tr><th>{t['topic']}</th><th>{t['approved_on']}</th><th>{t['weeks']}</th><th>{t['before']}</th>"
+        f"<th>{t['after']}</th><th>{t['control']}</th><th>{t['effect']}</th><th>{t['ended']}</th></tr>{body}</table></div>"
+    )
 
 
 def _searches(report: Report, t: dict[str, str]) -> str:
@@ -220,9 +295,14 @@ def render(report: Report, base_url: str = "") -> str:
     zh = report.language == "zh"
     t = _T["zh" if zh else "en"]
     rows = {r.cluster: r for p in report.policies for r in p.top + p.gaps + p.answered}
-    parts = [(f"<h1>{t['title']}</h1><p class='muted'>{t['generated']} {report.generated.isoformat()} · "
-              f"{report.questions} {t['questions']}</p>"), f"<p class='summary'>{html.escape(report.overall.summary(zh))}</p>",
-             f"<p class='muted'>{html.escape(_searches(report, t))}</p>"]
+    parts = [
+        (
+            f"<h1>{t['title']}</h1><p class='muted'>{t['generated']} {report.generated.isoformat()} · "
+            f"{report.questions} {t['questions']}</p>"
+        ),
+        f"<p class='summary'>{html.escape(report.overall.summary(zh))}</p>",
+        f"<p class='muted'>{html.escape(_searches(report, t))}</p>",
+    ]
     for p in report.policies:
         parts.append(f"<section><h2>{html.escape(p.title)} <span class='muted'>{html.escape(p.policy)}</span></h2>")
         parts.append(f"<p class='summary'>{html.escape(p.deflection.summary(zh))}</p>")
@@ -230,14 +310,17 @@ def render(report: Report, base_url: str = "") -> str:
         parts.append(f"<h3>{t['top']}</h3>{_topics(p.top, t, base_url)}")
         parts.append(f"<h3>{t['gaps']}</h3>{_topics(p.gaps, t, base_url)}")
         parts.append(f"<h3>{t['deflection']}</h3>{_deflection(p.deflection, rows, t)}</section>")
-    return (f"<!doctype html><html lang='{'zh-CN' if zh else 'en'}'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-            f"<title>{t['title']}</title><style>{_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>")
+    return (
+        f"<!doctype html><html lang='{'zh-CN' if zh else 'en'}'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        f"<title>{t['title']}</title><style>{_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
+    )
 
 
-def write_report(root: Path, out: Path, today: dt.date | None = None,
-                 db: Path | str | None = None) -> tuple[Path, Report]:
+def write_report(
+    root: Path, out: Path, today: dt.date | None = None, db: Path | str | None = None
+) -> tuple[Path, Report]:
     """Build the report and write ``out/index.html`` (checked and renamed into place, as every
     ``--out`` is)."""
     from ..config import load_settings

@@ -33,38 +33,46 @@ class TopicDeflection(BaseModel):
     approved: dt.date
     weeks_before: int
     weeks_after: int
-    before: float                      # mean questions a week
+    before: float  # mean questions a week
     after: float
     control_before: float | None = None
     control_after: float | None = None
-    effect: float | None = None        # None: too thin to say
+    effect: float | None = None  # None: too thin to say
     why_none: str = ""
 
 
 class Deflection(BaseModel):
     topics: list[TopicDeflection]
-    effect: float | None = None        # pooled over the topics with a figure
+    effect: float | None = None  # pooled over the topics with a figure
     topics_measured: int = 0
-    weeks: int = 0                     # weeks the data spans
+    weeks: int = 0  # weeks the data spans
 
     def summary(self, zh: bool = False) -> str:
         if self.effect is None:
-            return (f"发布后的效果：数据还不够（每个已回答主题前后各需至少{MIN_WEEKS}周）" if zh else
-                    f"After publication: not enough data yet (each answered topic needs {MIN_WEEKS}+ weeks either side)")
+            return (
+                f"发布后的效果：数据还不够（每个已回答主题前后各需至少{MIN_WEEKS}周）"
+                if zh
+                else f"After publication: not enough data yet (each answered topic needs {MIN_WEEKS}+ weeks either side)"
+            )
         pct = round(100 * self.effect)
         if zh:
-            return (f"发布后，已回答主题的重复提问{'减少' if pct >= 0 else '增加'}了{abs(pct)}%"
-                    f"（{self.topics_measured}个主题，{self.weeks}周）")
-        return (f"After publication, repeat questions on answered topics {'fell' if pct >= 0 else 'rose'} by {abs(pct)}% "
-                f"({self.topics_measured} clusters, {self.weeks} weeks)")
+            return (
+                f"发布后，已回答主题的重复提问{'减少' if pct >= 0 else '增加'}了{abs(pct)}%"
+                f"（{self.topics_measured}个主题，{self.weeks}周）"
+            )
+        return (
+            f"After publication, repeat questions on answered topics {'fell' if pct >= 0 else 'rose'} by {abs(pct)}% "
+            f"({self.topics_measured} clusters, {self.weeks} weeks)"
+        )
 
 
 def _mean(counts: Counter, weeks: list[dt.date]) -> float:
     return sum(counts[w] for w in weeks) / len(weeks) if weeks else 0.0
 
 
-def deflection(events: Iterable[tuple[str, dt.datetime]], approved: dict[str, dt.date],
-               last_week: dt.date | None = None) -> Deflection:
+def deflection(
+    events: Iterable[tuple[str, dt.datetime]], approved: dict[str, dt.date], last_week: dt.date | None = None
+) -> Deflection:
     """``events``: (topic, asked at) of every question; ``approved``: topic -> the day its entry
     was approved. Topics not in ``approved`` are the comparison."""
     by_topic: dict[str, Counter] = defaultdict(Counter)
@@ -80,14 +88,20 @@ def deflection(events: Iterable[tuple[str, dt.datetime]], approved: dict[str, dt
         if topic not in approved:
             control.update(counts)
     out: list[TopicDeflection] = []
-    sums = [0.0, 0.0, 0.0, 0.0]       # treated before, after; control before, after (same windows)
+    sums = [0.0, 0.0, 0.0, 0.0]  # treated before, after; control before, after (same windows)
     for topic, day in sorted(approved.items()):
         counts = by_topic.get(topic, Counter())
         cut = week_of(day)
         before = [w for w in weeks if w < cut]
         after = [w for w in weeks if w > cut]
-        row = TopicDeflection(topic=topic, approved=day, weeks_before=len(before), weeks_after=len(after),
-                              before=_mean(counts, before), after=_mean(counts, after))
+        row = TopicDeflection(
+            topic=topic,
+            approved=day,
+            weeks_before=len(before),
+            weeks_after=len(after),
+            before=_mean(counts, before),
+            after=_mean(counts, after),
+        )
         if len(before) < MIN_WEEKS or len(after) < MIN_WEEKS:
             row.why_none = f"needs {MIN_WEEKS}+ weeks before and after"
         elif sum(counts[w] for w in before) < MIN_BEFORE:

@@ -53,12 +53,18 @@ def tooling_spec() -> str:
         vcs = info.get("vcs_info")
         if vcs and info.get("url"):
             return f"policy-tooling @ {vcs.get('vcs', 'git')}+{info['url']}" + (
-                f"@{vcs['commit_id']}" if vcs.get("commit_id") else "")
+                f"@{vcs['commit_id']}" if vcs.get("commit_id") else ""
+            )
     return f"policy-tooling>={dist.version}"
 
 
-def init_repository(root: Path, language: Language = "zh", title: str | None = None,
-                    owner: str | None = None, today: dt.date | None = None) -> InitReport:
+def init_repository(
+    root: Path,
+    language: Language = "zh",
+    title: str | None = None,
+    owner: str | None = None,
+    today: dt.date | None = None,
+) -> InitReport:
     """Scaffold a policy repository in ``root`` (created if missing); never overwrites a file."""
     root = Path(root)
     if root.exists() and not root.is_dir():
@@ -67,9 +73,13 @@ def init_repository(root: Path, language: Language = "zh", title: str | None = N
     title = " ".join((title or ("公司制度与政策" if zh else "Company Policies")).split())
     owner = " ".join((owner or ("制度负责部门" if zh else "the policy owner")).split())
     values = {
-        "title": escape_text(title), "project_toml": json.dumps(title, ensure_ascii=False),
-        "language": language, "owner": escape_text(owner), "owner_yaml": json.dumps(owner, ensure_ascii=False),
-        "today": (today or dt.date.today()).isoformat(), "tooling": tooling_spec().replace('"', ""),
+        "title": escape_text(title),
+        "project_toml": json.dumps(title, ensure_ascii=False),
+        "language": language,
+        "owner": escape_text(owner),
+        "owner_yaml": json.dumps(owner, ensure_ascii=False),
+        "today": (today or dt.date.today()).isoformat(),
+        "tooling": tooling_spec().replace('"', ""),
     }
     files = {
         "pyproject.toml": "pyproject.toml.in",
@@ -94,7 +104,7 @@ def _write_new(path: Path, text: str, rel: str, report: InitReport, mode: int | 
         report.kept.append(rel)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as fh:   # "x": never clobber a file created meanwhile
+    with open(path, "x", encoding="utf-8") as fh:  # "x": never clobber a file created meanwhile
         fh.write(text)
     if mode is not None:
         path.chmod(mode)

@@ -43,8 +43,11 @@ log = logging.getLogger("policy.serve")
 
 
 def error(status: int, code: Code, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code.value, "message": message, "hint": HINTS.get(code, "")}},
-                        status_code=status, headers={"X-Content-Type-Options": "nosniff", **(headers or {})})
+    return JSONResponse(
+        {"error": {"code": code.value, "message": message, "hint": HINTS.get(code, "")}},
+        status_code=status,
+        headers={"X-Content-Type-Options": "nosniff", **(headers or {})},
+    )
 
 
 def ok(data: object) -> JSONResponse:
@@ -77,7 +80,7 @@ class Service:
         """The answer to the scrubbed question: the reply echoes the question, and personal data
         in it goes no further than it would in the store."""
         self.warm()
-        with self._lock:   # one matcher, not known to be thread-safe: one question at a time
+        with self._lock:  # one matcher, not known to be thread-safe: one question at a time
             return self._matcher.answer(scrub(question, self.settings.scrub_patterns)).model_dump(mode="json")
 
     async def limited(self, request: Request) -> JSONResponse | None:
@@ -91,8 +94,12 @@ class Service:
             log.warning("rate limit not counted: the store failed")
             return None
         if wait:
-            return error(429, Code.SERVE_RATE_LIMITED, f"more than {self.per_minute} requests a minute",
-                         {"Retry-After": str(wait)})
+            return error(
+                429,
+                Code.SERVE_RATE_LIMITED,
+                f"more than {self.per_minute} requests a minute",
+                {"Retry-After": str(wait)},
+            )
         return None
 
     async def guard(self, request: Request) -> JSONResponse | None:
@@ -117,7 +124,6 @@ class Service:
             if len(data) > limit:
                 return error(413, Code.SERVE_TOO_LARGE, f"the body is over {limit} bytes")
         return bytes(data)
-
 
     async def posted(self, request: Request) -> Posted | JSONResponse:
         """The request's question (guarded, size-limited, parsed), or the error response."""
@@ -173,8 +179,13 @@ class AccessLog:
             await send(message)
 
         await self.app(scope, receive, sending)
-        log.info("%s %s %s %.0f ms", scope["method"], scope["path"], status.get("code", "-"),
-                 (time.perf_counter() - start) * 1000)
+        log.info(
+            "%s %s %s %.0f ms",
+            scope["method"],
+            scope["path"],
+            status.get("code", "-"),
+            (time.perf_counter() - start) * 1000,
+        )
 
 
 def make_app(root: Path, db: Path | str | None = None) -> Starlette:
@@ -206,17 +217,28 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
     async def report(request: Request):
         """The owners' dashboard, only with the token (it shows what staff ask)."""
         if not service.token:
-            return error(404, Code.SERVE_NOT_FOUND, "the report is served only when a token is configured "
-                         "([tool.policy.serve] token_env)")
+            return error(
+                404,
+                Code.SERVE_NOT_FOUND,
+                "the report is served only when a token is configured ([tool.policy.serve] token_env)",
+            )
         if (refused := await service.guard(request)) is not None:
             return refused
         from starlette.responses import HTMLResponse
 
         from ..report.build import build_report, render
 
-        page = await run_in_threadpool(lambda: render(build_report(service.root, db=service.db), service.settings.html_baseurl))
-        return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-                                           "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+        page = await run_in_threadpool(
+            lambda: render(build_report(service.root, db=service.db), service.settings.html_baseurl)
+        )
+        return HTMLResponse(
+            page,
+            headers={
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     async def not_found(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 405:
@@ -225,13 +247,24 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
 
     slack, webhook = hook_routes(service, error, ok)
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/api/answer", answer),
-                Route("/api/questions", questions, methods=["POST"]),
-                Route("/api/searches", service.opened, methods=["POST"]),
-                Route("/hooks/slack", slack, methods=["POST"]), Route("/hooks/webhook", webhook, methods=["POST"]),
-                Route("/report", report)],
-        middleware=[Middleware(AccessLog), Middleware(CORSMiddleware, allow_origins=service.settings.serve.allowed_origins,
-                               allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])],
+        routes=[
+            Route("/healthz", healthz),
+            Route("/api/answer", answer),
+            Route("/api/questions", questions, methods=["POST"]),
+            Route("/api/searches", service.opened, methods=["POST"]),
+            Route("/hooks/slack", slack, methods=["POST"]),
+            Route("/hooks/webhook", webhook, methods=["POST"]),
+            Route("/report", report),
+        ],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=service.settings.serve.allowed_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+            ),
+        ],
         exception_handlers={HTTPException: not_found},
     )
     app.state.service = service

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 from ..errors import Code
 from .intake import Posted
 
-MAX_AGE = 300   # seconds: Slack's advice against replayed requests
+MAX_AGE = 300  # seconds: Slack's advice against replayed requests
 
 
 def slack_signature_ok(secret: str, timestamp: str, body: bytes, signature: str, now: float | None = None) -> bool:
@@ -52,13 +52,19 @@ def hook_routes(service, error, ok):
         body = await service.body(request)
         if isinstance(body, JSONResponse):
             return body
-        if not slack_signature_ok(secret, request.headers.get("x-slack-request-timestamp", ""), body,
-                                  request.headers.get("x-slack-signature", "")):
+        if not slack_signature_ok(
+            secret,
+            request.headers.get("x-slack-request-timestamp", ""),
+            body,
+            request.headers.get("x-slack-signature", ""),
+        ):
             return error(401, Code.SERVE_UNAUTHORIZED, "the Slack signature does not verify")
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         text = form.get("text", "").strip()
         if not text:
-            return ok({"response_type": "ephemeral", "text": f"Ask a question after {form.get('command', 'the command')}."})
+            return ok(
+                {"response_type": "ephemeral", "text": f"Ask a question after {form.get('command', 'the command')}."}
+            )
         reply = await ask(text, form.get("user_id"), "slack", form.get("trigger_id"))
         return reply if isinstance(reply, JSONResponse) else ok({"response_type": "ephemeral", "text": reply})
 

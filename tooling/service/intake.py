@@ -22,8 +22,8 @@ from ..questions.models import RawQuestion, Rejection, SearchOutcome
 from ..questions.scrub import scrub
 from ..questions.store import StoreBase, open_store
 
-BATCH = "serve"                      # every question the service took, for `policy questions forget --batch serve`
-SOURCE = Path("api/questions")       # the "file" its records name
+BATCH = "serve"  # every question the service took, for `policy questions forget --batch serve`
+SOURCE = Path("api/questions")  # the "file" its records name
 
 
 class Posted(BaseModel):
@@ -57,7 +57,7 @@ class Taken(BaseModel):
     id: str | None = None
     stored: bool = False
     duplicate: bool = False
-    rejected: str | None = None       # why it was not stored (chatter, too long, …)
+    rejected: str | None = None  # why it was not stored (chatter, too long, …)
     code: str | None = None
 
 
@@ -70,7 +70,7 @@ class Intake:
         self.db = db
         self.recorder = Recorder(settings, BATCH, None, None, False, root)
         self._local = threading.local()
-        with open_store(db) as store:          # create and migrate once, before the first request
+        with open_store(db) as store:  # create and migrate once, before the first request
             self.location = store.location
 
     @contextmanager
@@ -98,8 +98,16 @@ class Intake:
 
     def take(self, posted: Posted, now: dt.datetime | None = None) -> Taken:
         when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-        raw = RawQuestion(text=posted.text, line=1, source_id=posted.id, scope="serve", asked_at=when,
-                          channel=posted.channel, asker=posted.asker, policy=posted.policy)
+        raw = RawQuestion(
+            text=posted.text,
+            line=1,
+            source_id=posted.id,
+            scope="serve",
+            asked_at=when,
+            channel=posted.channel,
+            asker=posted.asker,
+            policy=posted.policy,
+        )
         record = self.recorder.record(SOURCE, "jsonl", raw)
         if isinstance(record, Rejection):
             return Taken(rejected=record.reason, code=record.code.value if record.code else None)
@@ -110,8 +118,13 @@ class Intake:
     def opened(self, opened: Opened, now: dt.datetime | None = None) -> None:
         """Store a search outcome (its query scrubbed like a question)."""
         when = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-        outcome = SearchOutcome(at=when, query=scrub(opened.query, self.recorder.extra).strip()[:500],
-                                target=opened.target, kind=opened.kind, policy=opened.policy)
+        outcome = SearchOutcome(
+            at=when,
+            query=scrub(opened.query, self.recorder.extra).strip()[:500],
+            target=opened.target,
+            kind=opened.kind,
+            policy=opened.policy,
+        )
         with self._store() as store:
             store.add_search(outcome)
 

@@ -80,8 +80,7 @@ def write_clause_index(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     records = [c.record() for c in catalog_of(app.env).clauses]
-    (Path(app.outdir) / "clauses.json").write_text(json.dumps(records, ensure_ascii=False, indent=1),
-                                                   encoding="utf-8")
+    (Path(app.outdir) / "clauses.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -89,8 +88,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("policy_show_drafts", False, "env", types=[bool])
     # set by `policy build`, which printed `policy check`'s problems first (sphinx_ext/warnings.py)
     app.add_config_value("policy_checked", False, "", types=[bool])
-    app.add_node(clause_tools, html=(visit_clause_tools_html, None), latex=(skip_node, None),
-                 text=(skip_node, None), man=(skip_node, None), texinfo=(skip_node, None))
+    app.add_node(
+        clause_tools,
+        html=(visit_clause_tools_html, None),
+        latex=(skip_node, None),
+        text=(skip_node, None),
+        man=(skip_node, None),
+        texinfo=(skip_node, None),
+    )
     app.add_role("clause", ClauseRole())
     app.add_directive("policy-index", PolicyIndex)
     app.add_search_language(SearchChineseFixed)
@@ -102,14 +107,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_clause_index)
     app.add_css_file("policy.css")
     app.add_js_file("policy.js")
-    search_index.setup(app)   # clause-level search page and index, print styles
-    versions.setup(app)       # release pages, history pages, versioned citations
-    faq.setup(app)            # the {faq} directive and "questions about this clause" links
-    faq_page.setup(app)       # FAQ pages: real count in the title, numbered parts, contents, cover, references
-    paths.setup(app)          # only the sources tooling.paths lists are read (links, names, templates)
-    safety.setup(app)         # no raw HTML or script from sources, escaped project name
-    translations.setup(app)   # the theme's words in the site's language
-    theme.setup(app)          # footer (project, owners, version, date), search box on top on phones
+    search_index.setup(app)  # clause-level search page and index, print styles
+    versions.setup(app)  # release pages, history pages, versioned citations
+    faq.setup(app)  # the {faq} directive and "questions about this clause" links
+    faq_page.setup(app)  # FAQ pages: real count in the title, numbered parts, contents, cover, references
+    paths.setup(app)  # only the sources tooling.paths lists are read (links, names, templates)
+    safety.setup(app)  # no raw HTML or script from sources, escaped project name
+    translations.setup(app)  # the theme's words in the site's language
+    theme.setup(app)  # footer (project, owners, version, date), search box on top on phones
     # env_version 2: the tooling's own HTML became tooling_html nodes (older pickled pages re-read);
     # 3: the home page's policy table became cards
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

@@ -28,12 +28,15 @@ def visit_clause_tools_html(self, node: clause_tools) -> None:
     esc = self.attval
     parts = ['<span class="clause-tools">']
     if node["permalink"]:
-        parts.append(f'<a class="headerlink clause-permalink" href="#{esc(node["anchor"])}" '
-                     f'title="{esc(node["permalink_title"])}">¶</a>')
+        parts.append(
+            f'<a class="headerlink clause-permalink" href="#{esc(node["anchor"])}" '
+            f'title="{esc(node["permalink_title"])}">¶</a>'
+        )
     parts.append(
         f'<button type="button" class="copy-citation" data-citation="{esc(node["citation"])}" '
         f'data-url="{esc(node["url"])}" data-anchor="{esc(node["anchor"])}" data-key="{esc(node["key"])}" '
-        f'title="{esc(node["button_title"])}">{esc(node["button_text"])}</button></span>')
+        f'title="{esc(node["button_title"])}">{esc(node["button_text"])}</button></span>'
+    )
     self.body.append("".join(parts))
     raise nodes.SkipNode
 
@@ -50,15 +53,20 @@ def absolute_url(baseurl: str, clause: Clause) -> str:
 def tools_for(clause: Clause, policy: Policy, baseurl: str, permalink: bool) -> clause_tools:
     zh = policy.language == "zh"
     node = clause_tools()
-    node.update_all_atts({
-        "anchor": clause.anchor, "key": clause.key, "permalink": permalink,
-        "citation": citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language,
-                                  clause.title),
-        "url": absolute_url(baseurl, clause),
-        "button_text": "复制引用" if zh else "Copy citation",
-        "button_title": f"复制 {clause.key} 的引用" if zh else f"Copy a citation of {clause.key}",
-        "permalink_title": "本条链接" if zh else "Link to this clause",
-    })
+    node.update_all_atts(
+        {
+            "anchor": clause.anchor,
+            "key": clause.key,
+            "permalink": permalink,
+            "citation": citation_text(
+                policy.meta.title, clause.number, clause.kind.value, policy.language, clause.title
+            ),
+            "url": absolute_url(baseurl, clause),
+            "button_text": "复制引用" if zh else "Copy citation",
+            "button_title": f"复制 {clause.key} 的引用" if zh else f"Copy a citation of {clause.key}",
+            "permalink_title": "本条链接" if zh else "Link to this clause",
+        }
+    )
     return node
 
 
@@ -72,12 +80,13 @@ def apply_anchors(doctree: nodes.document, policy: Policy, baseurl: str) -> None
         if clause is None:
             continue
         heading_lines.add(line)
-        aliases = [a for a in clause.aliases if safe_id(a)]   # a (target)= name is source text
+        aliases = [a for a in clause.aliases if safe_id(a)]  # a (target)= name is source text
         ids = [i for i in section["ids"] if i not in (clause.anchor, *aliases)]
         section["ids"] = [clause.anchor, *aliases, *ids]
         section["classes"] += ["clause", f"clause-{clause.kind.value}"]
-        section.insert(1, nodes.paragraph("", "", tools_for(clause, policy, baseurl, permalink=False),
-                                          classes=["clause-toolbar"]))
+        section.insert(
+            1, nodes.paragraph("", "", tools_for(clause, policy, baseurl, permalink=False), classes=["clause-toolbar"])
+        )
     paragraph_clauses = {line: c for line, c in by_line.items() if line not in heading_lines}
     if not paragraph_clauses:
         return
@@ -133,7 +142,7 @@ def _split_item_lines(paragraph: nodes.paragraph, clauses: dict[int, Clause]) ->
         para.line, para.source = start, paragraph.source
         new_paragraphs.append(para)
     new_paragraphs[0]["ids"] = paragraph["ids"]
-    parent[index:index + 1] = new_paragraphs
+    parent[index : index + 1] = new_paragraphs
 
 
 _RANK = {ClauseKind.article: 1, ClauseKind.item: 2}
@@ -159,8 +168,12 @@ def _wrap(parent: nodes.Element, clauses: dict[int, Clause], policy: Policy, bas
         elif isinstance(child, (nodes.section, nodes.transition)):
             stack.clear()
             parent.append(child)
-        elif stack and isinstance(child, nodes.paragraph) and not ITEM_RE.match(child.astext()) \
-                and stack[-1][1] == _RANK[ClauseKind.item]:
+        elif (
+            stack
+            and isinstance(child, nodes.paragraph)
+            and not ITEM_RE.match(child.astext())
+            and stack[-1][1] == _RANK[ClauseKind.item]
+        ):
             stack.pop()  # a new 款 paragraph ends the item list
             stack[-1][0].append(child) if stack else parent.append(child)
         else:

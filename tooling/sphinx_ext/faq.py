@@ -47,7 +47,7 @@ class FaqDirective(SphinxDirective):
         zh = policy.language == "zh" if policy else is_chinese(question)
 
         box = nodes.container(classes=["faq-entry", f"faq-{status}"])
-        box["faq_clauses"] = keys          # for the page layout (faq_page.py): groups and references
+        box["faq_clauses"] = keys  # for the page layout (faq_page.py): groups and references
         if entry_id:
             box["ids"] = [entry_id]
             std = self.env.domains.standard_domain
@@ -58,8 +58,13 @@ class FaqDirective(SphinxDirective):
         if status != "approved":
             label = "草稿" if zh else "Draft"
             head += nodes.inline(label, label, classes=["faq-badge", "faq-badge-draft"])
-        flagged = split_list(self.options.get("unsupported") or "") + split_list(self.options.get("unsupported-topic") or "")
-        flagged += [("第" + n + "句" if zh else f"sentence {n}") for n in split_list(self.options.get("unsupported-claims") or "")]
+        flagged = split_list(self.options.get("unsupported") or "") + split_list(
+            self.options.get("unsupported-topic") or ""
+        )
+        flagged += [
+            ("第" + n + "句" if zh else f"sentence {n}")
+            for n in split_list(self.options.get("unsupported-claims") or "")
+        ]
         if flagged:
             text = ("待核实：" if zh else "Check: ") + ", ".join(flagged)
             head += nodes.inline(text, text, classes=["faq-badge", "faq-badge-flag"])
@@ -87,12 +92,18 @@ class FaqDirective(SphinxDirective):
         citation = f"《{title}》常见问题：{question}" if zh else f"{title}, FAQ: “{question}”"
         base = (self.config.html_baseurl or "").rstrip("/")
         node = clause_tools()
-        node.update_all_atts({
-            "anchor": entry_id, "key": entry_id, "permalink": True, "citation": citation,
-            "url": f"{base}/{self.env.docname}.html#{entry_id}" if base else "",
-            "button_text": "复制引用" if zh else "Copy citation",
-            "button_title": f"复制 {entry_id} 的引用" if zh else f"Copy a citation of {entry_id}",
-            "permalink_title": "本问链接" if zh else "Link to this question"})
+        node.update_all_atts(
+            {
+                "anchor": entry_id,
+                "key": entry_id,
+                "permalink": True,
+                "citation": citation,
+                "url": f"{base}/{self.env.docname}.html#{entry_id}" if base else "",
+                "button_text": "复制引用" if zh else "Copy citation",
+                "button_title": f"复制 {entry_id} 的引用" if zh else f"Copy a citation of {entry_id}",
+                "permalink_title": "本问链接" if zh else "Link to this question",
+            }
+        )
         return node
 
 

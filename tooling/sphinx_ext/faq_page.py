@@ -39,7 +39,7 @@ def faq_policy(env: BuildEnvironment, docname: str) -> Policy | None:
     prefix = catalog.settings.faq_dir.strip("/") + "/"
     if not docname.startswith(prefix):
         return None
-    stem = docname[len(prefix):]
+    stem = docname[len(prefix) :]
     return next((p for p in catalog.policies if Path(p.path).stem == stem), None)
 
 
@@ -137,7 +137,7 @@ def as_of() -> dt.date:
     """The build's date (``SOURCE_DATE_EPOCH`` when set, for reproducible builds)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 
 
@@ -147,10 +147,23 @@ def _cover(app: Sphinx, policy: Policy, title: str, count: int, zh: bool) -> nod
     cover += nodes.paragraph(title, title, classes=["faq-cover-title"])
     name = f"《{meta.title}》" if zh else meta.title
     cover += nodes.paragraph(name, name, classes=["faq-cover-policy"])
-    rows = ([("版本", meta.version), ("生效日期", meta.effective.isoformat()), ("制定部门", meta.owner),
-             ("截至", as_of().isoformat()), ("问题数", f"{count}")] if zh else
-            [("Version", meta.version), ("Effective", meta.effective.isoformat()), ("Owner", meta.owner),
-             ("As of", as_of().isoformat()), ("Questions", f"{count}")])
+    rows = (
+        [
+            ("版本", meta.version),
+            ("生效日期", meta.effective.isoformat()),
+            ("制定部门", meta.owner),
+            ("截至", as_of().isoformat()),
+            ("问题数", f"{count}"),
+        ]
+        if zh
+        else [
+            ("Version", meta.version),
+            ("Effective", meta.effective.isoformat()),
+            ("Owner", meta.owner),
+            ("As of", as_of().isoformat()),
+            ("Questions", f"{count}"),
+        ]
+    )
     facts = nodes.field_list(classes=["faq-cover-facts"])
     for label, value in rows:
         facts += nodes.field("", nodes.field_name(label, label), nodes.field_body("", nodes.paragraph(value, value)))
@@ -172,8 +185,9 @@ def _contents(groups: list[tuple[str, list[nodes.container]]], zh: bool) -> node
         for entry in members:
             question = entry.next_node(nodes.strong)
             text = question.astext() if question is not None else entry["ids"][0]
-            link = nodes.reference(text, text, refid=entry["ids"][0], internal=True) if entry["ids"] \
-                else nodes.Text(text)
+            link = (
+                nodes.reference(text, text, refid=entry["ids"][0], internal=True) if entry["ids"] else nodes.Text(text)
+            )
             items += nodes.list_item("", nodes.paragraph("", "", link))
             number += 1
         box += items
@@ -226,4 +240,4 @@ def breakable(url: str) -> str:
 
 def setup(app: Sphinx) -> None:
     app.connect("source-read", count_in_title)
-    app.connect("doctree-resolved", lay_out, priority=600)   # after the clause links are resolved
+    app.connect("doctree-resolved", lay_out, priority=600)  # after the clause links are resolved

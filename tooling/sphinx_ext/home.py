@@ -23,8 +23,15 @@ class PolicyIndex(SphinxDirective):
 
     def _ref(self, doc: str, text: str | None, classes: list[str]) -> addnodes.pending_xref:
         """A link to ``doc``; without ``text`` Sphinx writes the page's own title."""
-        ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + doc,
-                                    refexplicit=text is not None, refdoc=self.env.docname, classes=classes)
+        ref = addnodes.pending_xref(
+            "",
+            refdomain="std",
+            reftype="doc",
+            reftarget="/" + doc,
+            refexplicit=text is not None,
+            refdoc=self.env.docname,
+            classes=classes,
+        )
         ref += nodes.inline(text or doc, text or doc)
         return ref
 
@@ -46,16 +53,20 @@ class PolicyIndex(SphinxDirective):
             title += self._ref(policy.doc, policy.meta.title, ["policy-card-link"])
             card += title
             facts = nodes.paragraph(classes=["policy-card-facts"])
-            values = [(None, policy.id), ("Owner", policy.meta.owner), ("Version", policy.meta.version),
-                      ("Effective", policy.meta.effective.isoformat()),
-                      ("Clauses", str(len(policy.clauses)))]
+            values = [
+                (None, policy.id),
+                ("Owner", policy.meta.owner),
+                ("Version", policy.meta.version),
+                ("Effective", policy.meta.effective.isoformat()),
+                ("Clauses", str(len(policy.clauses))),
+            ]
             for i, (label, value) in enumerate(values):
                 fact = nodes.inline(classes=["policy-card-fact", f"policy-card-{(label or 'id').lower()}"])
                 if label:
                     fact += nodes.inline(w(label), w(label), classes=["policy-card-label"])
                     fact += nodes.Text(" ")
                 fact += nodes.Text(value)
-                if i < len(values) - 1:   # the dot stays with its fact: a line never starts with one
+                if i < len(values) - 1:  # the dot stays with its fact: a line never starts with one
                     fact += nodes.inline(" ·", " ·", classes=["policy-card-sep"])
                     facts += fact
                     facts += nodes.Text(" ")
@@ -76,7 +87,7 @@ class PolicyIndex(SphinxDirective):
             card += faq
             cards += card
         result: list[nodes.Node] = [cards]
-        if faq_docs:   # FAQ pages of no policy (a general FAQ): listed after the cards
+        if faq_docs:  # FAQ pages of no policy (a general FAQ): listed after the cards
             others = nodes.bullet_list(classes=["policy-other-faq"])
             for doc in sorted(faq_docs):
                 item = nodes.list_item()
@@ -96,10 +107,21 @@ class PolicyIndex(SphinxDirective):
         """A hidden toctree of every policy and FAQ page (each policy then its FAQ), so no page is
         orphaned and the theme's navigation lists them in that order."""
         toc = addnodes.toctree()
-        toc.update_all_atts({
-            "parent": self.env.docname, "entries": [(None, d) for d in docs], "includefiles": docs,
-            "maxdepth": 1, "caption": None, "glob": False, "hidden": True, "includehidden": False,
-            "numbered": 0, "titlesonly": False, "rawentries": []})
+        toc.update_all_atts(
+            {
+                "parent": self.env.docname,
+                "entries": [(None, d) for d in docs],
+                "includefiles": docs,
+                "maxdepth": 1,
+                "caption": None,
+                "glob": False,
+                "hidden": True,
+                "includehidden": False,
+                "numbered": 0,
+                "titlesonly": False,
+                "rawentries": [],
+            }
+        )
         wrapper = nodes.compound(classes=["toctree-wrapper"])
         wrapper += toc
         return wrapper

@@ -32,7 +32,6 @@ from ..references import local_target
 from .warnings import warn
 
 
-
 def _root(app: Sphinx) -> Path:
     return Path(app.config.policy_root or app.srcdir)
 
@@ -53,11 +52,11 @@ def _refusal(app: Sphinx, path: Path) -> str | None:
 def exclude_unsafe_sources(app: Sphinx, config) -> None:
     root = _root(app)
     if root.resolve() != Path(app.srcdir).resolve():
-        return   # a release page's small build: its one source comes from git, not the folder
+        return  # a release page's small build: its one source comes from git, not the folder
     sources = list_sources(root, load_settings(root))
     excluded = sources.excluded
     home = next((p for p in sources.problems if Path(p.file or "") == root / f"{config.root_doc}.md"), None)
-    if home is not None:   # no home page to build: stop with the reason, before anything is read
+    if home is not None:  # no home page to build: stop with the reason, before anything is read
         raise ConfigError(str(home))
     config.exclude_patterns = [*config.exclude_patterns, *(p for p in excluded if p not in config.exclude_patterns)]
 
@@ -89,10 +88,14 @@ def contain_templates(app: Sphinx) -> None:
         return
     root, store = _limits(app)
     own = _repository_template_folders(app, root)
-    templates.loaders = [ContainedLoader(loader.searchpath[0], root, store)
-                         if type(loader) is SphinxFileSystemLoader and len(loader.searchpath) == 1
-                         and Path(loader.searchpath[0]).resolve() in own else loader
-                         for loader in loaders]
+    templates.loaders = [
+        ContainedLoader(loader.searchpath[0], root, store)
+        if type(loader) is SphinxFileSystemLoader
+        and len(loader.searchpath) == 1
+        and Path(loader.searchpath[0]).resolve() in own
+        else loader
+        for loader in loaders
+    ]
 
 
 def _repository_template_folders(app: Sphinx, root: Path) -> set[Path]:
@@ -123,7 +126,7 @@ def drop_outside_references(app: Sphinx, doctree: nodes.document) -> None:
             reason = refused(node.get("uri", ""))
         elif isinstance(node, addnodes.download_reference):
             reason = refused(node.get("reftarget", ""))
-        elif node.get("source") and Path(node["source"]) != page:   # pasted in by an include
+        elif node.get("source") and Path(node["source"]) != page:  # pasted in by an include
             reason = refused(node["source"], node["source"])
         else:
             continue
@@ -131,7 +134,7 @@ def drop_outside_references(app: Sphinx, doctree: nodes.document) -> None:
             found.append((node, node.get("uri") or node.get("reftarget") or node.get("source"), reason))
     for node, reference, reason in found:
         if node.parent is None:
-            continue   # inside a node already dropped
+            continue  # inside a node already dropped
         text = node.astext() if isinstance(node, addnodes.download_reference) else ""
         node.replace_self(nodes.inline(text, text) if text else [])
         warn(app.config, _outside(reference, reason), node)
@@ -159,7 +162,7 @@ class ContainedCSVTable(CSVTable):
         if name:
             env = self.state.document.settings.env
             if name.startswith("/") and Path(name).exists():
-                path = Path(name)   # Sphinx reads an existing absolute path as it is
+                path = Path(name)  # Sphinx reads an existing absolute path as it is
             else:
                 path = Path(env.relfn2path(name, env.docname)[1])
             reason = _refusal(env.app, path)
@@ -173,5 +176,5 @@ def setup(app: Sphinx) -> None:
     app.connect("include-read", blank_outside_includes)
     app.add_directive("csv-table", ContainedCSVTable, override=True)
     app.connect("config-inited", exclude_unsafe_sources)
-    app.connect("doctree-read", drop_outside_references, priority=400)   # Sphinx's collectors run at 500
+    app.connect("doctree-read", drop_outside_references, priority=400)  # Sphinx's collectors run at 500
     app.connect("builder-inited", contain_templates, priority=400)

@@ -27,8 +27,8 @@ from pydantic import BaseModel, Field
 
 from ..cache import cache_dir, code_fingerprint
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..markdown import escape_text
 from ..history.releases import _blob_text, last_commit, open_repo
+from ..markdown import escape_text
 from .versions import version_slug
 
 if TYPE_CHECKING:
@@ -48,10 +48,10 @@ class ReleaseJob(BaseModel):
     policy: str
     version: str
     commit: str
-    source: str                       # "policies/sales-policy.md@3f2a9c1", for messages and records
-    page: str                         # "policies/sales-policy/v2.0"
+    source: str  # "policies/sales-policy.md@3f2a9c1", for messages and records
+    page: str  # "policies/sales-policy/v2.0"
     text: str
-    status: dict[str, Any]            # status, in_force_to, superseded_by: the banner's variable part
+    status: dict[str, Any]  # status, in_force_to, superseded_by: the banner's variable part
     today: str = ""
     key: str = ""
 
@@ -63,9 +63,9 @@ class ReleaseJob(BaseModel):
 class PublishReport(BaseModel):
     """What one site build did with release pages."""
 
-    built: list[str] = Field(default_factory=list)      # cache keys built in this run
-    cached: list[str] = Field(default_factory=list)     # cache keys reused
-    pages: list[str] = Field(default_factory=list)      # pages written to the site
+    built: list[str] = Field(default_factory=list)  # cache keys built in this run
+    cached: list[str] = Field(default_factory=list)  # cache keys reused
+    pages: list[str] = Field(default_factory=list)  # pages written to the site
     problems: list[Problem] = Field(default_factory=list)
 
 
@@ -73,12 +73,13 @@ def cache_root(root: Path) -> Path:
     return cache_dir(root, "releases")
 
 
-def release_jobs(state: "VersionState", today: str = "") -> list[ReleaseJob]:
+def release_jobs(state: VersionState, today: str = "") -> list[ReleaseJob]:
     """A job per committed release of every policy, with its cache key."""
     settings = state.settings
     code = code_fingerprint()
-    site = json.dumps([settings.project, settings.html_baseurl, settings.language, settings.policies_dir,
-                       settings.allow_raw_html])
+    site = json.dumps(
+        [settings.project, settings.html_baseurl, settings.language, settings.policies_dir, settings.allow_raw_html]
+    )
     jobs: list[ReleaseJob] = []
     with open_repo(state.root) as (repo, prefix):
         for policy_id, releases in sorted(state.releases.items()):
@@ -88,19 +89,31 @@ def release_jobs(state: "VersionState", today: str = "") -> list[ReleaseJob]:
                 text = _blob_text(repo, final.commit, full)
                 if text is None:
                     continue  # reported by the history reader (PL904)
-                status = {"status": release.status, "superseded_by": release.superseded_by,
-                          "in_force_to": release.in_force_to.isoformat() if release.in_force_to else None}
-                job = ReleaseJob(root=str(state.root), policy=policy_id, version=release.version,
-                                 commit=final.commit, source=f"{final.path}@{final.short}",
-                                 page=state.page(policy_id, release.version), text=text, status=status, today=today)
-                state_hash = hashlib.sha256(json.dumps([CACHE_FORMAT, code, site, job.page, status, text],
-                                                       ensure_ascii=False).encode()).hexdigest()
+                status = {
+                    "status": release.status,
+                    "superseded_by": release.superseded_by,
+                    "in_force_to": release.in_force_to.isoformat() if release.in_force_to else None,
+                }
+                job = ReleaseJob(
+                    root=str(state.root),
+                    policy=policy_id,
+                    version=release.version,
+                    commit=final.commit,
+                    source=f"{final.path}@{final.short}",
+                    page=state.page(policy_id, release.version),
+                    text=text,
+                    status=status,
+                    today=today,
+                )
+                state_hash = hashlib.sha256(
+                    json.dumps([CACHE_FORMAT, code, site, job.page, status, text], ensure_ascii=False).encode()
+                ).hexdigest()
                 job.key = f"{policy_id}-{version_slug(release.version)}-{final.commit[:12]}-{state_hash[:12]}"
                 jobs.append(job)
     return jobs
 
 
-def publish_release_pages(state: "VersionState", outdir: Path, today: str = "") -> PublishReport:
+def publish_release_pages(state: VersionState, outdir: Path, today: str = "") -> PublishReport:
     """Build the release pages not in the cache yet, then copy every release page into ``outdir``."""
     report = PublishReport()
     try:
@@ -114,9 +127,15 @@ def publish_release_pages(state: "VersionState", outdir: Path, today: str = "") 
     for job in jobs:
         page = cache / job.key / PAGE_FILE
         if not page.is_file():
-            report.problems.append(problem(
-                Code.RELEASE_PAGE_FAILED, f"the page of {job.label} ({job.page}.html) could not be built: "
-                f"{errors.get(job.key, 'no output').strip()[-300:]}", job.source.split("@")[0], 1))
+            report.problems.append(
+                problem(
+                    Code.RELEASE_PAGE_FAILED,
+                    f"the page of {job.label} ({job.page}.html) could not be built: "
+                    f"{errors.get(job.key, 'no output').strip()[-300:]}",
+                    job.source.split("@")[0],
+                    1,
+                )
+            )
             continue
         target = Path(outdir) / f"{job.page}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +144,7 @@ def publish_release_pages(state: "VersionState", outdir: Path, today: str = "") 
         (report.cached if job not in missing else report.built).append(job.key)
     cache.mkdir(parents=True, exist_ok=True)
     keys = {job.key for job in jobs}
-    for folder in cache.iterdir():   # pages no release needs any more (superseded banners, old code)
+    for folder in cache.iterdir():  # pages no release needs any more (superseded banners, old code)
         if folder.is_dir() and folder.name not in keys:
             shutil.rmtree(folder, ignore_errors=True)
     (cache / LOG_FILE).write_text(report.model_dump_json(indent=1, exclude={"problems"}), encoding="utf-8")
@@ -138,15 +157,27 @@ def build_in_processes(jobs: list[ReleaseJob], cache: Path) -> dict[str, str]:
     # a worker pays ~1-2 s of imports: one per JOBS_PER_WORKER pages, at most one per CPU (and 4)
     workers = max(1, min(-(-len(jobs) // JOBS_PER_WORKER), os.cpu_count() or 1, 4))
     chunks = [jobs[i::workers] for i in range(workers)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE.parent),
-                                                                      os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE.parent), os.environ.get("PYTHONPATH")])),
+    }
     procs = []
     for n, chunk in enumerate(chunks):
         spec = cache / f"jobs-{os.getpid()}-{n}.json"
         spec.write_text(json.dumps([j.model_dump() for j in chunk], ensure_ascii=False), encoding="utf-8")
-        procs.append((spec, chunk, subprocess.Popen([sys.executable, "-m", __name__, str(spec), str(cache)],
-                                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                                    text=True)))
+        procs.append(
+            (
+                spec,
+                chunk,
+                subprocess.Popen(
+                    [sys.executable, "-m", __name__, str(spec), str(cache)],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                ),
+            )
+        )
     errors: dict[str, str] = {}
     for spec, chunk, proc in procs:
         output, _ = proc.communicate()
@@ -173,17 +204,36 @@ def build_release(job: ReleaseJob, cache: Path) -> Path:
     source.parent.mkdir(parents=True)
     source.write_text(job.text, encoding="utf-8")
     # A home page in the small build, so the theme's "home" and "up" links lead to the site's.
-    (src / "index.md").write_text(f"# {escape_text(load_settings(root).project)}\n\n```{{toctree}}\n:hidden:\n\n{job.page}\n```\n", encoding="utf-8")
+    (src / "index.md").write_text(
+        f"# {escape_text(load_settings(root).project)}\n\n```{{toctree}}\n:hidden:\n\n{job.page}\n```\n",
+        encoding="utf-8",
+    )
     has_conf = (root / "conf.py").is_file()
     overrides: dict[str, Any] = {} if has_conf else sphinx_config(root, load_settings(root))
     if not has_conf:
         overrides["templates_path"] = [str(root / t) for t in overrides["templates_path"]]
-    overrides.update(root_doc="index", include_patterns=["index.md", f"{job.page}.md"], policy_release=job.model_dump(),
-                     policy_search=False, policy_today=job.today, policy_root=str(root), html_use_index=False)
+    overrides.update(
+        root_doc="index",
+        include_patterns=["index.md", f"{job.page}.md"],
+        policy_release=job.model_dump(),
+        policy_search=False,
+        policy_today=job.today,
+        policy_root=str(root),
+        html_use_index=False,
+    )
     warnings = io.StringIO()
     with patch_docutils(root), docutils_namespace():
-        app = Sphinx(str(src), str(root) if has_conf else None, str(out), str(work / "doctrees"), "html",
-                     confoverrides=overrides, status=None, warning=warnings, freshenv=True)
+        app = Sphinx(
+            str(src),
+            str(root) if has_conf else None,
+            str(out),
+            str(work / "doctrees"),
+            "html",
+            confoverrides=overrides,
+            status=None,
+            warning=warnings,
+            freshenv=True,
+        )
         app.build()
     built = out / f"{job.page}.html"
     if not built.is_file():
@@ -191,7 +241,7 @@ def build_release(job: ReleaseJob, cache: Path) -> Path:
     shutil.copyfile(built, work / (PAGE_FILE + ".tmp"))
     for folder in (src, out, work / "doctrees"):
         shutil.rmtree(folder, ignore_errors=True)
-    (work / (PAGE_FILE + ".tmp")).replace(work / PAGE_FILE)   # the page appears only when complete
+    (work / (PAGE_FILE + ".tmp")).replace(work / PAGE_FILE)  # the page appears only when complete
     if warnings.getvalue():
         (work / "warnings.txt").write_text(warnings.getvalue(), encoding="utf-8")
     return work / PAGE_FILE

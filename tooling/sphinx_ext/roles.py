@@ -35,13 +35,19 @@ class ClauseRole(SphinxRole):
         policy = catalog.policy(clause.policy)
         same_policy = policy.doc == self.env.docname
         if not explicit:
-            label = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language,
-                                  clause.title)
+            label = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, clause.title)
             if same_policy:  # inside its own policy, the policy title is noise
-                label = label.split("》", 1)[-1] if policy.language == "zh" else label[len(policy.meta.title) + 1:]
+                label = label.split("》", 1)[-1] if policy.language == "zh" else label[len(policy.meta.title) + 1 :]
             text = label
-        ref = addnodes.pending_xref(self.rawtext, refdomain="std", reftype="ref", reftarget=clause.anchor,
-                                    refexplicit=True, refwarn=True, refdoc=self.env.docname)
+        ref = addnodes.pending_xref(
+            self.rawtext,
+            refdomain="std",
+            reftype="ref",
+            reftarget=clause.anchor,
+            refexplicit=True,
+            refwarn=True,
+            refdoc=self.env.docname,
+        )
         ref += nodes.inline(text, text, classes=["xref", "clause-ref"])
         ref["classes"] = ["clause-ref"]
         ref["reftitle"] = clause.key

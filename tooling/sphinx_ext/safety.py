@@ -24,10 +24,12 @@ from pathlib import Path
 from docutils import nodes
 from markupsafe import escape
 from sphinx.application import Sphinx
+
 from ..config import load_settings
 from ..errors import Code, problem
 from ..safety import is_comment, is_script_url
 from .warnings import warn
+
 _UNSAFE_ID = re.compile(r"[\s\"'<>&`=]")
 #: Template values Sphinx passes to the theme as text, which themes print unescaped.
 _TEXT_CONTEXT = ("project", "docstitle", "shorttitle", "logo_alt")
@@ -66,13 +68,18 @@ def disable_raw(app: Sphinx) -> None:
     app.env.settings["raw_enabled"] = bool(app.config.policy_allow_raw_html)
 
 
-def neutralise(doctree: nodes.Node, allow_raw_html: bool,
-               report: Callable[[Code, str, nodes.Node], None] = lambda *args: None) -> None:
+def neutralise(
+    doctree: nodes.Node, allow_raw_html: bool, report: Callable[[Code, str, nodes.Node], None] = lambda *args: None
+) -> None:
     """Make the doctree of a page safe to publish (see the module docstring); ``report`` hears
     of every change made."""
     for node in list(doctree.findall(nodes.raw)):
-        if type(node) is tooling_html or node.parent is None or allow_raw_html \
-                or "html" not in node.get("format", "").lower().split():
+        if (
+            type(node) is tooling_html
+            or node.parent is None
+            or allow_raw_html
+            or "html" not in node.get("format", "").lower().split()
+        ):
             continue
         text = node.astext()
         if is_comment(text):
@@ -94,33 +101,43 @@ def neutralise(doctree: nodes.Node, allow_raw_html: bool,
             del node["refuri"]
         ids = node.get("ids")
         if ids and not all(map(safe_id, ids)):
-            node["ids"] = list(dict.fromkeys(i if safe_id(i) else nodes.make_id(i) for i in ids if
-                                             safe_id(i) or nodes.make_id(i)))
+            node["ids"] = list(
+                dict.fromkeys(i if safe_id(i) else nodes.make_id(i) for i in ids if safe_id(i) or nodes.make_id(i))
+            )
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
-    neutralise(doctree, app.config.policy_allow_raw_html,
-               lambda code, message, node: warn(app.config, problem(code, message), node))
+    neutralise(
+        doctree,
+        app.config.policy_allow_raw_html,
+        lambda code, message, node: warn(app.config, problem(code, message), node),
+    )
 
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    neutralise(doctree, app.config.policy_allow_raw_html)    # reported when the page was read
+    neutralise(doctree, app.config.policy_allow_raw_html)  # reported when the page was read
 
 
 def escape_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Markup-escaped text: printed as it is or through ``|e``, it shows as written and never runs."""
     for key in _TEXT_CONTEXT:
         if isinstance(context.get(key), str):
-            context[key] = escape(context[key])   # an already escaped Markup stays as it is
+            context[key] = escape(context[key])  # an already escaped Markup stays as it is
 
 
 def setup(app: Sphinx) -> None:
     """Called from the extension's ``setup()``."""
     app.add_config_value("policy_allow_raw_html", False, "env", types=[bool])
-    app.add_node(tooling_html, html=(visit_tooling_html, None), latex=(skip, None), text=(skip, None),
-                 man=(skip, None), texinfo=(skip, None))
+    app.add_node(
+        tooling_html,
+        html=(visit_tooling_html, None),
+        latex=(skip, None),
+        text=(skip, None),
+        man=(skip, None),
+        texinfo=(skip, None),
+    )
     app.connect("config-inited", read_setting)
     app.connect("builder-inited", disable_raw)
-    app.connect("doctree-read", on_doctree_read, priority=300)   # Sphinx's title and toc collectors run at 500
+    app.connect("doctree-read", on_doctree_read, priority=300)  # Sphinx's title and toc collectors run at 500
     app.connect("doctree-resolved", on_doctree_resolved, priority=900)
     app.connect("html-page-context", escape_context, priority=100)

@@ -26,40 +26,40 @@ from ..cache import code_fingerprint
 from ..catalog import Catalog, source_digest
 from ..citations import citation_text, number_label
 from ..faq.entries import approved_entries
+from ..matching import tokenize as tk
 from ..matching.answer import DEFAULT_THRESHOLD
 from ..matching.index import clause_docs, faq_docs
-from ..matching import tokenize as tk
 from ..models import Clause, ClauseKind
 from ..questions.normalize import normalize
 
 FORMAT = 6  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
-STEMMER_FILE = "policy-stemmer.js"   # Sphinx's Snowball English stemmer (the one Python uses)
+STEMMER_FILE = "policy-stemmer.js"  # Sphinx's Snowball English stemmer (the one Python uses)
 K1, B = 1.2, 0.75
-SNIPPET = 50   # characters of clause text shown under a result (most of a record's bytes)
+SNIPPET = 50  # characters of clause text shown under a result (most of a record's bytes)
 # A heading over sub-clauses, or an item inside its article: the matcher answers with the
 # sub-clause / the article, so these rank lower (dev set recall@5 +1 point at 0.5-0.8).
 FOLDED_WEIGHT = 0.6
-LOW_CONFIDENCE = DEFAULT_THRESHOLD[None]   # the matcher's calibrated lexical "not covered" threshold
+LOW_CONFIDENCE = DEFAULT_THRESHOLD[None]  # the matcher's calibrated lexical "not covered" threshold
 _CJK_WORD = re.compile(rf"^{tk.rules()['cjk']}+$")
 
 
 class SearchRecord(BaseModel):
     """One search hit: a clause or an approved FAQ entry."""
 
-    kind: str                 # clause | faq
-    key: str                  # "SALES 4.2" or the FAQ id
-    label: str                # "4.2", "第十二条", "Article 7" (FAQ: its id)
+    kind: str  # clause | faq
+    key: str  # "SALES 4.2" or the FAQ id
+    label: str  # "4.2", "第十二条", "Article 7" (FAQ: its id)
     title: str
     policy: str | None = None
     policy_title: str = ""
     version: str = ""
     number: str = ""
-    clause_kind: str = ""     # section | article | item (a 第…条 query prefers articles)
-    url: str                  # relative to the site root, with the anchor
+    clause_kind: str = ""  # section | article | item (a 第…条 query prefers articles)
+    url: str  # relative to the site root, with the anchor
     language: str = "zh"
     snippet: str = ""
-    weight: float = 1.0       # < 1 for clauses the matcher folds into others (found, ranked lower)
+    weight: float = 1.0  # < 1 for clauses the matcher folds into others (found, ranked lower)
 
 
 class PolicyEntry(BaseModel):
@@ -67,7 +67,7 @@ class PolicyEntry(BaseModel):
 
     id: str
     title: str
-    name: str                 # the title as normalize() folds it: what a citation's policy part is compared with
+    name: str  # the title as normalize() folds it: what a citation's policy part is compared with
     owner: str
     version: str
     language: str
@@ -84,12 +84,12 @@ class SearchIndex(BaseModel):
     avgdl: float = 0.0
     docs: list[SearchRecord] = Field(default_factory=list)
     lengths: list[int] = Field(default_factory=list)
-    terms: dict[str, list[int]] = Field(default_factory=dict)   # term -> encode_postings(...)
+    terms: dict[str, list[int]] = Field(default_factory=dict)  # term -> encode_postings(...)
     policies: list[PolicyEntry] = Field(default_factory=list)
     faq_pages: list[str] = Field(default_factory=list)
-    faq_titles: dict[str, str] = Field(default_factory=dict)   # page -> its title, the link text
+    faq_titles: dict[str, str] = Field(default_factory=dict)  # page -> its title, the link text
     collector_url: str = ""
-    low_confidence: float = LOW_CONFIDENCE   # below: "no clause answers this" + report it
+    low_confidence: float = LOW_CONFIDENCE  # below: "no clause answers this" + report it
     tokenizer: dict[str, Any] = Field(default_factory=dict)
 
     def to_js(self) -> str:
@@ -97,8 +97,9 @@ class SearchIndex(BaseModel):
         # Records leave out default values (weight 1, language zh…) and what their policy entry
         # already says (title, version; policy-search.js puts them back): 10,000 of them add up.
         policies = {p.id: p for p in self.policies}
-        data["docs"] = [d.model_dump(mode="json", exclude_defaults=True, exclude=_shared(d, policies))
-                        for d in self.docs]
+        data["docs"] = [
+            d.model_dump(mode="json", exclude_defaults=True, exclude=_shared(d, policies)) for d in self.docs
+        ]
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         return f"/* policy-search-index {self.fingerprint} */\nwindow.POLICY_SEARCH_INDEX={body};\n"
 
@@ -107,8 +108,11 @@ def _shared(record: SearchRecord, policies: dict[str, PolicyEntry]) -> set[str]:
     policy = policies.get(record.policy or "")
     if policy is None:
         return set()
-    return {name for name, value in (("policy_title", policy.title), ("version", policy.version))
-            if getattr(record, name) == value}
+    return {
+        name
+        for name, value in (("policy_title", policy.title), ("version", policy.version))
+        if getattr(record, name) == value
+    }
 
 
 def encode_postings(pairs: list[int]) -> list[int]:
@@ -149,21 +153,37 @@ def _fallback_tokens(clause: Clause, policy_title: str) -> list[str]:
     """Clauses the matcher folds into others (items; headings over sub-clauses) are still findable
     by title: an item by its own text, a heading by its title and its policy."""
     own = clause.text if clause.kind == ClauseKind.item else ""
-    return (tk.tokenize(clause.title or "", filler=False) * 2 + tk.tokenize(policy_title, filler=False)
-            + tk.tokenize(own, filler=False))
+    return (
+        tk.tokenize(clause.title or "", filler=False) * 2
+        + tk.tokenize(policy_title, filler=False)
+        + tk.tokenize(own, filler=False)
+    )
 
 
 def clause_record(clause: Clause, policy_title: str) -> SearchRecord:
-    return SearchRecord(kind="clause", key=clause.key, label=clause.label, title=clause.title or "",
-                        policy=clause.policy, policy_title=policy_title, version=clause.version,
-                        number=clause.number, clause_kind=clause.kind.value, url=clause.url,
-                        language=clause.language,
-                        snippet=_snippet(clause.text))
+    return SearchRecord(
+        kind="clause",
+        key=clause.key,
+        label=clause.label,
+        title=clause.title or "",
+        policy=clause.policy,
+        policy_title=policy_title,
+        version=clause.version,
+        number=clause.number,
+        clause_kind=clause.kind.value,
+        url=clause.url,
+        language=clause.language,
+        snippet=_snippet(clause.text),
+    )
 
 
-def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
-                       collector_url: str = "", fingerprint: str = "",
-                       faq_titles: dict[str, str] | None = None) -> SearchIndex:
+def build_search_index(
+    catalog: Catalog,
+    faq_pages: list[str] | None = None,
+    collector_url: str = "",
+    fingerprint: str = "",
+    faq_titles: dict[str, str] | None = None,
+) -> SearchIndex:
     """Records and postings for every clause and approved FAQ entry of ``catalog``'s repository."""
     matcher_tokens = {doc.key: tokens for doc, tokens in clause_docs(catalog)}
     pairs: list[tuple[SearchRecord, list[str]]] = []
@@ -179,23 +199,46 @@ def build_search_index(catalog: Catalog, faq_pages: list[str] | None = None,
     answers = {e.id: e.answer for e in entries}
     for doc, tokens in faq_docs(catalog, entries):
         policy = catalog.policy(doc.policy) if doc.policy else None
-        pairs.append((SearchRecord(kind="faq", key=doc.key, label=doc.key, title=doc.title, policy=doc.policy,
-                                   policy_title=doc.policy_title, version=policy.meta.version if policy else "",
-                                   url=doc.url, language=doc.language, snippet=_snippet(answers[doc.key])),
-                      tokens))
-    index = SearchIndex(fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [],
-                        faq_titles=faq_titles or {})
+        pairs.append(
+            (
+                SearchRecord(
+                    kind="faq",
+                    key=doc.key,
+                    label=doc.key,
+                    title=doc.title,
+                    policy=doc.policy,
+                    policy_title=doc.policy_title,
+                    version=policy.meta.version if policy else "",
+                    url=doc.url,
+                    language=doc.language,
+                    snippet=_snippet(answers[doc.key]),
+                ),
+                tokens,
+            )
+        )
+    index = SearchIndex(
+        fingerprint=fingerprint, collector_url=collector_url, faq_pages=faq_pages or [], faq_titles=faq_titles or {}
+    )
     for i, (record, tokens) in enumerate(pairs):
-        tokens = tk.without_unigrams(tokens)   # the browser's tokeniser does not make them: a smaller index
+        tokens = tk.without_unigrams(tokens)  # the browser's tokeniser does not make them: a smaller index
         index.docs.append(record)
         index.lengths.append(len(tokens))
         for token, tf in Counter(tokens).items():
             index.terms.setdefault(token, []).extend((i, tf))
     index.terms = {t: encode_postings(p) for t, p in index.terms.items()}
     index.avgdl = sum(index.lengths) / max(len(index.lengths), 1)
-    index.policies = [PolicyEntry(id=p.id, title=p.meta.title, name=normalize(p.meta.title), owner=p.meta.owner,
-                                  version=p.meta.version, language=p.language, url=f"{p.doc}.html")
-                      for p in catalog.policies]
+    index.policies = [
+        PolicyEntry(
+            id=p.id,
+            title=p.meta.title,
+            name=normalize(p.meta.title),
+            owner=p.meta.owner,
+            version=p.meta.version,
+            language=p.language,
+            url=f"{p.doc}.html",
+        )
+        for p in catalog.policies
+    ]
     texts = [f"{r.title} {r.policy_title} {r.snippet}" for r in index.docs]
     texts += [c.text for c in catalog.clauses] + [e.answer for e in entries]
     index.tokenizer = tokenizer_spec(index.terms, texts, "".join(p.name for p in index.policies))
@@ -269,7 +312,8 @@ def tokenizer_spec(terms: dict[str, list[int]], texts: list[str], titles: str = 
         **_lexicon(terms, cjk_terms, chars),
         "stems": _stem_map(texts),
         **tk.rules(),
-        "zh_stop": sorted(tk.ZH_STOP), "en_stop": sorted(tk.EN_STOP),
+        "zh_stop": sorted(tk.ZH_STOP),
+        "en_stop": sorted(tk.EN_STOP),
         "pinyin": bool([t for t in terms if t.startswith("py:")]),
         "pinyin_chars": _char_pinyin(chars),
         "t2s": _t2s_map(chars | set(titles)),
@@ -292,8 +336,9 @@ def write_stemmer(path: Path) -> None:
         path.write_text(code, encoding="utf-8")
 
 
-def write_search_index(catalog: Catalog, outdir: Path, faq_pages: list[str],
-                       faq_titles: dict[str, str] | None = None) -> Path:
+def write_search_index(
+    catalog: Catalog, outdir: Path, faq_pages: list[str], faq_titles: dict[str, str] | None = None
+) -> Path:
     """Write ``_static/policy-search-index.js`` unless the sources it was built from are unchanged."""
     target = Path(outdir) / "_static" / INDEX_FILE
     write_stemmer(target.parent / STEMMER_FILE)
@@ -319,16 +364,17 @@ def citation_examples(catalog: Catalog, language: str) -> list[str]:
     opens its clause (``Catalog.cited`` names just it), or it is left out."""
     policies = [p for p in catalog.policies if p.language == language] or catalog.policies
     sections = [(p, c) for p in policies for c in p.clauses if c.kind == ClauseKind.section]
-    articles = [(p, c) for p in policies if p.language == language for c in p.clauses
-                if c.kind == ClauseKind.article]
-    picks = [next(((p, c) for p, c in sections if "." in c.number), sections[0] if sections else None),
-             articles[0] if articles else None]
+    articles = [(p, c) for p in policies if p.language == language for c in p.clauses if c.kind == ClauseKind.article]
+    picks = [
+        next(((p, c) for p, c in sections if "." in c.number), sections[0] if sections else None),
+        articles[0] if articles else None,
+    ]
     examples = []
     for pick in filter(None, picks):
         policy, clause = pick
         short = number_label(clause.number, clause.kind.value, policy.language)
         cited = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, None)
-        for text in ((short, cited) if clause.kind == ClauseKind.article else (cited, clause.key)):
+        for text in (short, cited) if clause.kind == ClauseKind.article else (cited, clause.key):
             if catalog.cited(text) == [clause]:
                 examples.append(text)
                 break

@@ -62,9 +62,9 @@ class VersionState:
     settings: Settings
     today: dt.date
     releases: dict[str, list[Release]] = field(default_factory=dict)
-    docs: dict[str, str] = field(default_factory=dict)          # policy id -> canonical docname
+    docs: dict[str, str] = field(default_factory=dict)  # policy id -> canonical docname
     languages: dict[str, str] = field(default_factory=dict)
-    target_uri: Callable[[str], str] = lambda doc: f"{doc}.html"   # the builder's, set at builder-inited
+    target_uri: Callable[[str], str] = lambda doc: f"{doc}.html"  # the builder's, set at builder-inited
     _texts: dict[tuple[str, str], Policy] = field(default_factory=dict)
 
     def release(self, policy_id: str, version: str) -> Release | None:
@@ -107,8 +107,9 @@ def load_state(root: Path, catalog: Catalog, today: dt.date | None = None) -> Ve
 
 # --- wording -----------------------------------------------------------------------------------
 
+
 def release_banner(release: Release, language: str) -> str:
-    """"Version 2.0, in force 2025-01-01 to 2025-12-31, superseded by 3.0" (or its Chinese)."""
+    """ "Version 2.0, in force 2025-01-01 to 2025-12-31, superseded by 3.0" (or its Chinese)."""
     v, start = release.version, release.effective.isoformat()
     end = release.in_force_to.isoformat() if release.in_force_to else ""
     if language == "zh":
@@ -129,7 +130,7 @@ def versioned_citation(policy: Policy, clause: Clause, version: str) -> str:
     base = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, clause.title)
     if policy.language == "zh":
         return base.replace("》", f"》（第{version}版）", 1)
-    return f"{policy.meta.title}, version {version}{base[len(policy.meta.title):]}"
+    return f"{policy.meta.title}, version {version}{base[len(policy.meta.title) :]}"
 
 
 def _link(href: str, text: str, cls: str = "") -> str:
@@ -149,15 +150,21 @@ def canonical_line(state: VersionState, policy: Policy, base: str) -> str | None
     parts = [f"第{meta.version}版" if zh else f"Version {meta.version}"]
     in_force = [r for r in releases if r.status == "current"]
     if meta.effective > state.today:
-        parts.append(f"将于 {meta.effective} 起施行，尚未生效" if zh else f"takes effect {meta.effective}, not yet in force")
+        parts.append(
+            f"将于 {meta.effective} 起施行，尚未生效" if zh else f"takes effect {meta.effective}, not yet in force"
+        )
     else:
         parts.append(f"自 {meta.effective} 起施行" if zh else f"in force since {meta.effective}")
         parts.append("现行版本" if zh else "current version")
     shown = [html.escape(part) for part in parts]
     if meta.effective > state.today and in_force:
         now = in_force[-1]
-        shown.append(_link(rel(state.page(policy.id, now.version)),
-                           f"现行版本：第{now.version}版" if zh else f"in force now: version {now.version}"))
+        shown.append(
+            _link(
+                rel(state.page(policy.id, now.version)),
+                f"现行版本：第{now.version}版" if zh else f"in force now: version {now.version}",
+            )
+        )
     shown.append(_link(rel(state.history_page(policy.id)), "修订历史" if zh else "history"))
     return '<p class="policy-version-line">' + " · ".join(shown) + "</p>"
 
@@ -166,14 +173,19 @@ def banner_html(state: VersionState, release: Release, page: str, language: str)
     zh = language == "zh"
     canonical = relative_uri(page + ".html", state.docs[release.policy] + ".html")
     history = relative_uri(page + ".html", state.history_page(release.policy) + ".html")
-    links = [_link(canonical, "查看现行版本" if zh else "see the current version"),
-             _link(history, "修订历史" if zh else "history")]
-    return (f'<div class="policy-version-banner policy-version-{release.status}" role="note">'
-            f'<p><strong>{html.escape(release_banner(release, language))}</strong></p>'
-            f'<p>{" · ".join(links)}</p></div>')
+    links = [
+        _link(canonical, "查看现行版本" if zh else "see the current version"),
+        _link(history, "修订历史" if zh else "history"),
+    ]
+    return (
+        f'<div class="policy-version-banner policy-version-{release.status}" role="note">'
+        f"<p><strong>{html.escape(release_banner(release, language))}</strong></p>"
+        f"<p>{' · '.join(links)}</p></div>"
+    )
 
 
 # --- Sphinx hooks -------------------------------------------------------------------------------
+
 
 def on_builder_inited(app: Sphinx) -> None:
     """After the catalogue is loaded: read the releases; in a release build, swap in its text."""
@@ -186,7 +198,7 @@ def on_builder_inited(app: Sphinx) -> None:
     job = app.config.policy_release
     if job:
         set_catalog(app.env, release_catalog(catalog, job))
-        app.builder.search = False   # the site's search covers current texts; skip indexing (and jieba)
+        app.builder.search = False  # the site's search covers current texts; skip indexing (and jieba)
 
 
 def release_catalog(current: Catalog, job: dict) -> Catalog:
@@ -242,8 +254,10 @@ def _stamp_versions(doctree: nodes.document, policy: Policy, version: str) -> No
 def merge_version_lines(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
     """``sphinx-build -j N`` reads pages in worker processes: bring their version lines back."""
     lines = getattr(other, "policy_version_lines", {})
-    env.policy_version_lines = {**getattr(env, "policy_version_lines", {}),
-                                **{doc: line for doc, line in lines.items() if doc in docnames}}
+    env.policy_version_lines = {
+        **getattr(env, "policy_version_lines", {}),
+        **{doc: line for doc, line in lines.items() if doc in docnames},
+    }
 
 
 def purge_version_line(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -258,7 +272,9 @@ def outdated_version_lines(app: Sphinx, env, added, changed, removed) -> list[st
     seen = getattr(env, "policy_version_lines", {})
     stale = []
     for policy in catalog_of(env).policies:
-        if policy.doc in seen and seen[policy.doc] != canonical_line(state, policy, app.builder.get_target_uri(policy.doc)):
+        if policy.doc in seen and seen[policy.doc] != canonical_line(
+            state, policy, app.builder.get_target_uri(policy.doc)
+        ):
             stale.append(policy.doc)
     return stale
 
@@ -283,10 +299,17 @@ def versioned_reference(role, text: str, target: str, explicit: bool) -> nodes.N
             clause = None
     if release is None or clause is None:
         known = ", ".join(r.version for r in state.releases.get(parsed.policy, [])) if state else ""
-        what = f"{parsed.policy} has no release {parsed.version}" if release is None else \
-            f"{parsed.policy} {release.version} has no clause {parsed.number}"
-        prob = problem(Code.CITATION_UNKNOWN_VERSION, f"{what} (releases: {known or 'none'})",
-                       env.doc2path(env.docname), role.lineno)
+        what = (
+            f"{parsed.policy} has no release {parsed.version}"
+            if release is None
+            else f"{parsed.policy} {release.version} has no clause {parsed.number}"
+        )
+        prob = problem(
+            Code.CITATION_UNKNOWN_VERSION,
+            f"{what} (releases: {known or 'none'})",
+            env.doc2path(env.docname),
+            role.lineno,
+        )
         warn(env.config, prob, role.get_location())
         return nodes.inline(role.rawtext, role.text, classes=["clause-ref", "clause-ref-unknown"])
     policy = state.text(parsed.policy, release.version)
@@ -296,9 +319,13 @@ def versioned_reference(role, text: str, target: str, explicit: bool) -> nodes.N
     if page is None:
         return nodes.inline(role.rawtext, text, classes=["clause-ref"])
     uri = relative_uri(state.target_uri(env.docname), state.target_uri(page)) + "#" + clause.anchor
-    ref = nodes.reference(role.rawtext, "", refuri=uri, classes=["reference", "internal", "clause-ref",
-                                                                 "clause-ref-versioned"],
-                          reftitle=f"{parsed.policy}@{release.version} {clause.number}")
+    ref = nodes.reference(
+        role.rawtext,
+        "",
+        refuri=uri,
+        classes=["reference", "internal", "clause-ref", "clause-ref-versioned"],
+        reftitle=f"{parsed.policy}@{release.version} {clause.number}",
+    )
     ref += nodes.inline(text, text, classes=["xref", "clause-ref"])
     return ref
 
@@ -325,7 +352,7 @@ def collect_history_pages(app: Sphinx):
         return
     from .history_page import history_context
 
-    for policy_id, releases in sorted(state.releases.items()):
+    for policy_id in sorted(state.releases):
         page = state.history_page(policy_id)
         yield page, history_context(state, policy_id, page, app.builder.get_target_uri), "page.html"
 
@@ -346,7 +373,7 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
 
     report = publish_release_pages(state, Path(app.outdir), app.config.policy_today or "")
     for prob in report.problems:
-        warn(app.config, prob, in_check=False)      # only a build finds these
+        warn(app.config, prob, in_check=False)  # only a build finds these
     logger.info("release pages: %d built, %d from the cache", len(report.built), len(report.cached))
     write_clauses_history(state, Path(app.outdir))
 
@@ -365,29 +392,35 @@ def clauses_history(state: VersionState) -> list[dict[str, Any]]:
             page = state.page(policy_id, release.version)
             for clause in policy.clauses:
                 record = clause.record()
-                record.update(doc=page, url=f"{page}.html#{clause.anchor}",
-                              versioned_key=f"{policy_id}@{release.version} {clause.number}",
-                              status=release.status, effective=release.effective.isoformat(),
-                              in_force_to=release.in_force_to.isoformat() if release.in_force_to else None,
-                              superseded_by=release.superseded_by, commit=release.commit)
+                record.update(
+                    doc=page,
+                    url=f"{page}.html#{clause.anchor}",
+                    versioned_key=f"{policy_id}@{release.version} {clause.number}",
+                    status=release.status,
+                    effective=release.effective.isoformat(),
+                    in_force_to=release.in_force_to.isoformat() if release.in_force_to else None,
+                    superseded_by=release.superseded_by,
+                    commit=release.commit,
+                )
                 records.append(record)
     return records
 
 
 def write_clauses_history(state: VersionState, outdir: Path) -> None:
-    (outdir / CLAUSES_HISTORY).write_text(json.dumps(clauses_history(state), ensure_ascii=False, indent=1),
-                                          encoding="utf-8")
+    (outdir / CLAUSES_HISTORY).write_text(
+        json.dumps(clauses_history(state), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
 
 
 def setup(app: Sphinx) -> None:
     """Called from :func:`tooling.sphinx_ext.setup`."""
     app.add_config_value("policy_release", {}, "env", types=[dict])
     app.add_config_value("policy_today", "", "env", types=[str])
-    app.connect("builder-inited", on_builder_inited, priority=600)   # after load_catalog
+    app.connect("builder-inited", on_builder_inited, priority=600)  # after load_catalog
     app.connect("env-get-outdated", outdated_version_lines)
     app.connect("env-merge-info", merge_version_lines)
     app.connect("env-purge-doc", purge_version_line)
-    app.connect("doctree-read", on_doctree_read, priority=600)       # after the anchors
+    app.connect("doctree-read", on_doctree_read, priority=600)  # after the anchors
     app.connect("missing-reference", resolve_elsewhere)
     app.connect("html-collect-pages", collect_history_pages)
     app.connect("html-page-context", on_html_page_context, priority=600)

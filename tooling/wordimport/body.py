@@ -25,18 +25,18 @@ class Inline:
     text: str
     bold: bool = False
     italic: bool = False
-    kind: str = "text"          # text | footnote (text = Word's footnote id) | image (text = relationship id)
-    alt: str = ""               # an image's description (wp:docPr/@descr), its alt text
+    kind: str = "text"  # text | footnote (text = Word's footnote id) | image (text = relationship id)
+    alt: str = ""  # an image's description (wp:docPr/@descr), its alt text
 
 
 @dataclass
 class Para:
-    index: int                   # 1-based paragraph number in the body, tables' paragraphs included
+    index: int  # 1-based paragraph number in the body, tables' paragraphs included
     inlines: list[Inline]
     style: str | None = None
-    heading: int | None = None   # 1 for Heading 1 / outline level 0
+    heading: int | None = None  # 1 for Heading 1 / outline level 0
     title: bool = False
-    label: str = ""              # the list number Word shows (第十二条, （一）, 4.2)
+    label: str = ""  # the list number Word shows (第十二条, （一）, 4.2)
     bullet: bool = False
 
     @property
@@ -46,9 +46,9 @@ class Para:
 
 @dataclass
 class Table:
-    index: int                   # the paragraph number of its first cell
+    index: int  # the paragraph number of its first cell
     rows: list[list[list[Para]]]
-    merged: int = 0              # cells merged into a neighbour (gridSpan, vMerge)
+    merged: int = 0  # cells merged into a neighbour (gridSpan, vMerge)
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Notes:
     page_breaks: list[int] = field(default_factory=list)
     toc: list[int] = field(default_factory=list)
     tracked: int = 0
-    images: dict[str, tuple[bytes, str]] = field(default_factory=dict)   # rId -> (blob, extension)
+    images: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # rId -> (blob, extension)
 
 
 _TRUE_OFF = ("0", "false", "off", "none")
@@ -75,7 +75,7 @@ class BodyReader:
     def __init__(self, numbering: Numbering, part: Any, notes: Notes) -> None:
         self.numbering, self.part, self.notes = numbering, part, notes
         self.count = 0
-        self._fields: list[dict] = []        # open complex fields: {"instr": str, "result": bool}
+        self._fields: list[dict] = []  # open complex fields: {"instr": str, "result": bool}
 
     # -- blocks ---------------------------------------------------------------------------------
     def blocks(self, container) -> list[Para | Table]:
@@ -129,9 +129,13 @@ class BodyReader:
         in_toc = any(f["instr"].lstrip().upper().startswith("TOC") for f in self._fields)
         if in_toc:
             return None
-        para = Para(index=index, inlines=inlines, style=style,
-                    heading=self.numbering.heading_level(style, int(outline) if outline is not None else None),
-                    title=self.numbering.is_title(style))
+        para = Para(
+            index=index,
+            inlines=inlines,
+            style=style,
+            heading=self.numbering.heading_level(style, int(outline) if outline is not None else None),
+            title=self.numbering.is_title(style),
+        )
         ilvl = val(ppr, "w:numPr/w:ilvl")
         found = self.numbering.resolve(val(ppr, "w:numPr/w:numId"), int(ilvl) if ilvl is not None else None, style)
         if found is not None and (para.text.strip() or para.heading):

@@ -10,8 +10,21 @@ from __future__ import annotations
 _DIGITS = "〇一二三四五六七八九"
 _LEGAL = "零壹贰叁肆伍陆柒捌玖"
 _STEMS = "甲乙丙丁戊己庚辛壬癸"
-_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+_ROMAN = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
 
 
 def _letter(n: int) -> str:
@@ -40,7 +53,7 @@ def _below_10000(n: int, digits: str, units: tuple[str, str, str], bare_ten: boo
         elif out:
             zero = True
     text = "".join(out)
-    if bare_ten and text.startswith(digits[1] + units[0]):   # 十一, not 一十一
+    if bare_ten and text.startswith(digits[1] + units[0]):  # 十一, not 一十一
         text = text[1:]
     return text
 
@@ -83,13 +96,17 @@ FORMATS = {
     "decimalEnclosedParen": lambda n: chr(0x2474 + n - 1) if 1 <= n <= 20 else f"({n})",
     "decimalEnclosedFullstop": lambda n: chr(0x2488 + n - 1) if 1 <= n <= 20 else f"{n}.",
     "chineseCounting": _counting,
-    "chineseCountingThousand": lambda n: _thousand(n, _DIGITS.replace("〇", "零"), ("十", "百", "千"), "万", "亿", True),
+    "chineseCountingThousand": lambda n: _thousand(
+        n, _DIGITS.replace("〇", "零"), ("十", "百", "千"), "万", "亿", True
+    ),
     "chineseLegalSimplified": lambda n: _thousand(n, _LEGAL, ("拾", "佰", "仟"), "万", "亿", False),
     "ideographDigital": lambda n: "".join(_DIGITS[int(d)] for d in str(n)),
     "ideographTraditional": lambda n: _STEMS[(n - 1) % 10],
     # LibreOffice writes its 一, 二, 三 lists as taiwanese*: the same characters for these numbers
     "taiwaneseCounting": _counting,
-    "taiwaneseCountingThousand": lambda n: _thousand(n, _DIGITS.replace("〇", "零"), ("十", "百", "千"), "萬", "億", True),
+    "taiwaneseCountingThousand": lambda n: _thousand(
+        n, _DIGITS.replace("〇", "零"), ("十", "百", "千"), "萬", "億", True
+    ),
     "taiwaneseDigital": lambda n: "".join(_DIGITS[int(d)] for d in str(n)),
     "japaneseCounting": lambda n: _thousand(n, _DIGITS.replace("〇", "零"), ("十", "百", "千"), "万", "億", True),
     "none": lambda n: "",

@@ -27,8 +27,14 @@ from .numbering import NS, Numbering
 
 _RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_OPTIONS = {"policy": "--policy", "title": "--title", "version": "--version", "effective": "--effective",
-            "owner": "--owner", "language": "--language"}
+_OPTIONS = {
+    "policy": "--policy",
+    "title": "--title",
+    "version": "--version",
+    "effective": "--effective",
+    "owner": "--owner",
+    "language": "--language",
+}
 
 
 class ImportReport(BaseModel):
@@ -38,8 +44,8 @@ class ImportReport(BaseModel):
     out: str
     policy: str
     clauses: int = 0
-    by_kind: dict[str, int] = Field(default_factory=dict)      # section / article / item
-    numbers: dict[str, int] = Field(default_factory=dict)      # word (numbering.xml) / typed
+    by_kind: dict[str, int] = Field(default_factory=dict)  # section / article / item
+    numbers: dict[str, int] = Field(default_factory=dict)  # word (numbering.xml) / typed
     images: list[str] = Field(default_factory=list)
     footnotes: int = 0
     tracked_changes: int = 0
@@ -58,7 +64,9 @@ def _open(path: Path):
     if head == _OLE:
         data = path.read_bytes()
         if "EncryptedPackage".encode("utf-16-le") in data:
-            raise PolicyToolError(problem(Code.IMPORT_ENCRYPTED, "the document is password-protected (encrypted)", path, 1))
+            raise PolicyToolError(
+                problem(Code.IMPORT_ENCRYPTED, "the document is password-protected (encrypted)", path, 1)
+            )
         raise PolicyToolError(problem(Code.IMPORT_DOC_BINARY, "binary Word document (.doc), not .docx", path, 1))
     if not zipfile.is_zipfile(path):
         raise PolicyToolError(problem(Code.IMPORT_NOT_DOCX, "not a Word .docx file (it is not a zip package)", path, 1))
@@ -109,8 +117,8 @@ def _language(text: str) -> str:
 
 
 def _front_matter(path: Path, given: dict[str, str | None], out: Path, doc_title: str, text: str) -> dict[str, str]:
-    meta = _existing_meta(out)          # a re-import keeps id, owner and language
-    if doc_title.strip():               # the document's own title wins over the old file's
+    meta = _existing_meta(out)  # a re-import keeps id, owner and language
+    if doc_title.strip():  # the document's own title wins over the old file's
         meta["title"] = doc_title.strip()
     meta.update({k: v for k, v in given.items() if v})
     meta.setdefault("language", _language(text))
@@ -120,9 +128,16 @@ def _front_matter(path: Path, given: dict[str, str | None], out: Path, doc_title
         problems = []
         for err in exc.errors():
             key = str(err["loc"][0]) if err["loc"] else ""
-            what = "is missing" if err["type"] == "missing" else f"is not valid: {err['msg'].removeprefix('Value error, ')}"
-            problems.append(problem(Code.IMPORT_FRONT_MATTER, f"front-matter '{key}' {what}: pass {_OPTIONS.get(key, key)}",
-                                    path, 1))
+            what = (
+                "is missing"
+                if err["type"] == "missing"
+                else f"is not valid: {err['msg'].removeprefix('Value error, ')}"
+            )
+            problems.append(
+                problem(
+                    Code.IMPORT_FRONT_MATTER, f"front-matter '{key}' {what}: pass {_OPTIONS.get(key, key)}", path, 1
+                )
+            )
         raise PolicyToolError(problems) from exc
     return {k: str(meta[k]) for k in _OPTIONS if k in meta}
 
@@ -131,9 +146,9 @@ def _dump(meta: dict[str, str]) -> str:
     lines = ["---"]
     for key in _OPTIONS:
         if key in meta:
-            if key == "version":   # quoted, so 3.10 stays 3.10
+            if key == "version":  # quoted, so 3.10 stays 3.10
                 lines.append(f"version: {yaml.safe_dump(meta[key], allow_unicode=True, default_style=chr(34)).strip()}")
-            elif key == "effective":   # a date, validated above
+            elif key == "effective":  # a date, validated above
                 lines.append(f"effective: {meta[key]}")
             else:
                 lines.append(yaml.safe_dump({key: meta[key]}, allow_unicode=True, width=10_000).strip())
@@ -168,12 +183,16 @@ def _place(i: int, texts: dict[int, str]) -> str:
 
 def _dropped(doc, path: Path, notes: Notes, texts: dict[int, str]) -> list[Problem]:
     out = [problem(Code.IMPORT_DROPPED, f"page break dropped ({_place(i, texts)})", path, i) for i in notes.page_breaks]
-    out += [problem(Code.IMPORT_DROPPED, f"table of contents dropped (paragraph {i}): the site makes its own", path, i)
-            for i in notes.toc]
+    out += [
+        problem(Code.IMPORT_DROPPED, f"table of contents dropped (paragraph {i}): the site makes its own", path, i)
+        for i in notes.toc
+    ]
     seen: set[str] = set()
     for section in doc.sections:
-        for kind, parts in (("header", (section.header, section.first_page_header, section.even_page_header)),
-                            ("footer", (section.footer, section.first_page_footer, section.even_page_footer))):
+        for kind, parts in (
+            ("header", (section.header, section.first_page_header, section.even_page_header)),
+            ("footer", (section.footer, section.first_page_footer, section.even_page_footer)),
+        ):
             for hf in parts:
                 if hf.is_linked_to_previous:
                     continue
@@ -192,15 +211,26 @@ def _dropped(doc, path: Path, notes: Notes, texts: dict[int, str]) -> list[Probl
     return out
 
 
-def import_docx(root: Path, source: Path, *, policy: str | None = None, title: str | None = None,
-                version: str | None = None, effective: str | dt.date | None = None, owner: str | None = None,
-                language: str | None = None, out: Path | None = None) -> ImportReport:
+def import_docx(
+    root: Path,
+    source: Path,
+    *,
+    policy: str | None = None,
+    title: str | None = None,
+    version: str | None = None,
+    effective: str | dt.date | None = None,
+    owner: str | None = None,
+    language: str | None = None,
+    out: Path | None = None,
+) -> ImportReport:
     """Import ``source`` into the repository at ``root``; see the module docstring."""
     root = root.resolve()
     doc = _open(source)
     styles = _related(doc.part, "styles")
-    numbering = Numbering(_related(doc.part, "numbering").blob if _related(doc.part, "numbering") else None,
-                          styles.blob if styles is not None else None)
+    numbering = Numbering(
+        _related(doc.part, "numbering").blob if _related(doc.part, "numbering") else None,
+        styles.blob if styles is not None else None,
+    )
     notes = Notes()
     reader = BodyReader(numbering, doc.part, notes)
     blocks = reader.blocks(doc.element.body)
@@ -218,17 +248,33 @@ def import_docx(root: Path, source: Path, *, policy: str | None = None, title: s
     if not text.strip():
         raise PolicyToolError(problem(Code.IMPORT_EMPTY, "the document has no text", source, 1))
     doc_title = next((p.text.strip() for p in paras if p.title and p.text.strip()), "")
-    doc_title = doc_title or _core_title(source)     # the title readers see, else the file's property
+    doc_title = doc_title or _core_title(source)  # the title readers see, else the file's property
     out = Path(os.path.abspath(out)) if out else _default_out(root, policy, title or doc_title, source)
     media = out.parent / f"{out.stem}-media"
     # resolved, so a symbolic link cannot carry the policy or its images out of the repository
-    if (out.suffix != ".md" or not out.resolve().is_relative_to(root) or not media.resolve().is_relative_to(root)
-            or any(p.startswith(".") for p in out.resolve().relative_to(root).parts)):
-        raise PolicyToolError(problem(Code.IMPORT_OUT, f"cannot write the policy to {out}: not a .md file inside {root}",
-                                      source, 1))
-    meta = _front_matter(source, {"policy": policy, "title": title, "version": version,
-                                  "effective": str(effective) if effective else None, "owner": owner,
-                                  "language": language}, out, doc_title, text)
+    if (
+        out.suffix != ".md"
+        or not out.resolve().is_relative_to(root)
+        or not media.resolve().is_relative_to(root)
+        or any(p.startswith(".") for p in out.resolve().relative_to(root).parts)
+    ):
+        raise PolicyToolError(
+            problem(Code.IMPORT_OUT, f"cannot write the policy to {out}: not a .md file inside {root}", source, 1)
+        )
+    meta = _front_matter(
+        source,
+        {
+            "policy": policy,
+            "title": title,
+            "version": version,
+            "effective": str(effective) if effective else None,
+            "owner": owner,
+            "language": language,
+        },
+        out,
+        doc_title,
+        text,
+    )
 
     images: dict[str, str] = {}
 
@@ -241,21 +287,35 @@ def import_docx(root: Path, source: Path, *, policy: str | None = None, title: s
     markdown = _dump(meta) + "\n" + written.markdown
     rel = out.relative_to(root)
     parsed, parse_problems = parse_policy_text(markdown, rel, rel.with_suffix("").as_posix(), meta["language"])  # type: ignore[arg-type]
-    report = ImportReport(source=str(source), out=rel.as_posix(), policy=meta["policy"], numbers=written.styles,
-                          footnotes=len(re.findall(r"^\[\^\d+\]:", written.markdown, re.MULTILINE)),
-                          tracked_changes=notes.tracked)
+    report = ImportReport(
+        source=str(source),
+        out=rel.as_posix(),
+        policy=meta["policy"],
+        numbers=written.styles,
+        footnotes=len(re.findall(r"^\[\^\d+\]:", written.markdown, re.MULTILINE)),
+        tracked_changes=notes.tracked,
+    )
     if parsed is not None:
         report.clauses = len(parsed.clauses)
         for c in parsed.clauses:
             report.by_kind[c.kind.value] = report.by_kind.get(c.kind.value, 0) + 1
     texts = {p.index: (f"{p.label} " if p.label else "") + p.text for p in paras + cells}
     report.problems = _dropped(doc, source, notes, texts)
-    report.problems += [problem(Code.IMPORT_ORDER, f"{label} comes after {before} ({_place(i, texts)})", source, i)
-                        for i, label, before in written.order]
-    report.problems += [problem(Code.IMPORT_MERGED_CELLS, f"table at paragraph {b.index} has {b.merged} merged cell(s)",
-                                source, b.index) for b in blocks if not isinstance(b, Para) and b.merged]
-    report.problems += [problem(Code.IMPORT_NUMBER_FORMAT, f"number format '{f}' written as decimal", source, 1)
-                        for f in sorted(numbering.unknown_formats)]
+    report.problems += [
+        problem(Code.IMPORT_ORDER, f"{label} comes after {before} ({_place(i, texts)})", source, i)
+        for i, label, before in written.order
+    ]
+    report.problems += [
+        problem(
+            Code.IMPORT_MERGED_CELLS, f"table at paragraph {b.index} has {b.merged} merged cell(s)", source, b.index
+        )
+        for b in blocks
+        if not isinstance(b, Para) and b.merged
+    ]
+    report.problems += [
+        problem(Code.IMPORT_NUMBER_FORMAT, f"number format '{f}' written as decimal", source, 1)
+        for f in sorted(numbering.unknown_formats)
+    ]
     report.problems += parse_problems
     data = markdown.encode("utf-8")
     report.changed = not out.is_file() or out.read_bytes() != data

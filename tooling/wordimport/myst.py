@@ -41,7 +41,7 @@ def _safe_start(text: str) -> str:
     if not m:
         return text
     if m.group(1)[0].isdigit():
-        return text[:m.end()] + "\\" + text[m.end():]
+        return text[: m.end()] + "\\" + text[m.end() :]
     return "\\" + text
 
 
@@ -60,13 +60,17 @@ def inline(inlines: list[Inline], footnote: Callable[[str], str], image: Callabl
             i += 1
             continue
         j = i
-        while j < len(inlines) and inlines[j].kind == "text" and (inlines[j].bold, inlines[j].italic) == (item.bold, item.italic):
+        while (
+            j < len(inlines)
+            and inlines[j].kind == "text"
+            and (inlines[j].bold, inlines[j].italic) == (item.bold, item.italic)
+        ):
             j += 1
         text = re.sub(r"[ \t\u00a0]+", " ", "".join(x.text for x in inlines[i:j]))
         core = text.strip()
         mark = ("**" if item.bold else "") + ("*" if item.italic else "")
         if mark and core:
-            lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+            lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
             out.append(f"{lead}{mark}{escape(core)}{mark[::-1]}{trail}")
         else:
             out.append(escape(text))
@@ -77,8 +81,8 @@ def inline(inlines: list[Inline], footnote: Callable[[str], str], image: Callabl
 @dataclass
 class Written:
     markdown: str
-    order: list[tuple[int, str, str]] = field(default_factory=list)   # (paragraph, label, after which label)
-    styles: dict[str, int] = field(default_factory=dict)               # how clause numbers came: word / typed
+    order: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, label, after which label)
+    styles: dict[str, int] = field(default_factory=dict)  # how clause numbers came: word / typed
 
 
 class Writer:
@@ -175,8 +179,15 @@ class Writer:
 
     def table(self, table: Table) -> str:
         # a cell's text stays text: its 第一条 is not an article, its Heading style not a heading
-        rows = [[" ".join(x for x in (" ".join(y for y in (escape(p.label.strip()), self._text(p)) if y) for p in cell)
-                          if x) for cell in row] for row in table.rows]
+        rows = [
+            [
+                " ".join(
+                    x for x in (" ".join(y for y in (escape(p.label.strip()), self._text(p)) if y) for p in cell) if x
+                )
+                for cell in row
+            ]
+            for row in table.rows
+        ]
         width = max((len(r) for r in rows), default=0)
         if not width:
             return ""

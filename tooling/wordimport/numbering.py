@@ -40,24 +40,28 @@ class Level:
     start: int = 1
     fmt: str = "decimal"
     text: str = "%1."
-    restart: int | None = None      # lvlRestart: None = after any higher level; 0 = never
-    style: str | None = None        # the paragraph style this level belongs to (w:pStyle)
-    legal: bool = False             # w:isLgl: every level decimal
+    restart: int | None = None  # lvlRestart: None = after any higher level; 0 = never
+    style: str | None = None  # the paragraph style this level belongs to (w:pStyle)
+    legal: bool = False  # w:isLgl: every level decimal
 
 
 def _level(el) -> Level:
     restart = val(el, "w:lvlRestart")
-    return Level(start=int(val(el, "w:start", "1") or 1), fmt=val(el, "w:numFmt", "decimal") or "decimal",
-                 text=val(el, "w:lvlText", "") or "", restart=int(restart) if restart is not None else None,
-                 style=val(el, "w:pStyle"), legal=el.find("w:isLgl", NS) is not None
-                 and val(el, "w:isLgl", "1") not in ("0", "false"))
+    return Level(
+        start=int(val(el, "w:start", "1") or 1),
+        fmt=val(el, "w:numFmt", "decimal") or "decimal",
+        text=val(el, "w:lvlText", "") or "",
+        restart=int(restart) if restart is not None else None,
+        style=val(el, "w:pStyle"),
+        legal=el.find("w:isLgl", NS) is not None and val(el, "w:isLgl", "1") not in ("0", "false"),
+    )
 
 
 @dataclass
 class _Num:
     abstract: str
-    starts: dict[int, int] = field(default_factory=dict)      # ilvl -> startOverride
-    levels: dict[int, Level] = field(default_factory=dict)    # ilvl -> lvl inside lvlOverride
+    starts: dict[int, int] = field(default_factory=dict)  # ilvl -> startOverride
+    levels: dict[int, Level] = field(default_factory=dict)  # ilvl -> lvl inside lvlOverride
 
 
 @dataclass
@@ -74,7 +78,7 @@ class Numbering:
 
     def __init__(self, numbering_xml: bytes | None, styles_xml: bytes | None) -> None:
         self.abstract: dict[str, dict[int, Level]] = {}
-        self.links: dict[str, str] = {}        # abstractNum id -> numStyleLink style id
+        self.links: dict[str, str] = {}  # abstractNum id -> numStyleLink style id
         self.nums: dict[str, _Num] = {}
         self.styles: dict[str, _Style] = {}
         self.unknown_formats: set[str] = set()
@@ -102,9 +106,12 @@ class Numbering:
                 ilvl = val(ppr, "w:numPr/w:ilvl")
                 outline = val(ppr, "w:outlineLvl")
                 self.styles[s.get(qn("styleId"))] = _Style(
-                    based_on=val(s, "w:basedOn"), num_id=val(ppr, "w:numPr/w:numId"),
+                    based_on=val(s, "w:basedOn"),
+                    num_id=val(ppr, "w:numPr/w:numId"),
                     ilvl=int(ilvl) if ilvl is not None else None,
-                    outline=int(outline) if outline is not None else None, name=val(s, "w:name", "") or "")
+                    outline=int(outline) if outline is not None else None,
+                    name=val(s, "w:name", "") or "",
+                )
         self._counters: dict[str, dict[int, int]] = {}
 
     # -- styles ---------------------------------------------------------------------------------
@@ -139,7 +146,7 @@ class Numbering:
         if num is None:
             return None
         aid, seen = num.abstract, set()
-        while aid in self.links and aid not in seen:     # an abstractNum that points at a numbering style
+        while aid in self.links and aid not in seen:  # an abstractNum that points at a numbering style
             seen.add(aid)
             style = self.styles.get(self.links[aid])
             target = self.nums.get(style.num_id) if style and style.num_id else None
@@ -162,7 +169,7 @@ class Numbering:
                     num_id = style.num_id
                     if ilvl is None:
                         ilvl = style.ilvl
-                    if ilvl is None:     # the level whose w:pStyle is this style
+                    if ilvl is None:  # the level whose w:pStyle is this style
                         found = self._levels(num_id)
                         ilvl = next((i for i, lv in (found[1] if found else {}).items() if lv.style == sid), 0)
                     break

@@ -18,14 +18,40 @@ from .tabular import read_csv, read_xlsx
 
 Reader = Callable[[Path, ReadOptions], Iterator[Item]]
 READERS: dict[str, Reader] = {
-    "csv": read_csv, "xlsx": read_xlsx, "jsonl": read_jsonl, "eml": read_eml, "mbox": read_mbox,
-    "slack": read_slack, "chat": read_chat, "text": read_text,
+    "csv": read_csv,
+    "xlsx": read_xlsx,
+    "jsonl": read_jsonl,
+    "eml": read_eml,
+    "mbox": read_mbox,
+    "slack": read_slack,
+    "chat": read_chat,
+    "text": read_text,
 }
 FORMATS = tuple(READERS)
-_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".jsonl": "jsonl",
-              ".ndjson": "jsonl", ".eml": "eml", ".mbox": "mbox", ".mbx": "mbox"}
-_MAIL_HEADERS = (b"received:", b"from:", b"to:", b"subject:", b"message-id:", b"date:", b"mime-version:",
-                 b"return-path:", b"delivered-to:", b"content-type:")
+_BY_SUFFIX = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".eml": "eml",
+    ".mbox": "mbox",
+    ".mbx": "mbox",
+}
+_MAIL_HEADERS = (
+    b"received:",
+    b"from:",
+    b"to:",
+    b"subject:",
+    b"message-id:",
+    b"date:",
+    b"mime-version:",
+    b"return-path:",
+    b"delivered-to:",
+    b"content-type:",
+)
 
 
 def detect_format(path: Path) -> str:
@@ -33,8 +59,12 @@ def detect_format(path: Path) -> str:
     if path.is_dir():
         if is_slack_export(path):
             return "slack"
-        raise file_error(path, "a folder that is not a Slack export (no channels.json, users.json or "
-                               "channel folders of YYYY-MM-DD.json files)", Code.INPUT_FORMAT)
+        raise file_error(
+            path,
+            "a folder that is not a Slack export (no channels.json, users.json or "
+            "channel folders of YYYY-MM-DD.json files)",
+            Code.INPUT_FORMAT,
+        )
     with open(path, "rb") as handle:
         head = handle.read(8192)
     if head.startswith(b"PK\x03\x04"):

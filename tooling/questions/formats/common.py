@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import io
 import math
@@ -10,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import charset_normalizer
@@ -19,7 +20,7 @@ from dateutil import parser as dateparser
 from ...errors import Code
 from ..models import RawQuestion, Rejection
 
-Item = Union[RawQuestion, Rejection]
+Item = RawQuestion | Rejection
 SAMPLE = 1 << 20
 _ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
@@ -69,10 +70,8 @@ def _looks_chinese(text: str) -> bool:
         return False
     common = 0
     for char in wide:
-        try:
+        with contextlib.suppress(UnicodeEncodeError):
             common += 0xA1 <= char.encode("gb2312")[0] <= 0xD7
-        except UnicodeEncodeError:
-            pass
     return common >= 0.8 * len(wide)
 
 
@@ -100,14 +99,18 @@ def detect_encoding(path: Path, head: bytes) -> str:
     if as_gb is not None and (_looks_chinese(as_gb) or guesses[:1] == ["gb18030"]):
         return "gb18030"
     guess = guesses[0] if guesses else "unknown"
-    raise file_error(path, f"cannot tell the text encoding (not UTF-8 or GBK/GB18030; best guess {guess}); "
-                           f"pass --encoding {guess} if that is right", Code.INPUT_ENCODING)
+    raise file_error(
+        path,
+        f"cannot tell the text encoding (not UTF-8 or GBK/GB18030; best guess {guess}); "
+        f"pass --encoding {guess} if that is right",
+        Code.INPUT_ENCODING,
+    )
 
 
 def open_text(path: Path, opts: ReadOptions) -> io.TextIOWrapper:
     """Open a text file with its detected (or given) encoding. Undecodable bytes become lone
     surrogates (``surrogateescape``) so the reader can reject just that record, with its line."""
-    raw = open(path, "rb")
+    raw = open(path, "rb")  # noqa: SIM115 - the returned wrapper owns it; the caller closes that
     encoding = opts.encoding
     if encoding is None:
         try:
@@ -135,7 +138,7 @@ def undecodable(text: str) -> bool:
 
 # Times outside this range are typos or broken exports (epoch 0, year 20260, an overflow), not when
 # someone asked: the record is rejected (PL507) rather than stored at a wrong time.
-EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 LATEST_YEAR = 2100
 
 
@@ -151,16 +154,16 @@ def parse_time(value: object, tz: dt.tzinfo) -> dt.datetime:
         offset = when.utcoffset()
         if offset is None or abs(offset) > dt.timedelta(hours=14):
             raise ValueError("UTC offset beyond ±14 hours")
-        utc = when.astimezone(dt.timezone.utc)
+        utc = when.astimezone(dt.UTC)
     except (ValueError, OverflowError, OSError, TypeError, ArithmeticError) as exc:
         raise ValueError(f"cannot read the time {str(value)[:80]!r} ({exc})") from exc
-    if not EARLIEST <= utc < dt.datetime(LATEST_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc):
+    if not EARLIEST <= utc < dt.datetime(LATEST_YEAR + 1, 1, 1, tzinfo=dt.UTC):
         raise ValueError(f"the time {str(value)[:80]!r} is outside {EARLIEST.year}–{LATEST_YEAR}")
     return when
 
 
 def _parse_time(value: object) -> dt.datetime:
-    if isinstance(value, bool):   # JSON true is not a time (it would be 1970-01-01 00:00:01)
+    if isinstance(value, bool):  # JSON true is not a time (it would be 1970-01-01 00:00:01)
         raise TypeError("a boolean is not a time")
     if isinstance(value, dt.datetime):
         return value
@@ -170,7 +173,7 @@ def _parse_time(value: object) -> dt.datetime:
         seconds = float(value)
         if not math.isfinite(seconds):
             raise ValueError("not a finite number")
-        return dt.datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, dt.UTC)
     if isinstance(value, str) and value.strip():
         text = _ZH_DATE.sub(r"\1-\2-\3 ", value.strip()).strip()
         try:
@@ -183,7 +186,7 @@ def _parse_time(value: object) -> dt.datetime:
 # Lines longer than this (characters) are not read into memory: a question is at most a few
 # thousand characters (ingest.MAX_QUESTION_CHARS), so such a line is rejected (PL510) unread.
 MAX_LINE_CHARS = 1 << 20
-TOO_LONG = "\ue000policy-tooling: line too long\ue000"   # stands in for such a line (CSV rows)
+TOO_LONG = "\ue000policy-tooling: line too long\ue000"  # stands in for such a line (CSV rows)
 
 
 def bounded_lines(handle: io.TextIOBase) -> Iterator[str]:
@@ -204,8 +207,12 @@ def bounded_lines(handle: io.TextIOBase) -> Iterator[str]:
 
 
 def too_long(path: Path, line: int) -> Rejection:
-    return Rejection(file=str(path), line=line, code=Code.QUESTION_TOO_LONG,
-                     reason=f"a line of over {MAX_LINE_CHARS:,} characters (not read)")
+    return Rejection(
+        file=str(path),
+        line=line,
+        code=Code.QUESTION_TOO_LONG,
+        reason=f"a line of over {MAX_LINE_CHARS:,} characters (not read)",
+    )
 
 
 def guarded(path: Path, line: int, make: Callable[[], Item]) -> Item:
@@ -213,9 +220,13 @@ def guarded(path: Path, line: int, make: Callable[[], Item]) -> Item:
     foresee must reject that record, never end the file (KeyboardInterrupt still stops)."""
     try:
         return make()
-    except Exception as exc:  # noqa: BLE001 - any error in one record is that record's problem
-        return Rejection(file=str(path), line=line, code=Code.INPUT_RECORD,
-                         reason=f"cannot read the record ({type(exc).__name__}: {str(exc)[:160]})")
+    except Exception as exc:
+        return Rejection(
+            file=str(path),
+            line=line,
+            code=Code.INPUT_RECORD,
+            reason=f"cannot read the record ({type(exc).__name__}: {str(exc)[:160]})",
+        )
 
 
 def file_time(path: Path, tz: dt.tzinfo) -> dt.datetime:
@@ -239,10 +250,16 @@ def iter_json_array(path: Path, text: str) -> Iterator[tuple[int, object]]:
     while True:
         while pos < length and text[pos] in " \t\r\n,":
             pos += 1
-        if pos >= length:   # cut after an element: keep the elements read, report the cut
-            yield line, Rejection(file=str(path), line=line + text.count("\n", last, pos), code=Code.INPUT_RECORD,
-                                  reason="the JSON array ends without ']' (the file was cut); the messages "
-                                         "before the cut were read")
+        if pos >= length:  # cut after an element: keep the elements read, report the cut
+            yield (
+                line,
+                Rejection(
+                    file=str(path),
+                    line=line + text.count("\n", last, pos),
+                    code=Code.INPUT_RECORD,
+                    reason="the JSON array ends without ']' (the file was cut); the messages before the cut were read",
+                ),
+            )
             return
         if text[pos] == "]":
             return
@@ -251,8 +268,15 @@ def iter_json_array(path: Path, text: str) -> Iterator[tuple[int, object]]:
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            yield exc.lineno, Rejection(file=str(path), line=exc.lineno, code=Code.INPUT_RECORD,
-                                        reason=f"invalid JSON ({exc.msg}); the rest of the array was not read")
+            yield (
+                exc.lineno,
+                Rejection(
+                    file=str(path),
+                    line=exc.lineno,
+                    code=Code.INPUT_RECORD,
+                    reason=f"invalid JSON ({exc.msg}); the rest of the array was not read",
+                ),
+            )
             return
         yield line, value
         pos = end

@@ -27,12 +27,18 @@ _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|sv|答复|回复|转发)\s
 _CUT = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded message|original message|原始邮件|转发邮件|邮件原件)\s*-{2,}.*"
     r"|_{10,}\s*|(?:发件人|from)\s*[:：].*|在\s.{0,80}写道[:：]?|on\s.{0,120}wrote:|(?:sent from my|发自我的).*"
-    r"|--\s*)$", re.IGNORECASE | re.MULTILINE)
+    r"|--\s*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 
-_GREETING = re.compile(r"^(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}|[^\n]{0,12}(?:您好|你好|好)"
-                       r"|各位[^\n]{0,10})[,，!！。:：]?$", re.IGNORECASE)
-_SIGN_OFF = re.compile(r"^(?:thanks|thank you|many thanks|cheers|best|regards|kind regards|br|谢谢|多谢|感谢|祝好|此致)\b",
-                       re.IGNORECASE)
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^\n]{0,40}|[^\n]{0,12}(?:您好|你好|好)"
+    r"|各位[^\n]{0,10})[,，!！。:：]?$",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"^(?:thanks|thank you|many thanks|cheers|best|regards|kind regards|br|谢谢|多谢|感谢|祝好|此致)\b", re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=1)
@@ -97,7 +103,7 @@ def _message_item(path: Path, line: int, message: EmailMessage, opts: ReadOption
     if part is not None:
         content = _decoded_body(part)
         if isinstance(content, str) and content.startswith(_UNDECODABLE):
-            return Rejection(file=str(path), line=line, reason=content[len(_UNDECODABLE):], code=Code.INPUT_ENCODING)
+            return Rejection(file=str(path), line=line, reason=content[len(_UNDECODABLE) :], code=Code.INPUT_ENCODING)
         if part.get_content_subtype() == "html":
             content = _html().handle(content)
         body = new_text(content)
@@ -105,15 +111,17 @@ def _message_item(path: Path, line: int, message: EmailMessage, opts: ReadOption
         subject = ""
     text = "\n".join(t for t in (subject, body) if t)
     if not text:
-        return Rejection(file=str(path), line=line, reason="the e-mail has no subject and no new text",
-                         code=Code.QUESTION_EMPTY)
+        return Rejection(
+            file=str(path), line=line, reason="the e-mail has no subject and no new text", code=Code.QUESTION_EMPTY
+        )
     asked_at: dt.datetime | None = None
     if message.get("Date"):
         try:
             asked_at = email.utils.parsedate_to_datetime(str(message["Date"]))
         except (TypeError, ValueError):
-            return Rejection(file=str(path), line=line, reason=f"cannot read the Date {message['Date']!r}",
-                             code=Code.QUESTION_TIME)
+            return Rejection(
+                file=str(path), line=line, reason=f"cannot read the Date {message['Date']!r}", code=Code.QUESTION_TIME
+            )
     metadata: dict[str, object] = {}
     if asked_at is None:
         asked_at, metadata["time_source"] = file_time(path, opts.timezone), "file"
@@ -121,8 +129,15 @@ def _message_item(path: Path, line: int, message: EmailMessage, opts: ReadOption
         asked_at = asked_at.replace(tzinfo=opts.timezone)
     sender = email.utils.parseaddr(str(message.get("From", "")))
     message_id = str(message.get("Message-ID", "")).strip() or None
-    return RawQuestion(text=text, line=line, source_id=message_id, asked_at=asked_at, channel="email",
-                       asker=(sender[1] or sender[0]) or None, metadata=metadata)
+    return RawQuestion(
+        text=text,
+        line=line,
+        source_id=message_id,
+        asked_at=asked_at,
+        channel="email",
+        asker=(sender[1] or sender[0]) or None,
+        metadata=metadata,
+    )
 
 
 _UNDECODABLE = "\x00undecodable:"

@@ -11,14 +11,37 @@ from pathlib import Path
 
 from ...errors import Code
 from ..models import RawQuestion, Rejection
-from .common import (TOO_LONG, Item, ReadOptions, bounded_lines, file_time, guarded, iter_json_array, open_text,
-                     parse_time, too_long, undecodable)
+from .common import (
+    TOO_LONG,
+    Item,
+    ReadOptions,
+    bounded_lines,
+    file_time,
+    guarded,
+    iter_json_array,
+    open_text,
+    parse_time,
+    too_long,
+    undecodable,
+)
 
 _FIELDS = {
     "text": ("text", "question", "content", "message", "body", "msg", "消息内容", "内容", "问题"),
     "id": ("id", "msg_id", "message_id", "msgid"),
-    "time": ("asked_at", "time", "timestamp", "date", "created_at", "create_time", "send_time", "sent_at", "sent",
-             "msg_time", "发送时间", "时间"),
+    "time": (
+        "asked_at",
+        "time",
+        "timestamp",
+        "date",
+        "created_at",
+        "create_time",
+        "send_time",
+        "sent_at",
+        "sent",
+        "msg_time",
+        "发送时间",
+        "时间",
+    ),
     "asker": ("asker", "sender", "from", "user", "author", "nickname", "发送人", "发送者"),
     "channel": ("channel",),
     "policy": ("policy_hint", "policy"),
@@ -38,12 +61,16 @@ def _field_of(name: str, named: dict[str, str]) -> tuple[str, int] | None:
 def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback: dt.datetime, chat: bool) -> Item:
     """One JSON object -> RawQuestion, or a Rejection."""
     if not isinstance(obj, dict):
-        return Rejection(file=str(path), line=line, reason=f"expected a JSON object, got {type(obj).__name__}",
-                         code=Code.INPUT_RECORD)
+        return Rejection(
+            file=str(path),
+            line=line,
+            reason=f"expected a JSON object, got {type(obj).__name__}",
+            code=Code.INPUT_RECORD,
+        )
     found: dict[str, object] = {}
     rank: dict[str, int] = {}
-    key_of: dict[str, str] = {}   # field -> the key its value came from
-    named = {name: field for field, name in opts.columns().items() if name}   # --text-column etc. name keys
+    key_of: dict[str, str] = {}  # field -> the key its value came from
+    named = {name: field for field, name in opts.columns().items() if name}  # --text-column etc. name keys
     for name, value in obj.items():
         known = _field_of(name, named)
         if known is None or value is None or value == "":
@@ -65,9 +92,16 @@ def record_item(path: Path, line: int, obj: object, opts: ReadOptions, fallback:
     asker = found.get("asker")
     asker = str(asker) if asker is not None else None
     return RawQuestion(
-        text=text, line=line, source_id=str(found["id"]) if "id" in found else None, asked_at=asked_at,
-        channel=str(found["channel"]) if "channel" in found else None, asker=asker,
-        policy=str(found["policy"]) if "policy" in found else None, needs_question=chat, metadata=metadata)
+        text=text,
+        line=line,
+        source_id=str(found["id"]) if "id" in found else None,
+        asked_at=asked_at,
+        channel=str(found["channel"]) if "channel" in found else None,
+        asker=asker,
+        policy=str(found["policy"]) if "policy" in found else None,
+        needs_question=chat,
+        metadata=metadata,
+    )
 
 
 def _numbered_lines(path: Path, opts: ReadOptions) -> Iterator[tuple[int, str] | Rejection]:
@@ -80,8 +114,12 @@ def _numbered_lines(path: Path, opts: ReadOptions) -> Iterator[tuple[int, str] |
                 yield too_long(path, number)
                 continue
             if undecodable(line):
-                yield Rejection(file=str(path), line=number, reason="bytes that are not valid in the file's encoding",
-                                code=Code.INPUT_ENCODING)
+                yield Rejection(
+                    file=str(path),
+                    line=number,
+                    reason="bytes that are not valid in the file's encoding",
+                    code=Code.INPUT_ENCODING,
+                )
                 continue
             yield number, line
 
@@ -97,8 +135,12 @@ def _lines(path: Path, opts: ReadOptions, chat: bool) -> Iterator[Item]:
         try:
             obj = loads(line)
         except json.JSONDecodeError as exc:
-            yield Rejection(file=str(path), line=number, reason=f"invalid JSON: {exc.msg} (column {exc.colno})",
-                            code=Code.INPUT_RECORD)
+            yield Rejection(
+                file=str(path),
+                line=number,
+                reason=f"invalid JSON: {exc.msg} (column {exc.colno})",
+                code=Code.INPUT_RECORD,
+            )
             continue
         yield guarded(path, number, lambda: record_item(path, number, obj, opts, fallback, chat))
 
@@ -120,8 +162,11 @@ def read_chat(path: Path, opts: ReadOptions) -> Iterator[Item]:
     with open_text(path, opts) as handle:
         text = handle.read()
     for line, obj in iter_json_array(path, text):
-        yield obj if isinstance(obj, Rejection) else guarded(
-            path, line, lambda: record_item(path, line, obj, opts, fallback, chat=True))
+        yield (
+            obj
+            if isinstance(obj, Rejection)
+            else guarded(path, line, lambda: record_item(path, line, obj, opts, fallback, chat=True))
+        )
 
 
 def read_text(path: Path, opts: ReadOptions) -> Iterator[Item]:

@@ -4,29 +4,120 @@ is found by its header (text, question, 内容, 问题, …) or named with ``--t
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ...errors import Code
 from ..models import RawQuestion, Rejection
-from .common import (MAX_LINE_CHARS, TOO_LONG, Item, ReadOptions, bounded_lines, file_error, file_time, guarded,
-                     open_text, parse_time, too_long, undecodable)
+from .common import (
+    MAX_LINE_CHARS,
+    TOO_LONG,
+    Item,
+    ReadOptions,
+    bounded_lines,
+    file_error,
+    file_time,
+    guarded,
+    open_text,
+    parse_time,
+    too_long,
+    undecodable,
+)
 
 # Header names per field, best first (compared after NFKC + casefold + stripping).
 COLUMNS: dict[str, list[str]] = {
-    "text": ["text", "question", "questions", "question text", "content", "message", "message text", "body", "query",
-             "msg", "问题", "内容", "提问", "问题内容", "提问内容", "咨询内容", "问题描述", "留言", "消息", "消息内容",
-             "聊天内容", "发言内容", "正文", "文本", "咨询问题"],
-    "id": ["id", "message_id", "message id", "msg_id", "msgid", "question_id", "编号", "序号", "问题编号", "工单号",
-           "消息id", "消息编号"],
-    "time": ["asked_at", "time", "timestamp", "datetime", "date", "date/time", "created", "created_at", "submitted",
-             "submitted_at", "sent", "sent_at", "send time", "send_time", "提问时间", "时间", "日期", "提交时间",
-             "创建时间", "咨询时间", "发送时间", "消息时间", "发言时间", "记录时间", "日期时间"],
-    "asker": ["asker", "user", "sender", "from", "name", "email", "author", "提问人", "姓名", "发送人", "发送者",
-              "发言人", "发件人", "昵称", "提交人", "用户", "用户名", "咨询人", "联系人"],
+    "text": [
+        "text",
+        "question",
+        "questions",
+        "question text",
+        "content",
+        "message",
+        "message text",
+        "body",
+        "query",
+        "msg",
+        "问题",
+        "内容",
+        "提问",
+        "问题内容",
+        "提问内容",
+        "咨询内容",
+        "问题描述",
+        "留言",
+        "消息",
+        "消息内容",
+        "聊天内容",
+        "发言内容",
+        "正文",
+        "文本",
+        "咨询问题",
+    ],
+    "id": [
+        "id",
+        "message_id",
+        "message id",
+        "msg_id",
+        "msgid",
+        "question_id",
+        "编号",
+        "序号",
+        "问题编号",
+        "工单号",
+        "消息id",
+        "消息编号",
+    ],
+    "time": [
+        "asked_at",
+        "time",
+        "timestamp",
+        "datetime",
+        "date",
+        "date/time",
+        "created",
+        "created_at",
+        "submitted",
+        "submitted_at",
+        "sent",
+        "sent_at",
+        "send time",
+        "send_time",
+        "提问时间",
+        "时间",
+        "日期",
+        "提交时间",
+        "创建时间",
+        "咨询时间",
+        "发送时间",
+        "消息时间",
+        "发言时间",
+        "记录时间",
+        "日期时间",
+    ],
+    "asker": [
+        "asker",
+        "user",
+        "sender",
+        "from",
+        "name",
+        "email",
+        "author",
+        "提问人",
+        "姓名",
+        "发送人",
+        "发送者",
+        "发言人",
+        "发件人",
+        "昵称",
+        "提交人",
+        "用户",
+        "用户名",
+        "咨询人",
+        "联系人",
+    ],
     "channel": ["channel", "source", "渠道", "来源"],
     "policy": ["policy", "policy_id", "制度", "政策"],
 }
@@ -43,8 +134,9 @@ def _key(name: object) -> str:
     return _DECORATION.sub("", text).strip() or text
 
 
-def map_columns(header: Sequence[object], path: Path, line: int, named: dict[str, str | None] | None = None
-                ) -> dict[str, int]:
+def map_columns(
+    header: Sequence[object], path: Path, line: int, named: dict[str, str | None] | None = None
+) -> dict[str, int]:
     """Field -> column index, by header name (``named``: columns the user named, e.g.
     ``{"text": "消息内容", "time": "发送时间"}``, which must exist). The text column must exist."""
     keys = [_key(h) for h in header]
@@ -53,8 +145,9 @@ def map_columns(header: Sequence[object], path: Path, line: int, named: dict[str
     for field, wanted in named.items():
         if _key(wanted) not in keys:
             shown = ", ".join(str(h) for h in header if h is not None) or "(empty)"
-            raise file_error(path, f"no column named {wanted!r} (--{field}-column) in the header: {shown}",
-                             Code.INPUT_COLUMN, line)
+            raise file_error(
+                path, f"no column named {wanted!r} (--{field}-column) in the header: {shown}", Code.INPUT_COLUMN, line
+            )
         found[field] = keys.index(_key(wanted))
     for field, names in COLUMNS.items():
         if field in found:
@@ -67,8 +160,12 @@ def map_columns(header: Sequence[object], path: Path, line: int, named: dict[str
             found[field] = exact
     if "text" not in found:
         shown = ", ".join(str(h) for h in header if h is not None) or "(empty)"
-        raise file_error(path, f"no question column (text, question, 内容, 问题, 消息内容…) in the header: {shown}",
-                         Code.INPUT_COLUMN, line)
+        raise file_error(
+            path,
+            f"no question column (text, question, 内容, 问题, 消息内容…) in the header: {shown}",
+            Code.INPUT_COLUMN,
+            line,
+        )
     return found
 
 
@@ -78,8 +175,15 @@ def _cell(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def row_item(path: Path, line: int, header: Sequence[object], row: Sequence[object], cols: dict[str, int],
-             opts: ReadOptions, fallback_time: dt.datetime) -> Item:
+def row_item(
+    path: Path,
+    line: int,
+    header: Sequence[object],
+    row: Sequence[object],
+    cols: dict[str, int],
+    opts: ReadOptions,
+    fallback_time: dt.datetime,
+) -> Item:
     """One spreadsheet row -> RawQuestion, or a Rejection saying what is wrong with it."""
     values = [_cell(v) for v in row]
 
@@ -89,8 +193,12 @@ def row_item(path: Path, line: int, header: Sequence[object], row: Sequence[obje
 
     text = get("text")
     if any(isinstance(v, str) and undecodable(v) for v in values):
-        return Rejection(file=str(path), line=line, reason="bytes that are not valid in the file's encoding",
-                         code=Code.INPUT_ENCODING)
+        return Rejection(
+            file=str(path),
+            line=line,
+            reason="bytes that are not valid in the file's encoding",
+            code=Code.INPUT_ENCODING,
+        )
     if not text or not str(text).strip():
         return Rejection(file=str(path), line=line, reason="no question text", code=Code.QUESTION_EMPTY)
     when = get("time")
@@ -99,21 +207,30 @@ def row_item(path: Path, line: int, header: Sequence[object], row: Sequence[obje
     except ValueError as exc:
         return Rejection(file=str(path), line=line, reason=str(exc), code=Code.QUESTION_TIME)
     used = set(cols.values())
-    metadata = {str(header[i]): v if isinstance(v, (str, int, float, bool)) else str(v)
-                for i, v in enumerate(values) if i not in used and i < len(header) and v not in (None, "")}
+    metadata = {
+        str(header[i]): v if isinstance(v, (str, int, float, bool)) else str(v)
+        for i, v in enumerate(values)
+        if i not in used and i < len(header) and v not in (None, "")
+    }
     if when in (None, ""):
         metadata["time_source"] = "file"
     source_id = get("id")
-    return RawQuestion(text=str(text), line=line, source_id=str(source_id) if source_id not in (None, "") else None,
-                       asked_at=asked_at, channel=str(get("channel") or "") or None,
-                       asker=str(get("asker") or "") or None, policy=str(get("policy") or "") or None,
-                       metadata=metadata)
+    return RawQuestion(
+        text=str(text),
+        line=line,
+        source_id=str(source_id) if source_id not in (None, "") else None,
+        asked_at=asked_at,
+        channel=str(get("channel") or "") or None,
+        asker=str(get("asker") or "") or None,
+        policy=str(get("policy") or "") or None,
+        metadata=metadata,
+    )
 
 
 def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
     """CSV or TSV with a header row; delimiter from the header line, encoding detected. Lines over
     ``MAX_LINE_CHARS`` are never held in memory; a bad row rejects that row only."""
-    csv.field_size_limit(4 * MAX_LINE_CHARS)   # a quoted field spanning many lines
+    csv.field_size_limit(4 * MAX_LINE_CHARS)  # a quoted field spanning many lines
     fallback = file_time(path, opts.timezone)
     with open_text(path, opts) as handle:
         lines = bounded_lines(handle)
@@ -123,8 +240,11 @@ def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
         if not first:
             return
         counts = {d: first.count(d) for d in DELIMITERS}
-        delimiter = max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else (
-            "\t" if path.suffix.lower() in (".tsv", ".tab") else ",")
+        delimiter = (
+            max(DELIMITERS, key=lambda d: counts[d])
+            if any(counts.values())
+            else ("\t" if path.suffix.lower() in (".tsv", ".tab") else ",")
+        )
         header = next(csv.reader([first], delimiter=delimiter))
         cols = map_columns(header, path, header_line, opts.columns())
         reader = csv.reader(lines, delimiter=delimiter)
@@ -134,9 +254,13 @@ def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
                 row = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:   # e.g. a field over the limit: that row only
-                yield Rejection(file=str(path), line=start, reason=f"not a CSV row: {exc}", code=Code.QUESTION_TOO_LONG
-                                if "field larger" in str(exc) else Code.INPUT_RECORD)
+            except csv.Error as exc:  # e.g. a field over the limit: that row only
+                yield Rejection(
+                    file=str(path),
+                    line=start,
+                    reason=f"not a CSV row: {exc}",
+                    code=Code.QUESTION_TOO_LONG if "field larger" in str(exc) else Code.INPUT_RECORD,
+                )
             else:
                 if any(TOO_LONG in cell for cell in row):
                     yield too_long(path, start)
@@ -156,7 +280,9 @@ def read_xlsx(path: Path, opts: ReadOptions) -> Iterator[Item]:
     try:
         if opts.sheet:
             if opts.sheet not in book.sheetnames:
-                raise file_error(path, f"no sheet {opts.sheet!r}; sheets: {', '.join(book.sheetnames)}", Code.INPUT_FORMAT)
+                raise file_error(
+                    path, f"no sheet {opts.sheet!r}; sheets: {', '.join(book.sheetnames)}", Code.INPUT_FORMAT
+                )
             sheet = book[opts.sheet]
         else:
             sheet = book.worksheets[0]
