@@ -57,8 +57,13 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite (real Sphinx builds, git repos, a local OpenAI-compatible server, Chromium)."""
+    """Lint (ruff), format check, types (mypy), then the test suite (real Sphinx builds, git repos,
+    a local OpenAI-compatible server, PostgreSQL, Chromium)."""
     session.install("-e", ".[test]")
+    code = ["tooling", "tests", "benchmarks", "noxfile.py", "conf.py"]
+    session.run("ruff", "check", *code)
+    session.run("ruff", "format", "--check", *code)
+    session.run("mypy")
     session.run("policy", "build", "-W", "--out", "_build/ci-html")
     session.run("pytest", *session.posargs)
 

@@ -154,7 +154,7 @@ def _rst(body: str, allow: bool, first: int) -> Iterator[tuple[Code, str, int]]:
             yield Code.SOURCE_RAW_DIRECTIVE, "a role based on 'raw' in {eval-rst} is not published", first + k
         for url in _RST_SCRIPT_URL.finditer(text):
             found += 1
-            shown_url = re.match(r"[^\s<>`]*", text[url.start() :])[0]
+            shown_url = re.match(r"[^\s<>`]*", text[url.start() :])[0]  # type: ignore[index]  # * always matches
             yield Code.SOURCE_SCRIPT_URL, f"URL {_snippet(shown_url, 40)} in {{eval-rst}} is not published", first + k
     if len(re.findall(r"(?:java|vb)script:", re.sub(r"\s+", "", body), re.I)) > found:
         # docutils joins a URL broken over lines ('<java' / 'script:…>')

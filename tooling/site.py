@@ -118,7 +118,7 @@ def build_site(
                     status=sys.stdout if verbose and not quiet else None,
                     freshenv=False,
                 )
-                app.builder.epilog = ""  # it would name the staging folder; said below instead
+                app.builder.epilog = ""  # type: ignore[misc]  # it would name the staging folder; said below instead
                 app.build()
             failure = "Sphinx reported errors (with -W, warnings count as errors)" if app.statuscode else ""
             if failure:

@@ -40,7 +40,7 @@ class _Group(click.Group):
             importlib.import_module(f"{__name__}.{module}")
         return self.commands.get(name)
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except PolicyToolError as exc:

@@ -73,6 +73,7 @@ def approve_entry(
             raise PolicyToolError(
                 problem(Code.FAQ_UNKNOWN_CLAUSE, f"{entry_id}: {prob.message}", page.path, entry.option_line("clauses"))
             )
+        assert clause is not None  # resolve() gives a clause or a problem
         clauses.append(clause)
     if not clauses:
         raise PolicyToolError(

@@ -135,7 +135,7 @@ def unsupported_claims(answer: str, sources: list[str]) -> list[Claim]:
         pairs = [sents[i - 1] + sents[i] for i in near if i > 0] + [
             sents[i] + sents[i + 1] for i in near if i + 1 < len(sents)
         ]
-        if all(r.startswith("figure") for r in reasons) and any(_why_not(sentence, p) is None for p in pairs):
+        if all((r or "").startswith("figure") for r in reasons) and any(_why_not(sentence, p) is None for p in pairs):
             continue  # figures joined from two sentences; a yes or no must come from one
         nearest = max((sents[i] for i in near), key=lambda t: (_same_kind(sentence, t), len(t)))
         out.append(Claim(number=number, sentence=sentence, nearest=nearest, reason=reasons[0] or ""))

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -30,6 +31,7 @@ from ..errors import Code, PolicyToolError, Problem, problem
 from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster, cluster_questions
 from ..models import Policy
+from ..questions.models import QuestionRecord
 from ..questions.store import StoreBase, open_store, store_location
 from .claims import claim_numbers, clause_source, unsupported_claims
 from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
@@ -62,7 +64,7 @@ class DraftReport(BaseModel):
 
 def load_clusters(
     root: Path, catalog: Catalog, store: StoreBase | None = None
-) -> tuple[list[Cluster], dict[str, object], Matcher]:
+) -> tuple[list[Cluster], dict[str, QuestionRecord], Matcher]:
     """All clusters of the root's question store, its records by id, and the matcher used."""
     own = store is None
     store = store or open_store(store_location(root, catalog.settings.questions_db))
@@ -111,7 +113,7 @@ def request_for(
     cluster: Cluster,
     policy: Policy,
     catalog: Catalog,
-    records: dict[str, object],
+    records: Mapping[str, QuestionRecord],
     near: AnswerResult | None,
     also: tuple[str, ...] = (),
 ) -> DraftRequest:
@@ -303,12 +305,12 @@ def _also(cluster: Cluster, topics: TopicIndex, catalog: Catalog) -> tuple[str, 
         partner = topics.partner(question, key)
     else:
         partner = topics.partner(
-            question, key, lambda other: looks_up(question, catalog.get(key).text, catalog.get(other).text)
+            question, key, lambda other: looks_up(question, _text(catalog, key), _text(catalog, other))
         )
     return (partner,) if partner else ()
 
 
-def _absorb(entry: FaqEntry, cluster: Cluster, records: dict[str, object]) -> None:
+def _absorb(entry: FaqEntry, cluster: Cluster, records: Mapping[str, QuestionRecord]) -> None:
     """Add a group's questions to an entry drafted in the same run with the very same answer."""
     entry.clusters.append(cluster.id)
     entry.questions += [q for q in cluster.question_ids if q not in entry.questions]
@@ -333,3 +335,8 @@ def _entry(entry_id: str, cluster: Cluster, draft: Draft, catalog: Catalog, topi
         answer=draft.answer,
         questions=list(cluster.question_ids),
     )  # ids only: reviewers fix membership, counts follow
+
+
+def _text(catalog: Catalog, key: str) -> str:
+    clause = catalog.get(key)
+    return clause.text if clause is not None else ""

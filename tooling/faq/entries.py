@@ -322,6 +322,11 @@ def append_entries(path: Path, policy: Policy, entries: list[FaqEntry], replace:
     return text
 
 
+def _option_name(line: str) -> str:
+    found = _OPTION_RE.match(line)
+    return found[2] if found else ""
+
+
 def set_options(source: str, entry: FaqEntry, updates: dict[str, str | None]) -> str:
     """Change, add (value) or remove (None) option lines of one entry; nothing else moves."""
     lines = source.splitlines(keepends=True)
@@ -333,9 +338,10 @@ def set_options(source: str, entry: FaqEntry, updates: dict[str, str | None]) ->
     block = lines[first:end]
     indent = ""
     for name, value in updates.items():
-        index = next((k for k, ln in enumerate(block) if _OPTION_RE.match(ln)[2] == name), None)
+        index = next((k for k, ln in enumerate(block) if _option_name(ln) == name), None)
         if index is not None:
             match = _OPTION_RE.match(block[index])
+            assert match is not None  # block holds option lines only
             indent = match[1]
             if value is None:
                 del block[index]
@@ -345,9 +351,7 @@ def set_options(source: str, entry: FaqEntry, updates: dict[str, str | None]) ->
             # keep the conventional order: insert before the first option that comes later
             order = {k: n for n, k in enumerate(OPTION_ORDER)}
             rank = order.get(name, len(order))
-            pos = next(
-                (k for k, ln in enumerate(block) if order.get(_OPTION_RE.match(ln)[2], len(order)) > rank), len(block)
-            )
+            pos = next((k for k, ln in enumerate(block) if order.get(_option_name(ln), len(order)) > rank), len(block))
             block.insert(pos, f"{indent}:{name}: {value}".rstrip() + nl)
     return "".join(lines[:first] + block + lines[end:])
 

@@ -98,7 +98,8 @@ def first_sentence(text: str, show=lambda key: key) -> str:
     """The first sentence of an answer as a reader sees it: each ``{clause}`KEY``` role shown as
     ``show(KEY)`` (the key itself by default)."""
     text = _ROLE_SPAN.sub(lambda m: show(m.group(1)), text).strip()
-    return _FIRST.match(text).group().strip() if text else ""
+    found = _FIRST.match(text) if text else None
+    return found.group().strip() if found else ""
 
 
 def opening(text: str, show=lambda key: key) -> str:
@@ -108,7 +109,8 @@ def opening(text: str, show=lambda key: key) -> str:
     if len(first) > 6:
         return first
     rest = _ROLE_SPAN.sub(lambda m: show(m.group(1)), text).strip()[len(first) :].strip()
-    second = _FIRST.match(rest).group().strip() if rest else ""
+    found = _FIRST.match(rest) if rest else None
+    second = found.group().strip() if found else ""
     return f"{first}{'' if is_chinese(first) else ' '}{second}".strip()
 
 

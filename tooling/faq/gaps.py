@@ -8,13 +8,14 @@ their nearest (too weak to count) match.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
 from ..markdown import escape_text
 from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster
+from ..questions.models import QuestionRecord
 
 
 class Gap(BaseModel):
@@ -40,7 +41,7 @@ def nearest_many(matcher: Matcher | None, clusters: Sequence[Cluster]) -> dict[s
 
 
 def cluster_policy(
-    cluster: Cluster, records: dict[str, object], near: dict[str, AnswerResult]
+    cluster: Cluster, records: Mapping[str, QuestionRecord], near: dict[str, AnswerResult]
 ) -> tuple[str | None, str | None]:
     """(policy, nearest clause key) of a cluster; covered clusters know theirs."""
     if cluster.covered:
@@ -53,10 +54,11 @@ def cluster_policy(
         nearest = result.keys[0] if result.keys else None
         if not hints and result.policy:
             return result.policy, nearest
-    return (hints.most_common(1)[0][0].upper() if hints else None), nearest
+    top = hints.most_common(1)[0][0] if hints else None
+    return (top.upper() if top else None), nearest
 
 
-def samples(cluster: Cluster, records: dict[str, object], n: int = 3) -> list[str]:
+def samples(cluster: Cluster, records: Mapping[str, QuestionRecord], n: int = 3) -> list[str]:
     """A few distinct scrubbed phrasings, newest first."""
     out: list[str] = []
     for qid in reversed(cluster.question_ids):
@@ -69,7 +71,10 @@ def samples(cluster: Cluster, records: dict[str, object], n: int = 3) -> list[st
 
 
 def find_gaps(
-    clusters: Sequence[Cluster], records: dict[str, object], policy: str | None, matcher: Matcher | None = None
+    clusters: Sequence[Cluster],
+    records: Mapping[str, QuestionRecord],
+    policy: str | None,
+    matcher: Matcher | None = None,
 ) -> list[Gap]:
     """Uncovered clusters of ``policy`` (all policies when None), in cluster rank order."""
     gaps = []

@@ -23,12 +23,13 @@ Counts (asked, askers) follow, because the groups are rebuilt from their members
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from ..matching.cluster import Cluster, make_cluster
+from ..questions.models import QuestionRecord
 from .extract import question_kind
 from .topic import TopicIndex
 
@@ -50,7 +51,7 @@ class Refined(BaseModel):
 
 def refine(
     clusters: Sequence[Cluster],
-    records: dict[str, object],
+    records: Mapping[str, QuestionRecord],
     topics: dict[str, TopicIndex],
     whole: TopicIndex | None = None,
 ) -> Refined:

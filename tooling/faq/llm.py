@@ -272,7 +272,7 @@ class LlmDrafter:
         """One chat completion; the body is read up to MAX_RESPONSE_BYTES and parsed here, so any
         response that is not a completion is a BadResponse, never a crash."""
         self.calls += 1
-        with self.client.chat.completions.with_streaming_response.create(
+        with self.client.chat.completions.with_streaming_response.create(  # type: ignore[call-overload]  # plain dicts are the SDK's TypedDicts at run time
             model=self.settings.model,
             messages=messages,
             temperature=0,

@@ -63,14 +63,14 @@ def propose(
     catalog = catalog or Catalog.load(root)
     policy = catalog.require(policy_id)
     with open_repo(root) as (repo, prefix):
-        work = Path(repo.working_tree_dir).resolve()
+        work = Path(repo.working_tree_dir or root).resolve()  # open_repo refuses bare repositories
         prefix = f"{prefix}/" if prefix else ""
         path = page_path(root, catalog, policy)
         rel = path.relative_to(work).as_posix()
         head_ok = repo.head.is_valid()
-        changed = {d.a_path for d in repo.index.diff(None)}
+        changed = {d.a_path for d in repo.index.diff(None) if d.a_path}
         if head_ok:
-            changed |= {d.a_path for d in repo.index.diff("HEAD")}
+            changed |= {d.a_path for d in repo.index.diff("HEAD") if d.a_path}
         untracked = set(repo.untracked_files)
         labels_rel = labels_path(root, catalog.settings).resolve().relative_to(work).as_posix()
         others = sorted(p for p in (changed | untracked) - {rel, labels_rel} if not _ignorable(p, catalog, prefix))

@@ -150,7 +150,7 @@ class Questions:
         return problem(
             Code.QUESTION_NOT_STORED,
             f"{count} question(s) {what} are not in this copy's question store{where}: {consequence}",
-            self.store_path.name,
+            Path(self.store_path).name,
             1,
         )
 

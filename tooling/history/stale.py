@@ -156,7 +156,7 @@ def _check(
     if before is None or after is None:
         return StaleClause(key=st.key, version=st.version, reason="removed")
     lines = redline(before.text, after.text) if clause_hash(before) != clause_hash(after) else []
-    reason = "renumbered" if after.number != st.number else "changed"
+    reason: Literal["changed", "removed", "renumbered"] = "renumbered" if after.number != st.number else "changed"
     return StaleClause(key=st.key, version=st.version, reason=reason, current=after.key, redline=lines)
 
 

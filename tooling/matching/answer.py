@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -142,6 +143,8 @@ class Matcher:
         groups = self.last_groups = [self.index.groups(q) for q in questions]
         sem = best = None
         if self.encoder is not None:
+            assert self.index.embeddings is not None and self.index.sentence_embeddings is not None  # built with it
+            assert self.index.sentence_owner is not None
             q = self.last_vectors = self.encoder.queries(questions)
             sem = q @ self.index.embeddings.T
             best = _max_by_owner(q @ self.index.sentence_embeddings.T, self.index.sentence_owner, len(self.index.docs))
@@ -149,12 +152,14 @@ class Matcher:
         name = self.encoder.name if self.encoder is not None else None
         for i, query in enumerate(groups):
             ranking, lex = self.index.lexical_scores(query)
-            if sem is None:
+            if sem is None or best is None:
                 out.append((ranking, lex))
                 continue
             # how far the best sentence stands above the typical document of its language (raw
             # cosines are not comparable across languages)
-            sem_conf = np.clip((best[i] - self._by_language(best[i], np.median)) / SEM_SPREAD.get(name, 0.15), 0, 1)
+            sem_conf = np.clip(
+                (best[i] - self._by_language(best[i], np.median)) / SEM_SPREAD.get(name or "", 0.15), 0, 1
+            )
             # whole clause + best sentence for ranking, ranked within each document language (the
             # encoder's cosines favour the question's own language); no lexical vote without a shared token
             fused = LEXICAL_WEIGHT * np.where(ranking > 0, _rrf(ranking), 0) + self._rrf_by_language(sem[i] + best[i])
@@ -255,7 +260,7 @@ class Matcher:
                 policy=best.policy,
                 flag="citation",
             )
-        order = np.argsort(-rank, kind="stable")[: max(top, 1)] if len(docs) else []
+        order: Any = np.argsort(-rank, kind="stable")[: max(top, 1)] if len(docs) else []
         matches = [
             Match(
                 kind=docs[i].kind,
@@ -270,11 +275,11 @@ class Matcher:
         ]
         confidence = float(conf[order[0]]) if matches else 0.0
         covered = bool(matches) and confidence >= self.threshold
-        best = docs[order[0]] if matches else None
+        found = docs[order[0]] if matches else None
         said = (
-            self._reply(best, language, asked)
-            if covered and best is not None
-            else {"reply": self._not_covered(best, language)}
+            self._reply(found, language, asked)
+            if covered and found is not None
+            else {"reply": self._not_covered(found, language)}
         )
         return AnswerResult(
             id=qid,
@@ -284,7 +289,7 @@ class Matcher:
             confidence=round(confidence, 4),
             matches=matches[:top],
             **said,
-            policy=best.policy if best is not None else None,
+            policy=found.policy if found is not None else None,
         )
 
     def _labelled(self, question: str, qid: str | None, asked: str, language: str, top: int) -> AnswerResult | None:

@@ -23,11 +23,15 @@ import hashlib
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
 
 from .tokenize import normalize, strip_filler, tokenize
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from .answer import Matcher
 
 HALF_LIFE_DAYS = 90.0
 GAP_SIMILARITY = 0.35  # cosine to join an uncovered group
@@ -40,10 +44,16 @@ _KEY_STRIP = re.compile(r"[\W_]+", re.U)
 
 
 class QuestionLike(Protocol):
-    id: str
-    asker: str | None
-    asked_at: datetime
-    text: str
+    """What clustering reads of a question: a store's QuestionRecord and a labelled dev question both fit."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def asker(self) -> str | None: ...
+    @property
+    def asked_at(self) -> datetime: ...
+    @property
+    def text(self) -> str: ...
 
 
 class Cluster(BaseModel):
@@ -227,9 +237,13 @@ def _neighbours(texts: list[str], matcher: Any, vectors: Any = None, tokens: lis
 
 
 def cluster_questions(
-    records: Iterable[Any], catalog: Any = None, matcher: Any = None, policy: str | None = None
+    records: Iterable[QuestionLike],
+    catalog: Catalog | None = None,
+    matcher: Matcher | None = None,
+    policy: str | None = None,
 ) -> list[Cluster]:
-    """Cluster question records (any objects with id, asker, asked_at, text), best-ranked first.
+    """Cluster question records (store records, labelled dev questions: anything with id, asker,
+    asked_at, text), best-ranked first.
 
     ``catalog`` (or a ready ``matcher``) links groups to clauses; without either, questions are
     grouped by text similarity only. ``policy`` keeps the clusters whose primary policy it is.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
@@ -143,8 +144,8 @@ def evaluate_matcher(name: str, matcher: Matcher, questions: list[LabeledQuestio
     clusters = cluster_questions(questions, matcher=matcher)
     label = {qid: c.id for c in clusters for qid in c.question_ids}
     pred = [label[q.id] for q in questions]
-    gold = [q.intent for q in questions]
-    bp, br, bf = bcubed(pred, gold)
+    intents = [q.intent for q in questions]
+    bp, br, bf = bcubed(pred, intents)
     return Metrics(
         system=name,
         questions=len(questions),
@@ -162,7 +163,7 @@ def evaluate_matcher(name: str, matcher: Matcher, questions: list[LabeledQuestio
         calibrated_threshold=th,
         calibrated_f1=_r(cf1),
         clusters=len(clusters),
-        v_measure=_r(v_measure_score(gold, pred)),
+        v_measure=_r(v_measure_score(intents, pred)),
         bcubed_precision=_r(bp),
         bcubed_recall=_r(br),
         bcubed_f1=_r(bf),
@@ -170,7 +171,7 @@ def evaluate_matcher(name: str, matcher: Matcher, questions: list[LabeledQuestio
     )
 
 
-def _r(x: float) -> float:
+def _r(x: Any) -> float:
     return round(float(x), 4) if len(np.atleast_1d(x)) else 0.0
 
 

@@ -15,6 +15,7 @@ import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -54,7 +55,7 @@ class MatchDoc(BaseModel):
 @dataclass
 class MatchIndex:
     docs: list[MatchDoc]
-    bm25: object
+    bm25: Any  # bm25s.BM25 (untyped)
     vocab: dict[str, int]
     idf: np.ndarray
     k1: float
@@ -317,7 +318,7 @@ def load_index(root: Path, catalog: Catalog | None = None, encoder: Encoder | No
     """The repository's index from ``ROOT/.policy-cache/`` or freshly built (then cached)."""
     root = Path(root)
     catalog = catalog or Catalog.load(root)
-    if encoder == "settings":
+    if isinstance(encoder, str):  # "settings"
         encoder = get_encoder(catalog.settings)
     name = encoder.name if encoder is not None else None
     cache = cache_dir(root)

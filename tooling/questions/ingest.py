@@ -144,11 +144,11 @@ class Recorder:
             normalized=normalize(scrubbed) if scrubbed != text else plain,
             policy_hint=hint,
             batch=self.batch,
-            metadata=scrub_value(item.metadata, self.extra),
-        )  # type: ignore[arg-type]
+            metadata=scrub_value(item.metadata, self.extra),  # type: ignore[arg-type]  # a dict stays a dict
+        )
 
 
-def _sources(paths: Iterable[Path], summary: IngestSummary, store: Path | None) -> list[Path]:
+def _sources(paths: Iterable[Path | str], summary: IngestSummary, store: Path | None) -> list[Path]:
     """Files and Slack export folders to read; other folders are walked for files (leaving out
     hidden files and the question store itself, with its -wal/-shm files)."""
     found: list[Path] = []
@@ -236,7 +236,7 @@ def ingest_file(
     with store.transaction():
         for item in _records(path, fmt, opts):
             part.read += 1
-            result = (
+            result: QuestionRecord | Rejection = (
                 guarded(path, item.line, lambda: recorder.record(path, fmt, item))
                 if isinstance(item, RawQuestion)
                 else item

@@ -181,9 +181,9 @@ def scrub(text: str, extra_patterns: dict[str, str] | None = None) -> str:
         rules = rules[: len(extra)]
         if not rules:
             return text
-    tag = 1 if is_chinese(text) else 2
-    for rule in rules:
-        text, folded = _substitute(rule[0], rule[tag], text, folded)
+    chinese = is_chinese(text)
+    for pattern, zh, en in rules:
+        text, folded = _substitute(pattern, zh if chinese else en, text, folded)
     return text
 
 

@@ -22,6 +22,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +39,9 @@ from ..questions.scrub import scrub
 from ..questions.store import is_url, store_location
 from .hooks import hook_routes
 from .intake import Intake, Opened, Posted, Taken, parse_model, parse_posted
+
+if TYPE_CHECKING:
+    from ..matching.answer import Matcher
 
 log = logging.getLogger("policy.serve")
 
@@ -65,7 +69,7 @@ class Service:
         env = self.settings.serve.token_env
         self.token = os.environ.get(env) if env else None
         self.per_minute = self.settings.serve.rate_limit_per_minute
-        self._matcher = None
+        self._matcher: Matcher | None = None
         self._lock = threading.Lock()
 
     def warm(self) -> None:
@@ -81,6 +85,7 @@ class Service:
         in it goes no further than it would in the store."""
         self.warm()
         with self._lock:  # one matcher, not known to be thread-safe: one question at a time
+            assert self._matcher is not None
             return self._matcher.answer(scrub(question, self.settings.scrub_patterns)).model_dump(mode="json")
 
     async def limited(self, request: Request) -> JSONResponse | None:
@@ -265,7 +270,7 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
                 allow_headers=["Authorization", "Content-Type"],
             ),
         ],
-        exception_handlers={HTTPException: not_found},
+        exception_handlers={HTTPException: not_found},  # type: ignore[dict-item]  # Starlette types the handler for any Exception
     )
     app.state.service = service
     return app

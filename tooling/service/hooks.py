@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ..errors import Code
-from .intake import Posted
+from .intake import Channel, Posted
 
 MAX_AGE = 300  # seconds: Slack's advice against replayed requests
 
@@ -36,7 +36,7 @@ def slack_signature_ok(secret: str, timestamp: str, body: bytes, signature: str,
 def hook_routes(service, error, ok):
     """The two hook endpoints for ``service`` (see app.py), as Starlette handlers."""
 
-    async def ask(text: str, asker: str | None, channel: str, source_id: str | None) -> str | JSONResponse:
+    async def ask(text: str, asker: str | None, channel: Channel, source_id: str | None) -> str | JSONResponse:
         taken = await service.take(Posted(text=text, asker=asker, channel=channel, id=source_id))
         if isinstance(taken, JSONResponse):
             return taken

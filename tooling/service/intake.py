@@ -26,6 +26,9 @@ BATCH = "serve"  # every question the service took, for `policy questions forget
 SOURCE = Path("api/questions")  # the "file" its records name
 
 
+Channel = Literal["form", "search", "chat", "slack", "webhook"]
+
+
 class Posted(BaseModel):
     """The body of ``POST /api/questions`` (and what the chat hooks pass on)."""
 
@@ -33,7 +36,7 @@ class Posted(BaseModel):
 
     text: str = Field(min_length=1)
     asker: str | None = Field(default=None, max_length=200)
-    channel: Literal["form", "search", "chat", "slack", "webhook"] = "form"
+    channel: Channel = "form"
     policy: str | None = Field(default=None, max_length=40)
     # The client's own id for this question: a retry with the same id is a duplicate, not a second asking.
     id: str | None = Field(default=None, max_length=200)

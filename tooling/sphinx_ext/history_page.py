@@ -196,6 +196,7 @@ def history_body(state: VersionState, policy_id: str, page: str, target_uri: Cal
             parts.append(f"<p>{_e(w['first'].format(n=len(text.clauses)))}</p>")
         else:
             old = texts[previous]
+            assert old is not None and text is not None
             parts.append(f"<h3>{_e(w['changes'].format(v=releases[previous].version))}</h3>")
             parts.append(_changes(diff_policies(old, text), old, text, language, uri, w))
         parts.append("</section>")

@@ -41,7 +41,8 @@ def _limits(app: Sphinx) -> tuple[Path, Path]:
     cached = getattr(app, "_policy_path_limits", None)
     if cached is None:
         root = _root(app)
-        cached = app._policy_path_limits = (root.resolve(), question_store(root, load_settings(root)))
+        cached = (root.resolve(), question_store(root, load_settings(root)))
+        setattr(app, "_policy_path_limits", cached)  # noqa: B010 - a per-build value on the app
     return cached
 
 
@@ -84,7 +85,7 @@ class ContainedLoader(SphinxFileSystemLoader):
 def contain_templates(app: Sphinx) -> None:
     templates = getattr(app.builder, "templates", None)
     loaders = getattr(templates, "loaders", None)
-    if not loaders:
+    if templates is None or not loaders:
         return
     root, store = _limits(app)
     own = _repository_template_folders(app, root)

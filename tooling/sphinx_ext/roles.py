@@ -30,9 +30,10 @@ class ClauseRole(SphinxRole):
         catalog = catalog_of(self.env)
         clause, prob = catalog.resolve(target, self.env.doc2path(self.env.docname), self.lineno)
         if clause is None:
+            assert prob is not None  # resolve() gives a clause or a problem
             warn(self.config, prob, self.get_location())
             return [nodes.inline(self.rawtext, self.text, classes=["clause-ref", "clause-ref-unknown"])], []
-        policy = catalog.policy(clause.policy)
+        policy = catalog.require(clause.policy)
         same_policy = policy.doc == self.env.docname
         if not explicit:
             label = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, clause.title)

@@ -198,7 +198,7 @@ def build_search_index(
     entries = approved_entries(catalog.root, catalog)
     answers = {e.id: e.answer for e in entries}
     for doc, tokens in faq_docs(catalog, entries):
-        policy = catalog.policy(doc.policy) if doc.policy else None
+        faq_policy = catalog.policy(doc.policy) if doc.policy else None
         pairs.append(
             (
                 SearchRecord(
@@ -208,7 +208,7 @@ def build_search_index(
                     title=doc.title,
                     policy=doc.policy,
                     policy_title=doc.policy_title,
-                    version=policy.meta.version if policy else "",
+                    version=faq_policy.meta.version if faq_policy else "",
                     url=doc.url,
                     language=doc.language,
                     snippet=_snippet(answers[doc.key]),
@@ -282,7 +282,7 @@ def _lexicon(terms: dict[str, list[int]], cjk_terms: list[str], chars: set[str])
     from ..matching.glossary import gloss_db
 
     freq = tk.jieba_tokenizer().dt.FREQ
-    no_gloss = getattr(tk, "NO_GLOSS", frozenset())
+    no_gloss: frozenset[str] = getattr(tk, "NO_GLOSS", frozenset())
     lexicon: dict[str, Any] = {w: freq[w] for w in sorted({*cjk_terms, *chars}) if freq.get(w)}
     db = gloss_db()
     rows = db.execute("SELECT word, tokens FROM gloss") if db is not None else []

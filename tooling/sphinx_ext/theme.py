@@ -41,7 +41,8 @@ def _build_facts(app: Sphinx) -> tuple[str, str]:
     if cached is None:
         today = app.config.policy_today or dt.date.today().isoformat()
         version = str(app.config.release or "") or site_revision(Path(app.config.policy_root or app.srcdir))
-        cached = app._policy_footer_facts = (today, version)
+        cached = (today, version)
+        setattr(app, "_policy_footer_facts", cached)  # noqa: B010 - a per-build value on the app
     return cached
 
 

@@ -198,7 +198,7 @@ def on_builder_inited(app: Sphinx) -> None:
     job = app.config.policy_release
     if job:
         set_catalog(app.env, release_catalog(catalog, job))
-        app.builder.search = False  # the site's search covers current texts; skip indexing (and jieba)
+        app.builder.search = False  # type: ignore[attr-defined]  # the HTML builder has it; the site's search covers current texts; skip indexing (and jieba)
 
 
 def release_catalog(current: Catalog, job: dict) -> Catalog:
@@ -231,7 +231,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         _stamp_versions(doctree, policy, job["version"])
         return
     line = canonical_line(state, policy, app.builder.get_target_uri(docname))
-    app.env.policy_version_lines = {**getattr(app.env, "policy_version_lines", {}), docname: line}
+    app.env.policy_version_lines = {**getattr(app.env, "policy_version_lines", {}), docname: line}  # type: ignore[attr-defined]
     if line:
         sections = list(doctree.findall(nodes.section))
         target = sections[0] if sections else doctree
@@ -254,7 +254,7 @@ def _stamp_versions(doctree: nodes.document, policy: Policy, version: str) -> No
 def merge_version_lines(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
     """``sphinx-build -j N`` reads pages in worker processes: bring their version lines back."""
     lines = getattr(other, "policy_version_lines", {})
-    env.policy_version_lines = {
+    env.policy_version_lines = {  # type: ignore[attr-defined]
         **getattr(env, "policy_version_lines", {}),
         **{doc: line for doc, line in lines.items() if doc in docnames},
     }
@@ -292,12 +292,12 @@ def versioned_reference(role, text: str, target: str, explicit: bool) -> nodes.N
     current = catalog.policy(parsed.policy)
     release = state.release(parsed.policy, parsed.version) if state else None
     clause = None
-    if release is not None:
+    if release is not None and state is not None:
         try:
             clause = state.text(parsed.policy, release.version).clause(parsed.number)
         except PolicyToolError:
             clause = None
-    if release is None or clause is None:
+    if state is None or release is None or clause is None:
         known = ", ".join(r.version for r in state.releases.get(parsed.policy, [])) if state else ""
         what = (
             f"{parsed.policy} has no release {parsed.version}"

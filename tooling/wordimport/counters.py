@@ -7,6 +7,8 @@ back to decimal, and :func:`known` lets the caller warn about it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 _DIGITS = "〇一二三四五六七八九"
 _LEGAL = "零壹贰叁肆伍陆柒捌玖"
 _STEMS = "甲乙丙丁戊己庚辛壬癸"
@@ -81,7 +83,7 @@ def _counting(n: int) -> str:
     return "".join(_DIGITS[int(d)] for d in str(n))
 
 
-FORMATS = {
+FORMATS: dict[str, Callable[[int], str]] = {
     "decimal": str,
     "decimalZero": lambda n: f"{n:02d}",
     "upperLetter": _letter,

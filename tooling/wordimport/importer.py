@@ -161,7 +161,7 @@ def _default_out(root: Path, policy: str | None, title: str, source: Path) -> Pa
     for key, value in (("policy", policy), ("title", title)):
         for md in sorted((root / "policies").glob("*.md")) if value else ():
             head = md.read_text(encoding="utf-8", errors="replace")[:600]
-            if re.search(rf"^{key}:\s*[\"']?{re.escape(value)}[\"']?\s*$", head, re.MULTILINE):
+            if value and re.search(rf"^{key}:\s*[\"']?{re.escape(value)}[\"']?\s*$", head, re.MULTILINE):
                 return md
     stem = policy.lower() if policy else re.sub(r"[^\w.-]+", "-", source.stem).strip("-.").lower() or "policy"
     return root / "policies" / f"{stem}.md"
@@ -187,7 +187,7 @@ def _dropped(doc, path: Path, notes: Notes, texts: dict[int, str]) -> list[Probl
         problem(Code.IMPORT_DROPPED, f"table of contents dropped (paragraph {i}): the site makes its own", path, i)
         for i in notes.toc
     ]
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for section in doc.sections:
         for kind, parts in (
             ("header", (section.header, section.first_page_header, section.even_page_header)),

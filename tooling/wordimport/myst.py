@@ -145,7 +145,7 @@ class Writer:
                     self._article(para, label)
             head = " ".join(x for x in (escape(label), text) if x)
             if not label and ARTICLE_HEADING_RE.match(para.text.strip()):
-                self._article(para, re.match(rf"第{_N}条", para.text.strip()).group(0))
+                self._article(para, re.match(rf"第{_N}条", para.text.strip()).group(0))  # type: ignore[union-attr]  # the heading RE matched it
             return f"{'#' * level} {head}"
         if label:
             self._count("word")
@@ -210,8 +210,8 @@ class Writer:
             if block.title or (first and block.text.strip() == self.title.strip()):
                 first = False if block.text.strip() else first
                 continue
-            if md := self.paragraph(block):
-                parts.append(md)
+            if written := self.paragraph(block):
+                parts.append(written)
                 first = False
         notes = []
         for n, note_id in enumerate(self.used_notes, 1):

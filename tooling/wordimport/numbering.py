@@ -103,12 +103,12 @@ class Numbering:
                 if s.get(qn("type")) != "paragraph":
                     continue
                 ppr = s.find("w:pPr", NS)
-                ilvl = val(ppr, "w:numPr/w:ilvl")
+                style_level = val(ppr, "w:numPr/w:ilvl")
                 outline = val(ppr, "w:outlineLvl")
                 self.styles[s.get(qn("styleId"))] = _Style(
                     based_on=val(s, "w:basedOn"),
                     num_id=val(ppr, "w:numPr/w:numId"),
-                    ilvl=int(ilvl) if ilvl is not None else None,
+                    ilvl=int(style_level) if style_level is not None else None,
                     outline=int(outline) if outline is not None else None,
                     name=val(s, "w:name", "") or "",
                 )

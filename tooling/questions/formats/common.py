@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 from zoneinfo import ZoneInfo
 
 import charset_normalizer
@@ -21,6 +21,7 @@ from ...errors import Code
 from ..models import RawQuestion, Rejection
 
 Item = RawQuestion | Rejection
+T = TypeVar("T")
 SAMPLE = 1 << 20
 _ZH_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
@@ -215,7 +216,7 @@ def too_long(path: Path, line: int) -> Rejection:
     )
 
 
-def guarded(path: Path, line: int, make: Callable[[], Item]) -> Item:
+def guarded(path: Path, line: int, make: Callable[[], T]) -> T | Rejection:
     """One record built by ``make``, or a Rejection saying what went wrong: a record a reader did not
     foresee must reject that record, never end the file (KeyboardInterrupt still stops)."""
     try:

@@ -10,7 +10,7 @@ import email.policy
 import email.utils
 import re
 from collections.abc import Iterator
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from functools import lru_cache
 from pathlib import Path
 
@@ -143,11 +143,13 @@ def _message_item(path: Path, line: int, message: EmailMessage, opts: ReadOption
 _UNDECODABLE = "\x00undecodable:"
 
 
-def _decoded_body(part: EmailMessage) -> str:
+def _decoded_body(part: Message) -> str:
     """The text of a body part, decoded strictly in its declared charset (the email package would
     put U+FFFD in place of invalid bytes: mojibake stored as if it were the question). An
     undeclared charset is read as UTF-8. Failures come back prefixed with ``_UNDECODABLE``."""
     payload = part.get_payload(decode=True) or b""
+    if not isinstance(payload, bytes):  # decode=True gives bytes for a leaf part
+        payload = str(payload).encode()
     declared = part.get_content_charset()
     charset = declared or "utf-8"
     try:
@@ -160,7 +162,7 @@ def _decoded_body(part: EmailMessage) -> str:
 
 
 def _parse(data: bytes) -> EmailMessage:
-    return email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(data, policy=email.policy.default)
 
 
 def read_eml(path: Path, opts: ReadOptions) -> Iterator[Item]:
