@@ -64,6 +64,7 @@ def tests(session: nox.Session) -> None:
     session.run("ruff", "check", *code)
     session.run("ruff", "format", "--check", *code)
     session.run("mypy")
+    session.run("lint-imports")  # the layers and the no-cycles rule of docs/architecture.md
     session.run("policy", "build", "-W", "--out", "_build/ci-html")
     session.run("pytest", *session.posargs)
 

@@ -44,7 +44,7 @@ def main() -> dict:
     from tooling.catalog import Catalog
     from tooling.faq.approve import approve
     from tooling.faq.draft import draft_faq, load_clusters
-    from tooling.faq.entries import parse_page, read_text
+    from tooling.faqpage import parse_page, read_text
     from tooling.questions.ingest import ingest_paths
 
     out: dict[str, float] = {}

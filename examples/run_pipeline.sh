@@ -33,7 +33,7 @@ ids_for() {
 import re, sys
 from pathlib import Path
 from tooling.catalog import Catalog
-from tooling.faq.entries import read_all
+from tooling.faqpage import read_all
 root, policy, wanted = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 for page in read_all(root, Catalog.load(root)):
     for e in page.entries:

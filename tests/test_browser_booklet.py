@@ -22,7 +22,7 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 
 from tooling.catalog import Catalog
-from tooling.faq.entries import read_page
+from tooling.faqpage import read_page
 from tooling.site import build_site
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,14 +15,14 @@ from tooling.catalog import Catalog
 from tooling.cli import cli
 from tooling.errors import PolicyToolError
 from tooling.faq.approve import approve
-from tooling.faq.entries import read_page
-from tooling.faq.extract import question_kind, quote, short_answer
 from tooling.faq.intents import refine
 from tooling.faq.models import ClauseText, DraftRequest
 from tooling.faq.offline import draft_offline
 from tooling.faq.topic import key_words, topic_index
+from tooling.faqpage import read_page
 from tooling.matching.answer import Matcher
 from tooling.matching.cluster import make_cluster
+from tooling.matching.extract import question_kind, quote, short_answer
 
 POLICY = """---
 policy: QD
@@ -289,7 +289,7 @@ def test_an_answer_from_the_faq_gives_the_short_answer_and_the_clause_it_rests_o
 
 def test_a_clause_gets_an_entry_per_intent(repo: Path) -> None:
     from tooling.faq.draft import answered
-    from tooling.faq.entries import FaqEntry
+    from tooling.faqpage import FaqEntry
 
     records = {
         r.id: r
@@ -353,7 +353,7 @@ def test_a_question_two_clauses_answer_together_cites_both() -> None:
         samples=[],
         clauses=[ClauseText(key=k, title=t.split("\n")[0], text=t.split("\n", 1)[1]) for k, t, _ in TIERS[:2][::-1]],
     )
-    from tooling.faq.extract import looks_up
+    from tooling.matching.extract import looks_up
 
     caps, tiers, meals = (t.split("\n", 1)[1] for _, t, _ in (TIERS[1], TIERS[0], TIERS[3]))
     assert looks_up("Hotel cap in Xiamen for managers?", caps, tiers)  # Xiamen is in the Tier 2 sentence

@@ -15,8 +15,8 @@ from tooling.errors import PolicyToolError
 from tooling.faq.approve import approve
 from tooling.faq.claims import entry_claims, unsupported_claims
 from tooling.faq.draft import draft_faq
-from tooling.faq.entries import parse_page, read_page, read_text
 from tooling.faq.propose import Proposal, describe
+from tooling.faqpage import parse_page, read_page, read_text
 from tooling.questions.ingest import ingest_paths
 
 from .llm_server import Server

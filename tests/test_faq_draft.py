@@ -14,8 +14,8 @@ from tooling.errors import Code, PolicyToolError
 from tooling.faq.approve import approve, retire
 from tooling.faq.checks import check_faq
 from tooling.faq.draft import draft_faq, load_clusters
-from tooling.faq.entries import parse_page, read_text, set_options
 from tooling.faq.gaps import find_gaps
+from tooling.faqpage import parse_page, read_text, set_options
 from tooling.questions.ingest import ingest_paths
 
 

@@ -11,7 +11,7 @@ from tooling.cli import cli
 from tooling.errors import Code
 from tooling.faq.approve import approve, retire
 from tooling.faq.checks import check_faq
-from tooling.faq.entries import FaqEntry, append_entries, parse_page, read_text, set_options
+from tooling.faqpage import FaqEntry, append_entries, parse_page, read_text, set_options
 
 PAGE = """# 2026年度产品销售政策50问
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tooling.faq.grounding import figures, unsupported_figures
+from tooling.matching.grounding import figures, unsupported_figures
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tooling.config import Settings
 from tooling.errors import Code
-from tooling.faq.labels import Label, append_labels, labels_path, read_labels, text_key
+from tooling.questions.labels import Label, append_labels, labels_path, read_labels, text_key
 
 
 def _write(root: Path, lines: list[str]) -> Path:
@@ -91,7 +91,7 @@ def test_append_skips_what_is_there_and_keeps_existing_bytes(tmp_path: Path) -> 
 
 
 def test_write_labels_one_answer_per_text_broken_lines_kept(tmp_path: Path) -> None:
-    from tooling.faq.labels import write_labels
+    from tooling.questions.labels import write_labels
 
     path = _write(
         tmp_path,
@@ -123,8 +123,8 @@ def test_resolve_answer_canonical_and_near_names(tmp_path: Path) -> None:
 
     from tooling.catalog import Catalog
     from tooling.errors import PolicyToolError
-    from tooling.faq.entries import FaqEntry
-    from tooling.faq.labels import resolve_answer
+    from tooling.faqpage import FaqEntry
+    from tooling.questions.labels import resolve_answer
 
     root = tmp_path / "repo"
     (root / "policies").mkdir(parents=True)

@@ -25,9 +25,9 @@ from tooling.faq import models as faq_models
 from tooling.faq.approve import approve
 from tooling.faq.checks import check_faq
 from tooling.faq.draft import draft_faq
-from tooling.faq.entries import parse_page, read_text, write_text
 from tooling.faq.llm import SYSTEM, LlmDrafter, validate
 from tooling.faq.models import ClauseText, DraftRequest
+from tooling.faqpage import parse_page, read_text, write_text
 from tooling.questions.ingest import ingest_paths
 from tooling.site import build_site
 

@@ -88,9 +88,9 @@ def test_push_to_remote_and_description_file(repo: git.Repo, tmp_path: Path) -> 
 
 def test_description_shows_untrusted_question_text_literally() -> None:
     """Questions are people's words: in a PR description they must not ping, link, embed or break tables."""
-    from tooling.faq.entries import FaqEntry
     from tooling.faq.gaps import Gap
     from tooling.faq.propose import Proposal, describe
+    from tooling.faqpage import FaqEntry
 
     evil = "@all see [here](http://evil.example) ![x](http://evil.example/x.png) <img src=x> a|b"
     entry = FaqEntry(id="sales-faq-9", question=evil, clauses=["SALES 4.2"], asked=2, askers=2)
@@ -118,7 +118,7 @@ def test_description_shows_untrusted_question_text_literally() -> None:
 
 
 def test_labels_ride_along_and_description_lists_member_questions(repo: git.Repo) -> None:
-    from tooling.faq.entries import parse_page, read_text
+    from tooling.faqpage import parse_page, read_text
 
     root = Path(repo.working_tree_dir)
     page = parse_page(read_text(root / "faq" / "sales-policy.md"))
@@ -136,9 +136,9 @@ def test_labels_ride_along_and_description_lists_member_questions(repo: git.Repo
 
 
 def test_description_escapes_member_questions() -> None:
-    from tooling.faq.entries import FaqEntry
     from tooling.faq.propose import Proposal, describe
     from tooling.faq.review import EntryView, QuestionView
+    from tooling.faqpage import FaqEntry
 
     evil = "@all see [here](http://evil.example) <img src=x> `code` a|b"
     entry = FaqEntry(

@@ -18,9 +18,9 @@ from tooling.check import check_repository
 from tooling.cli import cli
 from tooling.errors import Code
 from tooling.faq.draft import draft_faq
-from tooling.faq.entries import parse_page, read_text
-from tooling.faq.labels import check_labels, read_labels, text_key
+from tooling.faqpage import parse_page, read_text
 from tooling.questions.ingest import ingest_paths
+from tooling.questions.labels import check_labels, read_labels, text_key
 from tooling.questions.store import QuestionStore
 
 PAGE = "faq/sales-policy.md"

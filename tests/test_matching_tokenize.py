@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tooling.matching.tokenize import latin_pinyin, pinyin_tokens, strip_filler, token_groups, tokenize
-from tooling.questions.normalize import language_of
+from tooling.text import language_of
 
 
 def test_greetings_and_filler_do_not_drown_the_question():

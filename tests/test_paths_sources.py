@@ -19,7 +19,7 @@ from tests.test_clauses import FM, REGULATION
 from tests.test_site import SALES, TRAVEL
 from tooling.catalog import Catalog, site_pages, source_digest
 from tooling.config import load_settings
-from tooling.faq.entries import faq_paths
+from tooling.faqpage import faq_paths
 from tooling.paths import list_sources, unpublishable
 
 SECRET = "TOPSECRET-7f3a"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tooling.questions.asking import is_question
-from tooling.questions.normalize import normalize
 from tooling.questions.scrub import pseudonym, scrub, scrub_value
+from tooling.text import normalize
 
 
 @pytest.mark.parametrize(

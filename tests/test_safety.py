@@ -16,7 +16,7 @@ from tests.test_clauses import FM
 from tooling.catalog import Catalog
 from tooling.check import check_repository
 from tooling.errors import Code
-from tooling.faq.entries import new_page_text, page_title, parse_page
+from tooling.faqpage import new_page_text, page_title, parse_page
 from tooling.markdown import escape_text
 from tooling.safety import is_script_url, unsafe_markup
 
@@ -197,8 +197,8 @@ def test_escape_text_is_shown_literally(text: str) -> None:
 
 
 def test_pull_request_description_shows_entry_options_as_text() -> None:
-    from tooling.faq.entries import FaqEntry
     from tooling.faq.propose import Proposal, describe
+    from tooling.faqpage import FaqEntry
 
     bad = '<img src=x onerror="alert(1)">'
     entry = FaqEntry(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from .catalog import Catalog
 from .errors import Code, PolicyToolError, Problem, problem
-from .faq.entries import page_path, page_title, parse_page, read_text, shown, with_real_count
+from .faqpage import page_path, page_title, parse_page, read_text, shown, with_real_count
 from .models import Policy
 from .paths import replacing, safe_output
 

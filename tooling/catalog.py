@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import pickle
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,9 +24,22 @@ from .models import Clause, Policy
 from .paths import list_sources
 
 if TYPE_CHECKING:
-    from .faq.entries import FaqPage
+    from .faqpage import FaqPage
 
-_FIRST_PARA_ITEM = re.compile(r"^(?P<art>\d+(?:-\d+)?)\.1\((?P<item>\d+)\)$")
+#: 第十二条第一款第（一）项 is clause 12(1): the first paragraph's item, written in full
+FIRST_PARA_ITEM = re.compile(r"^(?P<art>\d+(?:-\d+)?)\.1\((?P<item>\d+)\)$")
+
+
+#: Reads a versioned key (``SALES@2.0 4.2``) from the git history: ``(root, key, settings,
+#: releases already read) -> Clause``, raising PolicyToolError. The history layer plugs its reader
+#: in when it is imported (:func:`read_versions_with`), so the catalogue itself needs no git.
+VersionedReader = Callable[[Path, str, Settings, dict], Clause]
+_VERSIONED: list[VersionedReader] = []
+
+
+def read_versions_with(reader: VersionedReader) -> None:
+    """Resolve versioned citations with ``reader`` from now on (``tooling.history`` does this)."""
+    _VERSIONED[:] = [reader]
 
 
 @dataclass
@@ -111,7 +124,7 @@ class Catalog:
         parsed = parse_key(key) if isinstance(key, str) else key
         clause = self._by_key.get(parsed.key)
         if clause is None:  # 第十二条第一款第（一）项 is the same as 第十二条第（一）项
-            match = _FIRST_PARA_ITEM.match(parsed.number)
+            match = FIRST_PARA_ITEM.match(parsed.number)
             if match:
                 clause = self._by_key.get(f"{parsed.policy} {match['art']}({match['item']})")
         return clause
@@ -123,41 +136,6 @@ class Catalog:
             return self.get(key)
         except ValueError:
             return None
-
-    def cited(self, text: str) -> list[Clause]:
-        """The clauses a pasted or typed citation names (``《标题》第4.3条``, ``第4.3条``, ``SALES 4.3``,
-        the copy-citation text with its link, ``第十二条``…), or [] when the text is not a citation.
-        Without a policy name, every policy with that number is a candidate."""
-        from .citations import read_citation
-        from .questions.normalize import normalize
-
-        cited = read_citation(text)
-        if cited is None:
-            return []
-        if cited.anchor:
-            clause = self.clause_by_anchor(cited.anchor)
-            return [clause] if clause else []
-        name = normalize(cited.policy)
-        policies = [
-            p
-            for p in self.policies
-            if not name
-            or p.id.lower() == name
-            or (len(name) >= 2 and name in normalize(p.meta.title))
-            or normalize(p.meta.title) in name
-        ]
-        numbers = [cited.number]
-        first = _FIRST_PARA_ITEM.match(cited.number)  # 第十二条第一款第（一）项 = 12(1)
-        if first:
-            numbers.append(f"{first['art']}({first['item']})")
-        found = [c for p in policies for c in p.clauses if c.number in numbers]
-        if cited.article:
-            articles = [c for c in found if c.kind.value != "section"]
-            found = articles or found
-        if cited.language:
-            in_language = [c for c in found if c.language == cited.language]
-            found = in_language or found
-        return found
 
     def resolve(self, text: str, file: str | Path, line: int) -> tuple[Clause | None, Problem | None]:
         """Resolve a citation written in a file; a problem names the file and line if it fails."""
@@ -176,11 +154,18 @@ class Catalog:
     def _resolve_versioned(
         self, parsed: ParsedKey, text: str, file: str | Path, line: int
     ) -> tuple[Clause | None, Problem | None]:
-        """``SALES@2.0 4.2`` names the clause as it read in release 2.0 (from the git history)."""
-        from .history import resolve_versioned  # git is only needed for versioned keys
-
+        """``SALES@2.0 4.2`` names the clause as it read in release 2.0 (from the git history, by
+        the reader the history layer plugged in)."""
+        if not _VERSIONED:
+            return None, problem(
+                Code.CITATION_UNKNOWN_VERSION,
+                f"cannot resolve {text!r}: versioned citations are read from git by tooling.history, "
+                "which this program did not load",
+                file,
+                line,
+            )
         try:
-            return resolve_versioned(self.root, text, self.settings, self._releases), None
+            return _VERSIONED[0](self.root, text, self.settings, self._releases), None
         except PolicyToolError as exc:
             first = exc.problems[0]
             code = (

@@ -7,8 +7,9 @@ from pathlib import Path
 from .catalog import Catalog
 from .errors import Problem
 from .faq.checks import check_faq
-from .faq.entries import read_pages
-from .faq.labels import check_labels
+from .faqpage import read_pages
+from .history import stale_problems  # also plugs in the reader of versioned citations
+from .questions.labels import check_labels
 from .references import reference_problems
 from .safety import safety_problems
 
@@ -18,8 +19,6 @@ def check_repository(root: Path, catalog: Catalog | None = None) -> list[Problem
     entries, review labels (faq/labels.jsonl), raw HTML and script URLs (tooling/safety.py), and (in a git repository) FAQ answers whose clauses
     changed since review."""
     catalog = catalog or Catalog.load(root)
-    from .history import stale_problems  # git is only read when an approved entry was stamped
-
     pages, read_problems = read_pages(Path(root), catalog)  # FAQ pages are read and parsed once
     problems = (
         list(catalog.problems)

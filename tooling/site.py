@@ -145,7 +145,7 @@ def build_summary(
     root: Path, catalog: Catalog, app, out: Path, drafts: bool, check_warnings: int, verbose: bool = False
 ) -> str:
     """What a build made, in one line: what a newcomer needs to know and where to look."""
-    from .faq.entries import read_pages
+    from .faqpage import read_pages
 
     pages, _ = read_pages(root, catalog)
     shown = {"approved", "draft"} if drafts else {"approved"}

@@ -17,12 +17,12 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
+from ..faqpage import FaqEntry, find_entry, read_page, read_text, set_options, write_text
 from ..history.stale import HASH_OPTION, format_stamps
+from ..matching.grounding import unsupported_figures
+from ..questions.labels import LabelChange
 from .checks import too_long
 from .claims import clause_source, unsupported_claims
-from .entries import FaqEntry, find_entry, read_page, read_text, set_options, write_text
-from .grounding import unsupported_figures
-from .labels import LabelChange
 from .topic import topic_index
 
 

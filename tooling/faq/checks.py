@@ -3,7 +3,7 @@
 Unknown clause keys, duplicate (or missing) ids, unknown statuses, approved entries without a
 reviewer, approved entries still flagged by the grounding check, a question listed by two
 entries (its counts would be counted twice), and questions or answers over the documented maximum
-length. ``faq/labels.jsonl`` is checked by :func:`tooling.faq.labels.check_labels`. The length
+length. ``faq/labels.jsonl`` is checked by :func:`tooling.questions.labels.check_labels`. The length
 limit is an error, not a warning, whoever wrote the text: it is several times what a FAQ answer
 needs, so only a mistake or an attack reaches it, and a warning would still let the build publish
 (and approve would approve) a 46 MB page.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..errors import Code, Problem, problem
-from .entries import STATUSES, FaqEntry, FaqPage, read_pages
+from ..faqpage import STATUSES, FaqEntry, FaqPage, read_pages
 from .models import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -23,9 +23,9 @@ import re
 
 from pydantic import BaseModel
 
-from ..questions.normalize import is_chinese
-from .extract import _NEED, _NEG, _PERMIT, _word_groups, _words, pieces
-from .grounding import _supports, figures
+from ..matching.extract import _NEED, _NEG, _PERMIT, _word_groups, _words, pieces
+from ..matching.grounding import _supports, figures
+from ..text import is_chinese
 
 _ROLE = re.compile(r"\{clause\}`[^`]*`")
 _CITATION_ONLY = re.compile(r"^\s*(?:见|详见|参见|依据|根据|see|see also|per)\W*$", re.I)

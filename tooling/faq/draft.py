@@ -28,16 +28,16 @@ from rapidfuzz import fuzz
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
+from ..faqpage import FaqEntry, FaqPage, append_entries, page_path, read_page
 from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster, cluster_questions
+from ..matching.extract import looks_up
+from ..matching.grounding import unsupported_figures
 from ..models import Policy
 from ..questions.models import QuestionRecord
 from ..questions.store import StoreBase, open_store, store_location
 from .claims import claim_numbers, clause_source, unsupported_claims
-from .entries import FaqEntry, FaqPage, append_entries, page_path, read_page
-from .extract import looks_up
 from .gaps import Gap, find_gaps, nearest_many, samples
-from .grounding import unsupported_figures
 from .intents import intent, refine
 from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 from .offline import draft_offline
@@ -205,7 +205,7 @@ def _draft(
     min_askers: int,
     store: StoreBase | None,
 ) -> DraftReport:
-    from .entries import read_all
+    from ..faqpage import read_all
 
     pages = read_all(root, catalog)
     page = read_page(path, root) if path.exists() else FaqPage(path=path.relative_to(root).as_posix())

@@ -27,8 +27,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
-from .extract import _NEED, _NEG, _PERMIT, _ROLE, first_sentence, question_kind, time_figures
-from .grounding import figures
+from ..matching.extract import _NEED, _NEG, _PERMIT, _ROLE, first_sentence, question_kind, time_figures
+from ..matching.grounding import figures
 
 _YESNO_WORD = re.compile(r"^\s*(?:可以|不能|不可以|需要|不需要|有|没有|能|会|不会|是|不是|Yes|No)[。.,，!！]", re.I)
 

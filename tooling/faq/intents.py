@@ -29,8 +29,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from ..matching.cluster import Cluster, make_cluster
+from ..matching.extract import question_kind
 from ..questions.models import QuestionRecord
-from .extract import question_kind
 from .topic import TopicIndex
 
 _OWN_ENTRY = ("who", "when", "amount")  # kinds whose answer is a different fact of the same clause

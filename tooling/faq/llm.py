@@ -31,7 +31,7 @@ from ..citations import KeySyntaxError, parse_key
 from ..config import LLMSettings
 from ..errors import Code, PolicyToolError, problem
 from ..markdown import parser, role_parts, roles
-from ..questions.normalize import language_of
+from ..text import language_of
 from .models import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, Draft, DraftRequest, LlmDraft
 from .offline import _ROLE_SPAN, canonical_question, draft_offline, escape_html
 

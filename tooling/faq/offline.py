@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
+from ..matching.extract import pieces, quote, row_named, short_answer
 from ..matching.tokenize import strip_filler
-from ..questions.normalize import is_chinese, to_simplified
-from .extract import pieces, quote, row_named, short_answer
+from ..text import is_chinese, to_simplified
 from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 
 _PLACEHOLDER = re.compile(r"\[[^\[\]\s]{1,16}\]")

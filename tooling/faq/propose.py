@@ -19,12 +19,12 @@ from pydantic import BaseModel, Field
 from ..cache import CACHE_DIR
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, problem
+from ..faqpage import FaqEntry, page_path, page_title, parse_page, read_page
 from ..markdown import escape_text
+from ..questions.labels import labels_path
 from .claims import Claim, entry_claims
 from .draft import load_clusters
-from .entries import FaqEntry, page_path, page_title, parse_page, read_page
 from .gaps import Gap, find_gaps, gaps_markdown, samples
-from .labels import labels_path
 from .review import EntryView, Questions, entry_view
 
 MEMBERS_SHOWN = 20  # member questions listed per entry in a description ('policy faq show' lists all)

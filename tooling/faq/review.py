@@ -22,11 +22,9 @@ from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
+from ..faqpage import FaqEntry, find_entry, page_path, read_page, read_pages, read_text, set_options, write_text
 from ..markdown import role_parts, roles
-from ..questions.models import QuestionRecord
-from ..questions.store import is_url, open_store, store_location
-from .entries import FaqEntry, find_entry, page_path, read_page, read_pages, read_text, set_options, write_text
-from .labels import (
+from ..questions.labels import (
     NOT_A_QUESTION,
     NOT_COVERED,
     Label,
@@ -38,6 +36,8 @@ from .labels import (
     unknown_clause,
     write_labels,
 )
+from ..questions.models import QuestionRecord
+from ..questions.store import is_url, open_store, store_location
 
 Action = Literal["drop", "move", "not-covered", "not-a-question"]
 

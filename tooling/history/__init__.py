@@ -4,6 +4,7 @@ redlines, clauses in force on a date, places citing renumbered clauses, FAQ stal
 The Sphinx extension and the CLI call these functions; nothing here needs Sphinx.
 """
 
+from ..catalog import read_versions_with
 from .diff import ClauseDiff, diff_policies, diff_refs
 from .impact import CitationUpdate, renumbered_citations, resolve_versioned
 from .redline import RedlineOp, redline, redline_html, redline_text
@@ -36,3 +37,5 @@ __all__ = [
     "resolve_versioned",
     "stale_problems",
 ]
+
+read_versions_with(resolve_versioned)  # the catalogue resolves SALES@2.0 4.2 through this layer

@@ -15,7 +15,7 @@ from ..catalog import site_pages
 from ..citations import KeySyntaxError, parse_key
 from ..config import Settings, load_settings
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..faq.entries import parse_page
+from ..faqpage import parse_page
 from ..markdown import role_parts, roles
 from ..models import Clause, Policy
 from .diff import ClauseDiff

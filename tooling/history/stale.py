@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..citations import KeySyntaxError, parse_key
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..faq.entries import FaqPage, read_pages, split_list
+from ..faqpage import FaqPage, read_pages, split_list
 from ..models import Clause, Policy
 from .diff import ClauseDiff, comparable_text, diff_policies
 from .redline import RedlineOp, redline

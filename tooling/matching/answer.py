@@ -23,9 +23,10 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..citations import citation_text
 from ..errors import Code, PolicyToolError, problem
-from ..faq.extract import opening, quote
-from ..faq.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
-from ..questions.normalize import is_chinese, language_of
+from ..questions.labels import NOT_A_QUESTION, Label, answer_word, read_labels, text_key
+from ..text import is_chinese, language_of
+from .citing import cited
+from .extract import opening, quote
 from .guard import is_injection, strip_markup
 from .index import MatchDoc, MatchIndex, load_index
 from .semantic import Encoder, get_encoder
@@ -94,7 +95,7 @@ class Matcher:
     ) -> None:
         self.index = index
         self._by_key = {d.key: d for d in index.docs}  # clause keys and FAQ ids never collide
-        self.catalog = catalog  # for citations typed or pasted as the question (``Catalog.cited``)
+        self.catalog = catalog  # for citations typed or pasted as the question (``matching.citing.cited``)
         self.labels = LabelBook([])  # reviewers' answers to questions asked before (faq/labels.jsonl)
         self.encoder = encoder if index.embeddings is not None else None
         self.base_url = base_url
@@ -243,9 +244,9 @@ class Matcher:
         known = self._labelled(question, qid, asked, language, top)
         if known is not None:
             return known
-        cited = self._cited(asked)
-        if cited:  # the question is a citation (pasted from the site, typed as 第4.3条): that clause
-            best = cited[0]
+        by_citation = self._cited(asked)
+        if by_citation:  # the question is a citation (pasted from the site, typed as 第4.3条): that clause
+            best = by_citation[0]
             return AnswerResult(
                 id=qid,
                 question=question,
@@ -254,7 +255,7 @@ class Matcher:
                 confidence=1.0,
                 matches=[
                     Match(kind="clause", key=d.key, title=d.title, url=self._url(d.url), score=1.0, clauses=[d.key])
-                    for d in cited[:top]
+                    for d in by_citation[:top]
                 ],
                 **self._reply(best, best.language, asked),
                 policy=best.policy,
@@ -356,7 +357,7 @@ class Matcher:
     def _cited(self, text: str) -> list[MatchDoc]:
         if self.catalog is None:
             return []
-        keys = [c.key for c in self.catalog.cited(text)]
+        keys = [c.key for c in cited(self.catalog, text)]
         return [self._by_key[k] for k in keys if k in self._by_key and self._by_key[k].kind == "clause"]
 
     def _url(self, url: str) -> str:

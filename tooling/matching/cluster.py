@@ -86,7 +86,7 @@ def _clarity(text: str, centrality: float) -> float:
     Search-box fragments ("季度返利 入账"), traditional characters, emoji and pinyin shorthand are
     all fine to ask with but worse to publish, so they lose to a plain full question.
     """
-    from ..questions.normalize import to_simplified
+    from ..text import to_simplified
 
     body = strip_filler(text).strip()
     n = len(body)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..questions.normalize import language_of
+from ..text import language_of
 from .answer import Matcher
 from .cluster import cluster_questions
 from .index import build_index

@@ -19,6 +19,7 @@ import threading
 from functools import lru_cache
 
 from ..cache import user_cache_dir
+from ..text import EN_STOP, stemmer
 
 _PAREN = re.compile(
     r"\([^)]*\)|\[[^\]]*\]|\b(?:CL|abbr|variant of|old variant of|surname|see also|also written|"
@@ -32,8 +33,6 @@ _lock = threading.Lock()
 
 
 def _gloss_tokens(definitions: list[str]) -> list[str]:
-    from .tokenize import EN_STOP, stemmer
-
     stem = stemmer().stemWord
     out: list[str] = []
     for sense in definitions:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..catalog import Catalog, source_digest
 from ..citations import KeySyntaxError
-from ..faq.entries import FaqEntry, approved_entries
+from ..faqpage import FaqEntry, approved_entries
 from ..models import Clause, ClauseKind
 from .semantic import Encoder, get_encoder
 from .tokenize import UNIGRAM, plain_tokens, token_groups, tokenize

@@ -16,13 +16,16 @@ do not drown the real question. jieba's dictionary cache is kept on disk, so a c
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from functools import lru_cache
 
-from ..cache import user_cache_dir
-from ..questions.normalize import normalize  # the one normaliser shared with the inbox
+from ..text import (
+    EN_STOP,
+    jieba_tokenizer,
+    normalize,  # the one normaliser shared with the inbox
+    stemmer,
+)
 from .glossary import glosses
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -53,36 +56,6 @@ ZH_STOP = frozenset(
 NO_GLOSS = frozenset(
     "时候 什么时候 多少 多久 几号 几月 哪天 怎么样 可不可以 能不能 是不是 一般 大概 还是 已经 时间 问题 "
     "情况 知道 这边 那边 一直 现在 今年 去年 明年 上个月 下个月 本月".split()
-)
-
-
-@lru_cache(maxsize=1)
-def jieba_tokenizer():
-    """jieba, initialised once with its dictionary cache on disk (0.3 s instead of 1 s cold)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.dt.tmp_dir = str(user_cache_dir())
-    jieba.dt.cache_file = "jieba.cache"
-    jieba.initialize()
-    return jieba
-
-
-@lru_cache(maxsize=1)
-def stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
-# English function words (scikit-learn's list costs 0.4 s of import at every cold start).
-EN_STOP = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-being below between both but by can could did do does doing don down during each few for from further had has have
-having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on once
-only or other our ours out over own same she should so some such than that the their theirs them then there these
-they this those through to too under until up very was we were what when where which while who whom why will with
-would you your yours s t d ll ve m re doesn isn ok get got""".split()
 )
 
 

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..config import Settings, load_settings
 from ..errors import Code, PolicyToolError, problem
 from ..models import POLICY_ID_RE
+from ..text import normalize
 from .asking import chatter, is_question
 from .formats import FORMATS, FileError, ReadOptions, detect_format, read
 from .formats.common import file_time, guarded
 from .formats.slack import is_slack_export
 from .models import FileSummary, IngestSummary, QuestionRecord, RawQuestion, Rejection
-from .normalize import normalize
 from .scrub import is_pseudonym, pseudonym, public_source_id, scrub, scrub_value
 from .store import StoreBase, open_store, store_location
 
@@ -73,7 +73,7 @@ class Recorder:
         # texts reviewers labeled as chatter (faq/labels.jsonl): never stored as questions again
         self.chatter_labels: dict[str, str] = {}
         if root is not None and not keep_all:
-            from ..faq.labels import NOT_A_QUESTION, read_labels, text_key
+            from .labels import NOT_A_QUESTION, read_labels, text_key
 
             self._text_key = text_key
             labels, _ = read_labels(root, settings)  # broken lines are `policy check`'s to report

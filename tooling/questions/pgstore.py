@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from ..errors import Code, PolicyToolError, problem
-from .store import _COLUMNS, StoreBase
+from .storebase import COLUMNS, StoreBase
 
 # The SQLite migrations, step for step, in PostgreSQL's words (version i+1 is the same schema in both).
 MIGRATIONS: list[str] = [
@@ -70,7 +70,7 @@ class PostgresQuestionStore(StoreBase):
 
     errors = (psycopg.Error,)
     _insert_sql = (
-        f"INSERT INTO questions ({_COLUMNS}, raw, asked_ts) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+        f"INSERT INTO questions ({COLUMNS}, raw, asked_ts) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
         " ON CONFLICT (id) DO NOTHING"
     )
     _record_file_sql = (

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from ..errors import Code, PolicyToolError, problem
-from .normalize import is_chinese
+from ..text import is_chinese
 
 # Common Chinese surnames (single and compound): a name is one of these plus one or two characters.
 _SURNAMES = (

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError
 from ..faq.draft import answered, load_clusters
-from ..faq.entries import approved_entries
+from ..faqpage import approved_entries
 from ..questions.store import open_store, store_location
 from .deflection import Deflection, deflection, week_of
 

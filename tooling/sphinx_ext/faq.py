@@ -18,8 +18,8 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ..faq.entries import OPTION_ORDER, read_pages, split_list
-from ..questions.normalize import is_chinese
+from ..faqpage import OPTION_ORDER, read_pages, split_list
+from ..text import is_chinese
 from .anchors import clause_tools
 from .state import catalog_of
 

@@ -27,7 +27,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from ..faq.entries import with_real_count
+from ..faqpage import with_real_count
 from ..models import Clause, Policy
 from .safety import html_node
 from .state import catalog_of

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,6 @@ from ..cache import cache_dir, code_fingerprint
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..history.releases import _blob_text, last_commit, open_repo
 from ..markdown import escape_text
-from .versions import version_slug
 
 if TYPE_CHECKING:
     from .versions import VersionState
@@ -39,6 +39,11 @@ PAGE_FILE = "page.html"
 LOG_FILE = "last-build.json"
 JOBS_PER_WORKER = 4
 _PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def version_slug(version: str) -> str:
+    """``2.0`` -> ``v2.0`` (anything unsafe in a file name becomes ``-``)."""
+    return "v" + re.sub(r"[^\w.-]+", "-", version)
 
 
 class ReleaseJob(BaseModel):

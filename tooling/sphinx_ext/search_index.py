@@ -25,12 +25,13 @@ from pydantic import BaseModel, Field
 from ..cache import code_fingerprint
 from ..catalog import Catalog, source_digest
 from ..citations import citation_text, number_label
-from ..faq.entries import approved_entries
+from ..faqpage import approved_entries
 from ..matching import tokenize as tk
 from ..matching.answer import DEFAULT_THRESHOLD
+from ..matching.citing import cited
 from ..matching.index import clause_docs, faq_docs
 from ..models import Clause, ClauseKind
-from ..questions.normalize import normalize
+from ..text import normalize
 
 FORMAT = 6  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
@@ -260,7 +261,7 @@ def _char_pinyin(chars: set[str]) -> dict[str, str]:
 
 def _t2s_map(chars: set[str]) -> dict[str, str]:
     """Traditional characters whose simplified form occurs in the index (all others cannot score)."""
-    from ..questions.normalize import _traditional_chars, to_simplified
+    from ..text import _traditional_chars, to_simplified
 
     out = {}
     for ch in _traditional_chars():
@@ -373,9 +374,9 @@ def citation_examples(catalog: Catalog, language: str) -> list[str]:
     for pick in filter(None, picks):
         policy, clause = pick
         short = number_label(clause.number, clause.kind.value, policy.language)
-        cited = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, None)
-        for text in (short, cited) if clause.kind == ClauseKind.article else (cited, clause.key):
-            if catalog.cited(text) == [clause]:
+        written = citation_text(policy.meta.title, clause.number, clause.kind.value, policy.language, None)
+        for text in (short, written) if clause.kind == ClauseKind.article else (written, clause.key):
+            if cited(catalog, text) == [clause]:
                 examples.append(text)
                 break
     return examples

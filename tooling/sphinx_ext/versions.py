@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from ..config import Settings
 from ..errors import Code, PolicyToolError, problem
 from ..history import Release, find_release, list_releases, policy_at
 from ..models import Clause, Policy
+from .release_build import publish_release_pages, version_slug
 from .safety import html_node
 from .state import catalog_of, set_catalog
 from .warnings import warn
@@ -47,11 +47,6 @@ from .warnings import warn
 logger = logging.getLogger(__name__)
 HISTORY_PAGE = "history"
 CLAUSES_HISTORY = "clauses-history.json"
-
-
-def version_slug(version: str) -> str:
-    """``2.0`` -> ``v2.0`` (anything unsafe in a file name becomes ``-``)."""
-    return "v" + re.sub(r"[^\w.-]+", "-", version)
 
 
 @dataclass
@@ -369,8 +364,6 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         return
     if not any(state.releases.values()):
         return
-    from .release_build import publish_release_pages
-
     report = publish_release_pages(state, Path(app.outdir), app.config.policy_today or "")
     for prob in report.problems:
         warn(app.config, prob, in_check=False)  # only a build finds these

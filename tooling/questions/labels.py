@@ -28,12 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..citations import KeySyntaxError, ParsedKey, parse_key
 from ..config import Settings
 from ..errors import Code, PolicyToolError, Problem, Severity, problem
-from ..questions.normalize import normalize
+from ..text import normalize
 
 if TYPE_CHECKING:  # the catalogue and FAQ pages are needed only to validate answers
     from ..catalog import Catalog
-    from ..questions.models import QuestionRecord
-    from .entries import FaqEntry, FaqPage
+    from ..faqpage import FaqEntry, FaqPage
+    from .models import QuestionRecord
 
 LABELS_FILE = "labels.jsonl"
 NOT_COVERED = "not-covered"
@@ -414,7 +414,7 @@ def check_labels(catalog: Catalog, pages: Sequence[FaqPage] | None = None) -> tu
     has (PL412), and a text answered differently by an earlier line (PL413, reported at the later
     line, which is left out). A label of a retired entry is a warning (PL414). Every good line is
     returned: one bad line never stops the others from being used."""
-    from .entries import read_pages
+    from ..faqpage import read_pages
 
     root = Path(catalog.root)
     labels, problems = read_labels(root, catalog.settings)

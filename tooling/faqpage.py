@@ -25,11 +25,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..catalog import Catalog
-from ..errors import Code, PolicyToolError, Problem, problem
-from ..markdown import directive_body, escape_text, parse, role_parts, roles_in
-from ..models import Policy
-from ..paths import list_sources, source_problem
+from .catalog import Catalog
+from .errors import Code, PolicyToolError, Problem, problem
+from .markdown import directive_body, escape_text, parse, role_parts, roles_in
+from .models import Policy
+from .paths import list_sources, source_problem
 
 STATUSES = ("draft", "approved", "retired")
 _OPTION_RE = re.compile(r"^(\s*):([\w-]+):(.*?)(\r?\n|\r)?$")

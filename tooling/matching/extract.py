@@ -21,9 +21,9 @@ import re
 from collections import Counter
 from typing import Literal
 
-from ..matching.tokenize import EN_STOP, ZH_STOP, jieba_tokenizer, normalize, stemmer
-from ..questions.normalize import is_chinese
+from ..text import is_chinese
 from .grounding import figures
+from .tokenize import EN_STOP, ZH_STOP, jieba_tokenizer, normalize, stemmer
 
 Kind = Literal["yesno", "amount", "when", "who", "how", "other"]
 
