@@ -39,7 +39,7 @@ from ..config import Settings
 from ..errors import Code, PolicyToolError, problem
 from ..history import Release, find_release, list_releases, policy_at
 from ..models import Clause, Policy
-from .release_build import publish_release_pages, version_slug
+from .release_build import ReleaseJob, publish_release_pages, version_slug
 from .safety import html_node
 from .state import catalog_of, set_catalog
 from .warnings import warn
@@ -190,15 +190,22 @@ def on_builder_inited(app: Sphinx) -> None:
     state = load_state(root, catalog, today)
     state.target_uri = app.builder.get_target_uri
     _STATES[app.env] = state
-    job = app.config.policy_release
-    if job:
+    job = release_job(app)
+    if job is not None:
         set_catalog(app.env, release_catalog(catalog, job))
         app.builder.search = False  # type: ignore[attr-defined]  # the HTML builder has it; the site's search covers current texts; skip indexing (and jieba)
 
 
-def release_catalog(current: Catalog, job: dict) -> Catalog:
+def release_job(app: Sphinx) -> ReleaseJob | None:
+    """The release page this build makes (a release build), or None (the site's own build). The
+    job travels as plain data in the ``policy_release`` config value and is read back as a model."""
+    data = app.config.policy_release
+    return ReleaseJob.model_validate(data) if data else None
+
+
+def release_catalog(current: Catalog, job: ReleaseJob) -> Catalog:
     """The current catalogue with one policy replaced by its released text at the release page."""
-    policy, problems = parse_policy_text(job["text"], job["source"], job["page"], current.settings.language)
+    policy, problems = parse_policy_text(job.text, job.source, job.page, current.settings.language)
     if policy is None:
         raise PolicyToolError(problems[0] if problems else problem(Code.RELEASE_PAGE_FAILED, "unreadable release"))
     catalog = Catalog(root=current.root, settings=current.settings)
@@ -216,14 +223,14 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     policy = catalog_of(app.env).policy_by_doc(docname)
     if state is None or policy is None:
         return
-    job = app.config.policy_release
-    if job and docname == job["page"]:
-        release = state.release(policy.id, job["version"])
+    job = release_job(app)
+    if job is not None and docname == job.page:
+        release = state.release(policy.id, job.version)
         if release is None:
             return
-        release = Release.model_validate({**release.model_dump(), **job["status"]})
+        release = Release.model_validate({**release.model_dump(), **job.status})
         doctree.insert(0, html_node(banner_html(state, release, docname, policy.language)))
-        _stamp_versions(doctree, policy, job["version"])
+        _stamp_versions(doctree, policy, job.version)
         return
     line = canonical_line(state, policy, app.builder.get_target_uri(docname))
     app.env.policy_version_lines = {**getattr(app.env, "policy_version_lines", {}), docname: line}  # type: ignore[attr-defined]
