@@ -120,8 +120,13 @@ class Catalog:
         return self._by_anchor.get(anchor)
 
     def get(self, key: str | ParsedKey) -> Clause | None:
-        """Resolve a citation key (any accepted spelling) to its clause, or None."""
-        parsed = parse_key(key) if isinstance(key, str) else key
+        """The clause a citation key names (any accepted spelling, or a parsed key), or None: also
+        when the text is not a key at all (an entry's ``:clauses:`` line, a typo). Use
+        :meth:`resolve` to learn why a key written in a file does not resolve."""
+        try:
+            parsed = parse_key(key) if isinstance(key, str) else key
+        except KeySyntaxError:
+            return None
         clause = self._by_key.get(parsed.key)
         if clause is None:  # 第十二条第一款第（一）项 is the same as 第十二条第（一）项
             match = FIRST_PARA_ITEM.match(parsed.number)
@@ -129,35 +134,26 @@ class Catalog:
                 clause = self._by_key.get(f"{parsed.policy} {match['art']}({match['item']})")
         return clause
 
-    def find(self, key: str) -> Clause | None:
-        """:meth:`get` for keys as people wrote them: None also when the text is not a key at all
-        (an entry's ``:clauses:`` line, a typo) instead of a ``ValueError``."""
-        try:
-            return self.get(key)
-        except ValueError:
-            return None
-
-    def resolve(self, text: str, file: str | Path, line: int) -> tuple[Clause | None, Problem | None]:
-        """Resolve a citation written in a file; a problem names the file and line if it fails."""
+    def resolve(self, text: str, file: str | Path, line: int) -> Clause | Problem:
+        """The clause a citation written in a file names, or the problem (at that file and line)
+        that says why it names none."""
         try:
             parsed = parse_key(text)
         except KeySyntaxError as exc:
-            return None, problem(Code.CITATION_SYNTAX, f"bad citation {text!r}: {exc}", file, line)
+            return problem(Code.CITATION_SYNTAX, f"bad citation {text!r}: {exc}", file, line)
         if parsed.version is not None:
             return self._resolve_versioned(parsed, text, file, line)
         clause = self.get(parsed)
         if clause is None:
             known = "" if self.policy(parsed.policy) else f" (no policy with id {parsed.policy})"
-            return None, problem(Code.CITATION_UNKNOWN, f"unknown clause {parsed.key!r}{known}", file, line)
-        return clause, None
+            return problem(Code.CITATION_UNKNOWN, f"unknown clause {parsed.key!r}{known}", file, line)
+        return clause
 
-    def _resolve_versioned(
-        self, parsed: ParsedKey, text: str, file: str | Path, line: int
-    ) -> tuple[Clause | None, Problem | None]:
+    def _resolve_versioned(self, parsed: ParsedKey, text: str, file: str | Path, line: int) -> Clause | Problem:
         """``SALES@2.0 4.2`` names the clause as it read in release 2.0 (from the git history, by
         the reader the history layer plugged in)."""
         if not _VERSIONED:
-            return None, problem(
+            return problem(
                 Code.CITATION_UNKNOWN_VERSION,
                 f"cannot resolve {text!r}: versioned citations are read from git by tooling.history, "
                 "which this program did not load",
@@ -165,7 +161,7 @@ class Catalog:
                 line,
             )
         try:
-            return _VERSIONED[0](self.root, text, self.settings, self._releases), None
+            return _VERSIONED[0](self.root, text, self.settings, self._releases)
         except PolicyToolError as exc:
             first = exc.problems[0]
             code = (
@@ -173,7 +169,7 @@ class Catalog:
                 if first.code in (Code.HISTORY_UNKNOWN_REF, Code.CITATION_UNKNOWN)
                 else first.code
             )
-            return None, problem(code, f"cannot resolve {text!r}: {first.message}", file, line)
+            return problem(code, f"cannot resolve {text!r}: {first.message}", file, line)
 
     def check_citations(self, faq_pages: list[FaqPage] | None = None) -> list[Problem]:
         """Every ``{clause}`` role in every page of the site must resolve.
@@ -198,9 +194,8 @@ class Catalog:
                     continue
                 found = [(role_parts(u.content)[1], u.line) for u in roles(source) if u.name == "clause"]
             for target, line in found:
-                _, prob = self.resolve(target, path, line)
-                if prob:
-                    problems.append(prob)
+                if isinstance(result := self.resolve(target, path, line), Problem):
+                    problems.append(result)
         return problems
 
 

@@ -68,12 +68,13 @@ def approve_entry(
         raise PolicyToolError(overlong)
     clauses = []
     for key in entry.clauses:
-        clause, prob = catalog.resolve(key, page.path, entry.option_line("clauses"))
-        if prob is not None:
+        clause = catalog.resolve(key, page.path, entry.option_line("clauses"))
+        if isinstance(clause, Problem):
             raise PolicyToolError(
-                problem(Code.FAQ_UNKNOWN_CLAUSE, f"{entry_id}: {prob.message}", page.path, entry.option_line("clauses"))
+                problem(
+                    Code.FAQ_UNKNOWN_CLAUSE, f"{entry_id}: {clause.message}", page.path, entry.option_line("clauses")
+                )
             )
-        assert clause is not None  # resolve() gives a clause or a problem
         clauses.append(clause)
     if not clauses:
         raise PolicyToolError(

@@ -97,8 +97,8 @@ def check_faq(catalog: Catalog, read: tuple[list[FaqPage], list[Problem]] | None
                     )
                 )
             for key in e.clauses:
-                _, prob = catalog.resolve(key, e.file, e.option_line("clauses"))
-                if prob is not None:
+                prob = catalog.resolve(key, e.file, e.option_line("clauses"))
+                if isinstance(prob, Problem):
                     problems.append(
                         problem(
                             Code.FAQ_UNKNOWN_CLAUSE, f"FAQ {label}: {prob.message}", e.file, e.option_line("clauses")

@@ -285,7 +285,7 @@ def _canonical_clauses(values: Iterable[str], catalog: Catalog) -> list[str]:
 
 def _current_keys(keys: Iterable[str], catalog: Catalog) -> list[str]:
     """Keys as written, canonical where they resolve (to compare with a review's)."""
-    return [clause.key if (clause := catalog.find(key)) is not None else key for key in keys]
+    return [clause.key if (clause := catalog.get(key)) is not None else key for key in keys]
 
 
 def review_entry(

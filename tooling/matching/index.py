@@ -22,7 +22,6 @@ from pydantic import BaseModel, Field
 
 from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..catalog import Catalog, source_digest
-from ..citations import KeySyntaxError
 from ..faqpage import FaqEntry, approved_entries
 from ..models import Clause, ClauseKind
 from .semantic import Encoder, get_encoder
@@ -188,10 +187,7 @@ def clause_docs(catalog: Catalog, tokenized: bool = True) -> list[tuple[MatchDoc
 def faq_docs(catalog: Catalog, entries: list[FaqEntry]) -> list[tuple[MatchDoc, list[str]]]:
     out: list[tuple[MatchDoc, list[str]]] = []
     for entry in entries:
-        try:
-            first = catalog.get(entry.clauses[0]) if entry.clauses else None
-        except KeySyntaxError:
-            first = None
+        first = catalog.get(entry.clauses[0]) if entry.clauses else None
         policy = catalog.policy(first.policy) if first else None
         doc = MatchDoc(
             kind="faq",

@@ -42,7 +42,7 @@ class FaqDirective(SphinxDirective):
         question = self.arguments[0] if self.arguments else ""
         keys = split_list(self.options.get("clauses") or "")
         catalog = catalog_of(self.env)
-        clause = next((c for c in map(catalog.find, keys) if c), None)
+        clause = next((c for c in map(catalog.get, keys) if c), None)
         policy = catalog.policy(clause.policy) if clause else None
         zh = policy.language == "zh" if policy else is_chinese(question)
 
@@ -121,7 +121,7 @@ def backlinks(app: Sphinx) -> dict[str, list[tuple[str, str, str]]]:
                 if e.status != "approved" or not e.id:
                     continue
                 for key in e.clauses:
-                    clause = catalog.find(key)
+                    clause = catalog.get(key)
                     if clause is not None:
                         links.setdefault(clause.key, []).append((doc, e.id, e.question))
         _BACKLINKS[id(env)] = links

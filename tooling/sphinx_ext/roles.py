@@ -12,6 +12,7 @@ from sphinx import addnodes
 from sphinx.util.docutils import SphinxRole
 
 from ..citations import citation_text
+from ..errors import Problem
 from ..markdown import role_parts
 from .state import catalog_of
 from .warnings import warn
@@ -28,10 +29,9 @@ class ClauseRole(SphinxRole):
             if versioned is not None:
                 return [versioned], []
         catalog = catalog_of(self.env)
-        clause, prob = catalog.resolve(target, self.env.doc2path(self.env.docname), self.lineno)
-        if clause is None:
-            assert prob is not None  # resolve() gives a clause or a problem
-            warn(self.config, prob, self.get_location())
+        clause = catalog.resolve(target, self.env.doc2path(self.env.docname), self.lineno)
+        if isinstance(clause, Problem):
+            warn(self.config, clause, self.get_location())
             return [nodes.inline(self.rawtext, self.text, classes=["clause-ref", "clause-ref-unknown"])], []
         policy = catalog.require(clause.policy)
         same_policy = policy.doc == self.env.docname
