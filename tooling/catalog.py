@@ -19,7 +19,7 @@ from .citations import KeySyntaxError, ParsedKey, parse_key
 from .clauses import parse_policy_file
 from .config import Settings, load_settings
 from .errors import Code, PolicyToolError, Problem, problem
-from .markdown import role_parts, roles
+from .markdown import clause_citations, roles
 from .models import Clause, Policy
 from .paths import list_sources
 
@@ -178,7 +178,7 @@ class Catalog:
         citations were collected when they were parsed; an FAQ file missing from them could not
         be read, which the caller reports."""
         problems: list[Problem] = []
-        parsed = {Path(p.path).resolve(): [(c.target, c.line) for c in p.citations] for p in self.policies}
+        parsed = {Path(p.path).resolve(): p.citations for p in self.policies}
         faq_dir = (self.root / self.settings.faq_dir).resolve()
         if faq_pages is not None:
             parsed.update({(self.root / p.path).resolve(): p.citations for p in faq_pages})
@@ -192,9 +192,9 @@ class Catalog:
                 except (OSError, UnicodeDecodeError) as exc:
                     problems.append(problem(Code.INPUT_UNREADABLE, f"cannot read: {exc}", path, 1))
                     continue
-                found = [(role_parts(u.content)[1], u.line) for u in roles(source) if u.name == "clause"]
-            for target, line in found:
-                if isinstance(result := self.resolve(target, path, line), Problem):
+                found = clause_citations(roles(source))
+            for cite in found:
+                if isinstance(result := self.resolve(cite.target, path, cite.line), Problem):
                     problems.append(result)
         return problems
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from .citations import anchor_for, number_label
 from .errors import Code, Problem, problem
 from .frontmatter import read_front_matter
-from .markdown import Block, blocks, parse, role_parts, roles_in
-from .models import Citation, Clause, ClauseKind, Language, Policy, SourceRef
+from .markdown import Block, blocks, clause_citations, parse, roles_in
+from .models import Clause, ClauseKind, Language, Policy, SourceRef
 from .numerals import CN_NUMERAL_CHARS, cn_to_int
 
 _N = f"[{CN_NUMERAL_CHARS}0-9]+"
@@ -80,9 +80,7 @@ def parse_policy_text(
         builder.feed(block)
     clauses, more = builder.finish()
     problems += more
-    citations = [
-        Citation(target=role_parts(use.content)[1], line=use.line) for use in roles_in(tokens) if use.name == "clause"
-    ]
+    citations = clause_citations(roles_in(tokens))
     return Policy(
         meta=meta,
         language=language,

@@ -27,8 +27,8 @@ from pydantic import BaseModel, Field
 
 from .catalog import Catalog
 from .errors import Code, PolicyToolError, Problem, problem
-from .markdown import directive_body, escape_text, parse, role_parts, roles_in
-from .models import Policy
+from .markdown import clause_citations, directive_body, escape_text, parse, roles_in
+from .models import Citation, Policy
 from .paths import list_sources, source_problem
 
 STATUSES = ("draft", "approved", "retired")
@@ -130,7 +130,7 @@ class FaqPage(BaseModel):
     title: str | None = None
     source: str = ""
     entries: list[FaqEntry] = Field(default_factory=list)
-    citations: list[tuple[str, int]] = Field(default_factory=list)  # (cited key, line) of every {clause} role
+    citations: list[Citation] = Field(default_factory=list)  # every {clause} role, with its line
 
     def get(self, entry_id: str) -> FaqEntry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
@@ -152,7 +152,7 @@ def parse_page(source: str, path: str = "") -> FaqPage:
     """Every ``{faq}`` entry of a page (in order) with its options, answer and source lines."""
     page = FaqPage(path=path, source=source)
     tokens = parse(source)
-    page.citations = [(role_parts(u.content)[1], u.line) for u in roles_in(tokens) if u.name == "clause"]
+    page.citations = clause_citations(roles_in(tokens))
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag == "h1" and page.title is None:
             page.title = tokens[i + 1].content.strip()

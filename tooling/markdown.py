@@ -8,7 +8,7 @@ markdown-it-py with the same plugins MyST uses for what we care about: front mat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +19,8 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
+
+from .models import Citation
 
 _ROLE_TEXT_RE = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>\s*$", re.S)
 _OPTION_RE = re.compile(r"^:([\w-]+):(.*)$")
@@ -147,6 +149,11 @@ class RoleUse:
     name: str
     content: str
     line: int
+
+
+def clause_citations(uses: Iterable[RoleUse]) -> list[Citation]:
+    """The ``{clause}`` roles among ``uses``, as the one citation record (target key, line)."""
+    return [Citation(target=role_parts(use.content)[1], line=use.line) for use in uses if use.name == "clause"]
 
 
 def roles(source: str, line_offset: int = 0) -> Iterator[RoleUse]:

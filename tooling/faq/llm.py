@@ -30,7 +30,7 @@ from ..cache import cache_dir, write_atomic
 from ..citations import KeySyntaxError, parse_key
 from ..config import LLMSettings
 from ..errors import Code, PolicyToolError, problem
-from ..markdown import parser, role_parts, roles
+from ..markdown import clause_citations, parser, roles
 from ..text import language_of
 from .models import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, Draft, DraftRequest, LlmDraft
 from .offline import _ROLE_SPAN, canonical_question, draft_offline, escape_html
@@ -42,7 +42,7 @@ LANGUAGES = {"zh": "Chinese", "en": "English"}
 
 def cited_keys(answer: str) -> list[str]:
     """The targets of the ``{clause}`` roles of an answer, read by the same MyST parser as the site."""
-    return [role_parts(use.content)[1] for use in roles(answer) if use.name == "clause"]
+    return [c.target for c in clause_citations(roles(answer))]
 
 
 SYSTEM = """You draft entries for a company policy FAQ.

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..faqpage import FaqEntry, find_entry, page_path, read_page, read_pages, read_text, set_options, write_text
-from ..markdown import role_parts, roles
+from ..markdown import clause_citations, roles
 from ..questions.labels import (
     NOT_A_QUESTION,
     NOT_COVERED,
@@ -457,7 +457,7 @@ def _edit(path: Path, entry: FaqEntry, updates: dict[str, str | None]) -> bool:
 
 def _citation_notes(entry: FaqEntry, new: list[str], catalog: Catalog) -> list[str]:
     """What the answer text still says about clauses that :clauses: no longer (or newly) lists."""
-    cited = _current_keys([role_parts(r.content)[1] for r in roles(entry.answer) if r.name == "clause"], catalog)
+    cited = _current_keys([c.target for c in clause_citations(roles(entry.answer))], catalog)
     notes = []
     dropped = [k for k in dict.fromkeys(cited) if k not in new]
     added = [k for k in new if k not in cited]

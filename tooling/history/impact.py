@@ -16,7 +16,7 @@ from ..citations import KeySyntaxError, parse_key
 from ..config import Settings, load_settings
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..faqpage import parse_page
-from ..markdown import role_parts, roles
+from ..markdown import clause_citations, roles
 from ..models import Clause, Policy
 from .diff import ClauseDiff
 from .releases import policy_at
@@ -45,7 +45,7 @@ def _citations(root: Path, settings: Settings) -> list[tuple[str, int, str]]:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # unreadable pages are reported by `policy check`
-        keys = [(use.line, role_parts(use.content)[1]) for use in roles(source) if use.name == "clause"]
+        keys = [(c.line, c.target) for c in clause_citations(roles(source))]
         for entry in parse_page(source, rel).entries:  # FAQ entries cite in :clauses: too
             keys += [(entry.option_lines.get("clauses", entry.line), key) for key in entry.clauses]
         for line, text in keys:
