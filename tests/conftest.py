@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV = ROOT.parent / "shared" / "eval" / "dev"
+# The dev evaluation set beside the checkout (optional); POLICY_TEST_DEV_DIR points elsewhere, or at
+# nothing, to see what a clean clone runs.
+DEV = Path(os.environ.get("POLICY_TEST_DEV_DIR") or ROOT.parent / "shared" / "eval" / "dev")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -189,3 +192,13 @@ def pg_url(postgres, request) -> str:
 
     name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
     return postgres.create_database(name)
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A repository holding this repository's own example policies (SALES, TRAVEL, REBATE): for
+    tests that need real-looking policies but not the dev set's questions."""
+    root = tmp_path / "examplerepo"
+    shutil.copytree(ROOT / "policies", root / "policies")
+    (root / "faq").mkdir()
+    return root

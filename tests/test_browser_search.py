@@ -17,14 +17,14 @@ import pytest
 
 from tooling.catalog import Catalog
 from tooling.matching.tokenize import token_groups, tokenize, without_unigrams
-from tooling.site import build_site
-from tooling.sphinx_ext.search_index import (
+from tooling.search import (
     INDEX_FILE,
     build_search_index,
     decode_postings,
     encode_postings,
     write_search_index,
 )
+from tooling.site import build_site
 
 from .conftest import CITATION_CASES, citation_cases, citation_site_source
 
