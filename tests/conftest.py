@@ -202,3 +202,12 @@ def example_repo(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "policies", root / "policies")
     (root / "faq").mkdir()
     return root
+
+
+@pytest.fixture
+def asked_example_repo(example_repo: Path) -> Path:
+    """The example policies with this repository's own example question log ingested."""
+    from tooling.questions.ingest import ingest_paths
+
+    ingest_paths(example_repo, sorted((ROOT / "examples" / "questions").iterdir()))
+    return example_repo

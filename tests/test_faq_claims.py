@@ -17,7 +17,6 @@ from tooling.faq.claims import entry_claims, unsupported_claims
 from tooling.faq.draft import draft_faq
 from tooling.faq.propose import Proposal, describe
 from tooling.faqpage import parse_page, read_page, read_text
-from tooling.questions.ingest import ingest_paths
 
 from .llm_server import Server
 
@@ -66,8 +65,9 @@ def server():
 
 
 def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(
-    server: Server, dev_repo: Path, dev_dir: Path, monkeypatch
+    server: Server, asked_example_repo: Path, monkeypatch
 ) -> None:
+    dev_repo = asked_example_repo
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test")
     monkeypatch.setenv("POLICY_LLM_BASE_URL", server.url)
@@ -82,7 +82,6 @@ def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(
         return 200, {"question": "这个怎么办？", "answer": answer, "clauses": [key]}, 0
 
     server.default = invents
-    ingest_paths(dev_repo, [dev_dir / "questions.jsonl"])
     report = draft_faq(dev_repo, "SALES", top=2, drafter="openai")
     page_file = dev_repo / "faq" / "sales-policy.md"
     entries = parse_page(read_text(page_file)).entries

@@ -16,7 +16,6 @@ from tooling.faq.checks import check_faq
 from tooling.faq.draft import draft_faq, load_clusters
 from tooling.faq.gaps import find_gaps
 from tooling.faqpage import parse_page, read_text, set_options
-from tooling.questions.ingest import ingest_paths
 
 
 @pytest.fixture(autouse=True)
@@ -25,10 +24,8 @@ def _lexical(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def asked_repo(dev_repo: Path, dev_dir: Path) -> Path:
-    summary = ingest_paths(dev_repo, [dev_dir / "questions.jsonl"])
-    assert summary.stored == 412
-    return dev_repo
+def asked_repo(asked_example_repo: Path) -> Path:
+    return asked_example_repo
 
 
 def test_draft_fills_page_to_top_and_rerun_adds_nothing(asked_repo: Path) -> None:
@@ -90,7 +87,7 @@ def test_gaps_are_not_drafted_and_are_reported(asked_repo: Path) -> None:
     assert {g["cluster_id"] for g in data} == gap_clusters
 
 
-def test_cli_draft_and_errors(asked_repo: Path, dev_repo: Path, tmp_path: Path) -> None:
+def test_cli_draft_and_errors(asked_repo: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["faq", "draft", "--policy", "sales", "--top", "2", "--root", str(asked_repo)])
     assert result.exit_code == 0, result.output
@@ -100,7 +97,7 @@ def test_cli_draft_and_errors(asked_repo: Path, dev_repo: Path, tmp_path: Path) 
     empty = tmp_path / "empty"
     (empty / "policies").mkdir(parents=True)
     (empty / "policies" / "sales-policy.md").write_text(
-        (dev_repo / "policies" / "sales-policy.md").read_text("utf-8"), encoding="utf-8"
+        (asked_repo / "policies" / "sales-policy.md").read_text("utf-8"), encoding="utf-8"
     )
     with pytest.raises(PolicyToolError) as err:
         draft_faq(empty, "SALES")

@@ -19,7 +19,6 @@ from tooling.cli import cli
 from tooling.errors import Code
 from tooling.faq.draft import draft_faq
 from tooling.faqpage import parse_page, read_text
-from tooling.questions.ingest import ingest_paths
 from tooling.questions.labels import check_labels, read_labels, text_key
 from tooling.questions.store import QuestionStore
 
@@ -33,11 +32,10 @@ def _lexical(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def drafted(dev_repo: Path, dev_dir: Path) -> Path:
-    assert ingest_paths(dev_repo, [dev_dir / "questions.jsonl"]).stored == 412
-    report = draft_faq(dev_repo, "SALES", top=4)
+def drafted(asked_example_repo: Path) -> Path:
+    report = draft_faq(asked_example_repo, "SALES", top=4)
     assert len(report.added) == 4
-    return dev_repo
+    return asked_example_repo
 
 
 def run(root: Path, *args: str) -> object:

@@ -44,9 +44,9 @@ def _build(root: Path, drafts: bool) -> Path:
     return out
 
 
-def test_site_shows_approved_entries_and_drafts_only_for_reviewers(dev_repo: Path) -> None:
-    (dev_repo / "faq" / "sales-policy.md").write_text(FAQ, encoding="utf-8")
-    out = _build(dev_repo, drafts=False)
+def test_site_shows_approved_entries_and_drafts_only_for_reviewers(example_repo: Path) -> None:
+    (example_repo / "faq" / "sales-policy.md").write_text(FAQ, encoding="utf-8")
+    out = _build(example_repo, drafts=False)
     html = (out / "faq" / "sales-policy.html").read_text("utf-8")
     soup = BeautifulSoup(html, "html.parser")
     entries = soup.select("div.faq-entry")
@@ -69,7 +69,7 @@ def test_site_shows_approved_entries_and_drafts_only_for_reviewers(dev_repo: Pat
     assert policy.select_one("#sales-4-2 .clause-faq") is None  # drafts never link back
 
     drafts = BeautifulSoup(
-        (_build(dev_repo, drafts=True) / "faq" / "sales-policy.html").read_text("utf-8"), "html.parser"
+        (_build(example_repo, drafts=True) / "faq" / "sales-policy.html").read_text("utf-8"), "html.parser"
     )
     # in the policy's order (4.2 before 4.3), numbered, and the title counts what this build shows
     assert [e["id"] for e in drafts.select("div.faq-entry")] == ["sales-faq-2", "sales-faq-1"]
@@ -82,11 +82,11 @@ def test_site_shows_approved_entries_and_drafts_only_for_reviewers(dev_repo: Pat
     assert "已撤下" not in str(drafts)
 
 
-def test_back_links_follow_faq_changes_in_incremental_builds(dev_repo: Path) -> None:
-    path = dev_repo / "faq" / "sales-policy.md"
+def test_back_links_follow_faq_changes_in_incremental_builds(example_repo: Path) -> None:
+    path = example_repo / "faq" / "sales-policy.md"
     path.write_text(FAQ, encoding="utf-8")
-    out = _build(dev_repo, drafts=False)
+    out = _build(example_repo, drafts=False)
     path.write_text(FAQ.replace(":status: approved", ":status: retired"), encoding="utf-8")
-    _build(dev_repo, drafts=False)
+    _build(example_repo, drafts=False)
     policy = (out / "policies" / "sales-policy.html").read_text("utf-8")
     assert "sales-faq-1" not in policy

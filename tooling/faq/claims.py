@@ -20,12 +20,16 @@ it with the nearest clause sentence. The offline drafter quotes clauses, so its 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from ..matching.extract import _NEED, _NEG, _PERMIT, _word_groups, _words, pieces
 from ..matching.grounding import _supports, figures
 from ..text import is_chinese
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 _ROLE = re.compile(r"\{clause\}`[^`]*`")
 _CITATION_ONLY = re.compile(r"^\s*(?:见|详见|参见|依据|根据|see|see also|per)\W*$", re.I)
@@ -146,10 +150,10 @@ def claim_numbers(claims: list[Claim]) -> list[str]:
     return [str(c.number) for c in claims]
 
 
-def entry_claims(answer: str, keys: list[str], catalog) -> list[Claim]:
+def entry_claims(answer: str, keys: list[str], catalog: Catalog) -> list[Claim]:
     """:func:`unsupported_claims` of an answer against the clauses ``keys`` (unknown keys skipped:
     the check reports them)."""
-    return unsupported_claims(answer, [clause_source(c) for c in map(catalog.find, keys) if c is not None])
+    return unsupported_claims(answer, [clause_source(c) for c in map(catalog.get, keys) if c is not None])
 
 
 def clause_source(clause) -> str:
