@@ -31,44 +31,46 @@ def embeddings_server():
     server.close()
 
 
-def test_openai_compatible_embeddings_are_fused_and_cached(dev_repo: Path, embeddings_server: Server, monkeypatch):
+def test_openai_compatible_embeddings_are_fused_and_cached(example_repo: Path, embeddings_server: Server, monkeypatch):
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "openai")
     monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server.url)
     monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_MODEL", "local-test")
     monkeypatch.setenv("POLICY_MATCHING_THRESHOLD", "0.2")  # a new encoder needs its own calibration
     embeddings_server.embedded.clear()
-    matcher = Matcher.open(dev_repo)
+    matcher = Matcher.open(example_repo)
     assert matcher.encoder is not None and matcher.encoder.name == "openai:local-test"
     assert matcher.index.embeddings.shape == (len(matcher.index.docs), DIM)
     result = matcher.answer("窜货第二次怎么处罚？")
     assert result.matches[0].key == "SALES 3.3" and result.covered
     built = sum(embeddings_server.embedded)
     assert built > len(matcher.index.docs)  # documents and their sentences were embedded
-    assert list((dev_repo / ".policy-cache").glob("match-index-openai_local-test-*.pkl"))
+    assert list((example_repo / ".policy-cache").glob("match-index-openai_local-test-*.pkl"))
     embeddings_server.embedded.clear()
-    Matcher.open(dev_repo).answer("hotel cap per night")
+    Matcher.open(example_repo).answer("hotel cap per night")
     assert embeddings_server.embedded == [1]  # cached index: only the question is embedded
 
 
-def test_rebuild_after_an_edit_reencodes_only_changed_passages(dev_repo: Path, embeddings_server: Server, monkeypatch):
+def test_rebuild_after_an_edit_reencodes_only_changed_passages(
+    example_repo: Path, embeddings_server: Server, monkeypatch
+):
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "openai")
     monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_BASE_URL", embeddings_server.url)
     monkeypatch.setenv("POLICY_MATCHING_EMBEDDINGS_MODEL", "local-test")
     embeddings_server.embedded.clear()
-    first = Matcher.open(dev_repo)
+    first = Matcher.open(example_repo)
     full = sum(embeddings_server.embedded)
     assert full == len({d.text for d in first.index.docs}) + len(set(_sentences(first)))  # each text once
-    policy = dev_repo / "policies" / "sales-policy.md"
+    policy = example_repo / "policies" / "sales-policy.md"
     text = policy.read_text(encoding="utf-8")
     assert "计入经销商返利账户" in text
     policy.write_text(text.replace("计入经销商返利账户", "计入经销商的返利专用账户", 1), encoding="utf-8")
     embeddings_server.embedded.clear()
-    second = Matcher.open(dev_repo)
+    second = Matcher.open(example_repo)
     assert 0 < sum(embeddings_server.embedded) <= 4  # the edited clause and its edited sentence
     edited = next(d for d in second.index.docs if "返利专用账户" in d.text)
     k = second.index.docs.index(edited)
     assert np.allclose(second.index.embeddings[k], _embed(edited.text), atol=1e-6)
-    assert len(list((dev_repo / ".policy-cache").glob("match-index-openai_local-test-*.pkl"))) == 1
+    assert len(list((example_repo / ".policy-cache").glob("match-index-openai_local-test-*.pkl"))) == 1
 
 
 def _sentences(matcher: Matcher) -> list[str]:

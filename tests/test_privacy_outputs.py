@@ -114,7 +114,7 @@ def server():
 
 
 def test_no_planted_value_reaches_any_output(
-    dev_repo: Path, tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
+    example_repo: Path, tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
     monkeypatch.setenv("POLICY_ASKER_KEY", "privacy-test-key")
@@ -122,13 +122,13 @@ def test_no_planted_value_reaches_any_output(
     monkeypatch.setenv("POLICY_LLM_MODEL", "test-model")
     monkeypatch.setenv("POLICY_LLM_API_KEY_ENV", "TEST_LLM_KEY")
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test")
-    root = dev_repo
+    root = example_repo
     (root / ".gitignore").write_text("questions.db*\n.policy-cache/\n_build/\ninbox/\n", encoding="utf-8")
     repo = git.Repo.init(root, initial_branch="main")
     with repo.config_writer() as cw:
         cw.set_value("user", "name", "Policy Bot")
         cw.set_value("user", "email", "bot@example.com")
-    repo.index.add([".gitignore", "policies/sales-policy.md", "policies/travel-policy.md"])
+    repo.index.add([".gitignore", *(f"policies/{p.name}" for p in sorted((root / "policies").iterdir()))])
     repo.index.commit("policies")
     _corpus(root / "inbox")
     runner = CliRunner()
