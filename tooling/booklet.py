@@ -113,7 +113,7 @@ def print_pdf(html: Path, pdf: Path) -> int:
 
 def write_booklet(root: Path, policy_id: str, out: Path | None = None, site: Path | None = None) -> Booklet:
     """Write the FAQ booklet of ``policy_id`` to ``out`` (default ``ROOT/_build/<id>-faq.pdf``)."""
-    from .site import build_site
+    from .site import build_site  # the site build (Sphinx, the whole check) only when the booklet is printed
 
     root = Path(root).resolve()
     catalog = Catalog.load(root)

@@ -16,6 +16,7 @@ from .catalog import Catalog
 from .check import check_repository
 from .config import Settings, load_settings
 from .errors import Code, Problem, Severity, problem, suppressed
+from .faqpage import read_pages
 from .markdown import escape_text
 from .paths import Discard, page_areas, site_folder, staged_folder
 
@@ -145,8 +146,6 @@ def build_summary(
     root: Path, catalog: Catalog, app, out: Path, drafts: bool, check_warnings: int, verbose: bool = False
 ) -> str:
     """What a build made, in one line: what a newcomer needs to know and where to look."""
-    from .faqpage import read_pages
-
     pages, _ = read_pages(root, catalog)
     shown = {"approved", "draft"} if drafts else {"approved"}
     entries = sum(1 for page in pages for entry in page.entries if entry.status in shown)

@@ -1,4 +1,9 @@
-"""The ``policy`` command: a thin layer over the library; each command calls functions tests call too."""
+"""The ``policy`` command: a thin layer over the library; each command calls functions tests call too.
+
+Imports inside the command functions of this package are deliberate, all for one reason: a
+command pays only for the libraries it uses (a cold ``policy answer`` loads no Sphinx, git or
+scipy), and ``policy --help`` loads none of them.
+"""
 
 from __future__ import annotations
 

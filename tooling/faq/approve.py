@@ -23,6 +23,7 @@ from ..matching.grounding import unsupported_figures
 from ..questions.labels import LabelChange
 from .checks import too_long
 from .claims import clause_source, unsupported_claims
+from .review import label_members
 from .topic import topic_index
 
 
@@ -45,8 +46,6 @@ def approve_entry(
     root: Path, entry_id: str, by: str, on: dt.date | None = None, force: bool = False, catalog: Catalog | None = None
 ) -> Approval:
     """:func:`approve`, reporting the labels written for the entry's questions."""
-    from .review import label_members
-
     root = Path(root)
     catalog = catalog or Catalog.load(root)
     path, page, entry = find_entry(root, catalog, entry_id)

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz
 
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, Problem, problem
-from ..faqpage import FaqEntry, FaqPage, append_entries, page_path, read_page
+from ..faqpage import FaqEntry, FaqPage, append_entries, page_path, read_all, read_page
 from ..matching.answer import AnswerResult, Matcher
 from ..matching.cluster import Cluster, cluster_questions
 from ..matching.extract import looks_up
@@ -205,8 +205,6 @@ def _draft(
     min_askers: int,
     store: StoreBase | None,
 ) -> DraftReport:
-    from ..faqpage import read_all
-
     pages = read_all(root, catalog)
     page = read_page(path, root) if path.exists() else FaqPage(path=path.relative_to(root).as_posix())
     record = written(root, path)
@@ -237,7 +235,7 @@ def _draft(
     also = [_also(c, topics, catalog) for c, _ in todo]
     requests = [request_for(c, policy, catalog, records, near.get(c.id), extra) for (c, _), extra in zip(todo, also)]
     if drafter == "openai":
-        from .llm import LlmDrafter
+        from .llm import LlmDrafter  # the openai client loads only for --drafter openai
 
         drafts = LlmDrafter(catalog.settings.llm, root).draft_many(requests)
     else:

@@ -29,6 +29,9 @@ from pydantic import BaseModel, Field
 from ..catalog import Catalog
 from ..matching.extract import _NEED, _NEG, _PERMIT, _ROLE, first_sentence, question_kind, time_figures
 from ..matching.grounding import figures
+from ..questions.ingest import ingest_paths
+from ..questions.store import QuestionStore
+from .draft import draft_faq
 
 _YESNO_WORD = re.compile(r"^\s*(?:可以|不能|不可以|需要|不需要|有|没有|能|会|不会|是|不是|Yes|No)[。.,，!！]", re.I)
 
@@ -120,10 +123,6 @@ def judge(catalog: Catalog, entries, gold_of: dict[str, list[str]]) -> FaqEvalua
 
 def evaluate_faq(root: Path, labeled: Path, top: int = 50, min_askers: int = 2) -> FaqEvaluation:
     """Draft every policy's FAQ offline from ``labeled`` in a scratch copy of ``root`` and judge it."""
-    from ..questions.ingest import ingest_paths
-    from ..questions.store import QuestionStore
-    from .draft import draft_faq
-
     root = Path(root).resolve()
     source = Catalog.load(root)
     rows = [json.loads(line) for line in Path(labeled).read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..matching.extract import pieces, quote, row_named, short_answer
-from ..matching.tokenize import strip_filler
+from ..matching.tokenize import strip_filler, tokenize
 from ..text import is_chinese, to_simplified
 from .models import FALLBACK_DRAFTER, ClauseText, Draft, DraftRequest
 
@@ -79,8 +79,6 @@ def _phrasing_score(text: str, language: str) -> tuple[float, str]:
 def best_question(request: DraftRequest) -> str:
     """The clearest canonical question among the cluster's phrasings that is about the cited
     clause (shares its words), so question and answer agree even in a mixed cluster."""
-    from ..matching.tokenize import tokenize
-
     clause = request.clauses[0]
     words = set(tokenize(f"{clause.title or ''} {clause.text}", pinyin=False))
     candidates = {canonical_question(t) for t in [request.representative, *request.samples] if t.strip()}

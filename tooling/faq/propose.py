@@ -20,6 +20,7 @@ from ..cache import CACHE_DIR
 from ..catalog import Catalog
 from ..errors import Code, PolicyToolError, problem
 from ..faqpage import FaqEntry, page_path, page_title, parse_page, read_page
+from ..history.releases import open_repo
 from ..markdown import escape_text
 from ..questions.labels import labels_path
 from .claims import Claim, entry_claims
@@ -57,8 +58,6 @@ def propose(
     catalog: Catalog | None = None,
 ) -> Proposal:
     """Commit the policy's FAQ page on a new branch and describe the change for review."""
-    from ..history.releases import open_repo
-
     root = Path(root).resolve()
     catalog = catalog or Catalog.load(root)
     policy = catalog.require(policy_id)

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
+from ..citations import KeySyntaxError, parse_key
 from ..errors import Code, PolicyToolError, Problem, problem
 from ..faqpage import FaqEntry, find_entry, page_path, read_page, read_pages, read_text, set_options, write_text
 from ..markdown import clause_citations, roles
@@ -37,6 +38,7 @@ from ..questions.labels import (
     write_labels,
 )
 from ..questions.models import QuestionRecord
+from ..questions.scrub import scrub
 from ..questions.store import is_url, open_store, store_location
 
 Action = Literal["drop", "move", "not-covered", "not-a-question"]
@@ -264,8 +266,6 @@ class ReviewResult(BaseModel):
 
 
 def _canonical_clauses(values: Iterable[str], catalog: Catalog) -> list[str]:
-    from ..citations import KeySyntaxError, parse_key
-
     keys, problems = [], []
     for value in (v for raw in values for v in re.split(r"\s*[,;，；]\s*", raw.strip()) if v):
         try:
@@ -511,8 +511,6 @@ def label_questions(
     catalogue and the FAQ pages first: on any bad item or answer nothing is written. A stored
     question's label takes its scrubbed text, ids and time from the store; a typed text is
     scrubbed like an ingested one (the file is committed)."""
-    from ..questions.scrub import scrub
-
     root = Path(root)
     catalog = catalog or Catalog.load(root)
     by = " ".join(by.split())

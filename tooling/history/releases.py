@@ -19,6 +19,7 @@ from typing import Literal
 import git
 from pydantic import BaseModel, Field
 
+from ..catalog import Catalog
 from ..clauses import parse_policy_text
 from ..config import Settings, load_settings
 from ..errors import Code, PolicyToolError, Problem, problem
@@ -270,8 +271,6 @@ def policy_at(root: Path, policy_id: str, ref: str, settings: Settings | None = 
 
 
 def _worktree_policy(root: Path, policy_id: str, settings: Settings) -> Policy:
-    from ..catalog import Catalog
-
     policy = Catalog.load(root, settings).policy(policy_id)
     if policy is None:
         raise PolicyToolError(problem(Code.HISTORY_NO_POLICY, f"no policy {policy_id} under {root}", root))

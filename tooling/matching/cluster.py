@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from ..text import to_simplified
+from .guard import is_injection, strip_markup
 from .tokenize import normalize, strip_filler, tokenize
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from .answer import Matcher
+    from .answer import Matcher  # the matcher (bm25s, an index) only when a catalogue is given
 
 HALF_LIFE_DAYS = 90.0
 GAP_SIMILARITY = 0.35  # cosine to join an uncovered group
@@ -86,8 +88,6 @@ def _clarity(text: str, centrality: float) -> float:
     Search-box fragments ("季度返利 入账"), traditional characters, emoji and pinyin shorthand are
     all fine to ask with but worse to publish, so they lose to a plain full question.
     """
-    from ..text import to_simplified
-
     body = strip_filler(text).strip()
     n = len(body)
     score = centrality * (1.0 if 6 <= n <= 40 else (0.6 if n < 6 else max(0.1, 40 / n)))
@@ -157,8 +157,6 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
     """
     import numpy as np
     from scipy import sparse
-
-    from .guard import is_injection, strip_markup
 
     docs = matcher.index.docs
     out: list[tuple[str | None, float, bool, str | None]] = []
@@ -253,7 +251,7 @@ def cluster_questions(
     if not records:
         return []
     if matcher is None and catalog is not None:
-        from .answer import Matcher
+        from .answer import Matcher  # the matcher (bm25s, an index) only when a catalogue is given
 
         matcher = Matcher.open(catalog.root, catalog)
     by_key: dict[str, list[Any]] = {}

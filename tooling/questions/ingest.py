@@ -23,6 +23,7 @@ from .asking import chatter, is_question
 from .formats import FORMATS, FileError, ReadOptions, detect_format, read
 from .formats.common import file_time, guarded
 from .formats.slack import is_slack_export
+from .labels import NOT_A_QUESTION, read_labels, text_key
 from .models import FileSummary, IngestSummary, QuestionRecord, RawQuestion, Rejection
 from .scrub import is_pseudonym, pseudonym, public_source_id, scrub, scrub_value
 from .store import StoreBase, open_store, store_location
@@ -73,8 +74,6 @@ class Recorder:
         # texts reviewers labeled as chatter (faq/labels.jsonl): never stored as questions again
         self.chatter_labels: dict[str, str] = {}
         if root is not None and not keep_all:
-            from .labels import NOT_A_QUESTION, read_labels, text_key
-
             self._text_key = text_key
             labels, _ = read_labels(root, settings)  # broken lines are `policy check`'s to report
             self.chatter_labels = {

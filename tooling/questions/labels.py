@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..citations import KeySyntaxError, ParsedKey, parse_key
 from ..config import Settings
 from ..errors import Code, PolicyToolError, Problem, Severity, problem
+from ..faqpage import read_pages
+from ..paths import source_problem
 from ..text import normalize
 
 if TYPE_CHECKING:  # the catalogue and FAQ pages are needed only to validate answers
@@ -171,7 +173,6 @@ def read_labels(root: Path, settings: Settings) -> tuple[list[Label], list[Probl
     path = labels_path(root, settings)
     if not path.is_file() and not path.is_symlink():
         return [], []
-    from ..paths import source_problem
 
     linked = source_problem(root, settings, path)  # a link out of the repository is never read
     if linked is not None:
@@ -414,8 +415,6 @@ def check_labels(catalog: Catalog, pages: Sequence[FaqPage] | None = None) -> tu
     has (PL412), and a text answered differently by an earlier line (PL413, reported at the later
     line, which is left out). A label of a retired entry is a warning (PL414). Every good line is
     returned: one bad line never stops the others from being used."""
-    from ..faqpage import read_pages
-
     root = Path(catalog.root)
     labels, problems = read_labels(root, catalog.settings)
     # a link out of the repository is reported once, by the listing of source files (PL111)

@@ -14,9 +14,11 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..catalog import Catalog
+from ..config import load_settings
 from ..errors import Code, PolicyToolError
 from ..faq.draft import answered, load_clusters
 from ..faqpage import approved_entries
+from ..paths import write_output
 from ..questions.store import open_store, store_location
 from .deflection import Deflection, deflection, week_of
 
@@ -323,9 +325,6 @@ def write_report(
 ) -> tuple[Path, Report]:
     """Build the report and write ``out/index.html`` (checked and renamed into place, as every
     ``--out`` is)."""
-    from ..config import load_settings
-    from ..paths import write_output
-
     settings = load_settings(root)
     report = build_report(root, today=today, db=db)
     return write_output(root, out / "index.html", settings, render(report, settings.html_baseurl)), report

@@ -32,9 +32,10 @@ from ..faqpage import approved_entries
 from ..matching import tokenize as tk
 from ..matching.answer import DEFAULT_THRESHOLD
 from ..matching.citing import cited
+from ..matching.glossary import gloss_db
 from ..matching.index import clause_docs, faq_docs
 from ..models import Clause, ClauseKind
-from ..text import normalize
+from ..text import _traditional_chars, normalize, to_simplified
 
 FORMAT = 6  # bump when records, tokens or the file layout change
 INDEX_FILE = "policy-search-index.js"
@@ -263,8 +264,6 @@ def _char_pinyin(chars: set[str]) -> dict[str, str]:
 
 def _t2s_map(chars: set[str]) -> dict[str, str]:
     """Traditional characters whose simplified form occurs in the index (all others cannot score)."""
-    from ..text import _traditional_chars, to_simplified
-
     out = {}
     for ch in _traditional_chars():
         simple = to_simplified(ch)
@@ -282,8 +281,6 @@ def _lexicon(terms: dict[str, list[int]], cjk_terms: list[str], chars: set[str])
     site's characters. With it the browser runs jieba's own segmentation (most probable path
     through the word DAG, no HMM) instead of guessing word boundaries.
     """
-    from ..matching.glossary import gloss_db
-
     freq = tk.jieba_tokenizer().dt.FREQ
     no_gloss: frozenset[str] = getattr(tk, "NO_GLOSS", frozenset())
     lexicon: dict[str, Any] = {w: freq[w] for w in sorted({*cjk_terms, *chars}) if freq.get(w)}

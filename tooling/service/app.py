@@ -41,7 +41,7 @@ from .hooks import hook_routes
 from .intake import Intake, Opened, Posted, Taken, parse_model, parse_posted
 
 if TYPE_CHECKING:
-    from ..matching.answer import Matcher
+    from ..matching.answer import Matcher  # loaded by warm(), not when the app is imported
 
 log = logging.getLogger("policy.serve")
 
@@ -74,7 +74,7 @@ class Service:
 
     def warm(self) -> None:
         """Open the matcher now rather than on the first question (a few seconds, once)."""
-        from ..matching.answer import Matcher
+        from ..matching.answer import Matcher  # loaded by warm(), not when the app is imported
 
         with self._lock:
             if self._matcher is None:
@@ -231,7 +231,7 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
             return refused
         from starlette.responses import HTMLResponse
 
-        from ..report.build import build_report, render
+        from ..report.build import build_report, render  # only /report needs the report
 
         page = await run_in_threadpool(
             lambda: render(build_report(service.root, db=service.db), service.settings.html_baseurl)

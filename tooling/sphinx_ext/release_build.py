@@ -198,8 +198,8 @@ def build_release(job: ReleaseJob, cache: Path) -> Path:
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-    from ..config import load_settings
-    from ..site import sphinx_config
+    from ..config import load_settings  # in the release builder process only
+    from ..site import sphinx_config  # in the release builder process only (site imports the whole check)
 
     root = Path(job.root)
     work = cache / job.key

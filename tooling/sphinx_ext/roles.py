@@ -15,6 +15,7 @@ from ..citations import citation_text
 from ..errors import Problem
 from ..markdown import role_parts
 from .state import catalog_of
+from .versions import versioned_reference
 from .warnings import warn
 
 
@@ -23,8 +24,6 @@ class ClauseRole(SphinxRole):
         text, target = role_parts(self.text)
         explicit = text != target
         if "@" in target:  # SALES@2.0 4.2: the clause as that release worded it, on its own page
-            from .versions import versioned_reference
-
             versioned = versioned_reference(self, text, target, explicit)
             if versioned is not None:
                 return [versioned], []

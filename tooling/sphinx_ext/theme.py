@@ -16,15 +16,14 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from ..errors import PolicyToolError
+from ..history.releases import open_repo
 from .state import catalog_of
 from .translations import is_zh, translate
 
 
 def site_revision(root: Path) -> str:
     """The repository's commit (short), ``+`` when the work tree has changes; "" outside git."""
-    from ..errors import PolicyToolError
-    from ..history.releases import open_repo
-
     try:
         with open_repo(root) as (repo, _prefix):
             if not repo.head.is_valid():

@@ -39,6 +39,8 @@ from ..config import Settings
 from ..errors import Code, PolicyToolError, problem
 from ..history import Release, find_release, list_releases, policy_at
 from ..models import Clause, Policy
+from .anchors import clause_tools
+from .history_page import history_context
 from .release_build import ReleaseJob, publish_release_pages, version_slug
 from .safety import html_node
 from .state import catalog_of, set_catalog
@@ -242,8 +244,6 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 
 def _stamp_versions(doctree: nodes.document, policy: Policy, version: str) -> None:
     """Copy-citation controls of an old version cite that version."""
-    from .anchors import clause_tools
-
     by_key = {c.key: c for c in policy.clauses}
     for node in doctree.findall(clause_tools):
         clause = by_key.get(node["key"])
@@ -352,7 +352,6 @@ def collect_history_pages(app: Sphinx):
     state = state_of(app.env)
     if state is None or app.config.policy_release or app.builder.format != "html":
         return
-    from .history_page import history_context
 
     for policy_id in sorted(state.releases):
         page = state.history_page(policy_id)
