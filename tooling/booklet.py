@@ -81,7 +81,7 @@ def print_pdf(html: Path, pdf: Path) -> int:
     executable = chromium_path()
     if not Path(executable).exists():
         raise PolicyToolError(problem(Code.BOOKLET_BROWSER, f"Chromium not found at {executable}", html, 1))
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import Error, sync_playwright  # on first use: importing the module stays cheap
 
     try:
         with sync_playwright() as p:

@@ -74,9 +74,12 @@ def build_site(
     only with ``verbose``; nothing but problems with ``quiet``. No colour codes unless stderr is
     a terminal (a CI log or a file is read as text).
     """
-    from sphinx.application import Sphinx
-    from sphinx.errors import SphinxError
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
+    from sphinx.application import Sphinx  # on first use: importing the module stays cheap
+    from sphinx.errors import SphinxError  # on first use: importing the module stays cheap
+    from sphinx.util.docutils import (
+        docutils_namespace,
+        patch_docutils,
+    )  # on first use: importing the module stays cheap
 
     root = Path(root).resolve()
     settings = load_settings(root)
@@ -164,10 +167,15 @@ def _no_colour_unless_terminal() -> None:
     """Sphinx colours its messages even into a pipe when called as a library (its command line
     checks the terminal first): do that check here, and honour NO_COLOR."""
     try:
-        from sphinx._cli.util.colour import disable_colour, terminal_supports_colour
+        from sphinx._cli.util.colour import (
+            disable_colour,
+            terminal_supports_colour,
+        )  # on first use: importing the module stays cheap
     except ImportError:  # older Sphinx
-        from sphinx.util.console import color_terminal as terminal_supports_colour
-        from sphinx.util.console import nocolor as disable_colour
+        from sphinx.util.console import (
+            color_terminal as terminal_supports_colour,
+        )  # on first use: importing the module stays cheap
+        from sphinx.util.console import nocolor as disable_colour  # on first use: importing the module stays cheap
     if os.environ.get("NO_COLOR") or not terminal_supports_colour() or not sys.stderr.isatty():
         disable_colour()
 

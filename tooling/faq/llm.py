@@ -246,7 +246,7 @@ class LlmDrafter:
     """Drafts clusters through the ``openai`` client, with cache, one retry and fallback."""
 
     def __init__(self, settings: LLMSettings, root: Path):
-        from openai import OpenAI
+        from openai import OpenAI  # on first use: importing the module stays cheap
 
         key = os.environ.get(settings.api_key_env)
         if not key and not settings.base_url:
@@ -311,7 +311,7 @@ class LlmDrafter:
 
     def draft(self, request: DraftRequest) -> Draft:
         """One cluster: ask, validate, retry once (with the reason), else the offline draft."""
-        from openai import OpenAIError
+        from openai import OpenAIError  # on first use: importing the module stays cheap
 
         messages = prompt_messages(request)
         digest = prompt_hash(self.settings.model, messages)

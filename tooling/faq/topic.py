@@ -57,7 +57,7 @@ _PLACEHOLDER = re.compile(r"\[[^\[\]\s]{1,16}\]")
 def _posseg():
     """jieba's part-of-speech tagger on the dictionary the matcher's tokenizer uses."""
     jieba_tokenizer()
-    import jieba.posseg
+    import jieba.posseg  # on first use: importing the module stays cheap
 
     return jieba.posseg.dt
 

@@ -442,7 +442,7 @@ class LabelBook:
             return self.by_text[key]
         if len(key) < self.MIN_NEAR_CHARS or not self._keys:
             return None
-        from rapidfuzz import fuzz, process
+        from rapidfuzz import fuzz, process  # on first use: importing the module stays cheap
 
         hit = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=self.NEAR)
         return self.by_text[hit[0]] if hit else None

@@ -124,8 +124,8 @@ def _leader_groups(items: list[tuple[str, list[str]]], threshold: float = GAP_SI
     """Leader clustering of (key, tokens) with TF-IDF cosine; O(items x groups)."""
     if not items:
         return {}
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    import numpy as np  # on first use: importing the module stays cheap
+    from sklearn.feature_extraction.text import TfidfVectorizer  # on first use: importing the module stays cheap
 
     vec = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True)
     X = vec.fit_transform([t or ["<empty>"] for _, t in items])
@@ -155,8 +155,8 @@ def _best_docs(matcher: Any, texts: list[str]) -> list[tuple[str | None, float, 
     is quadratic within a block) and only each text's ``KEEP`` best documents are kept, so memory
     does not grow with the size of the corpus.
     """
-    import numpy as np
-    from scipy import sparse
+    import numpy as np  # on first use: importing the module stays cheap
+    from scipy import sparse  # on first use: importing the module stays cheap
 
     docs = matcher.index.docs
     out: list[tuple[str | None, float, bool, str | None]] = []
@@ -202,9 +202,9 @@ def _neighbours(texts: list[str], matcher: Any, vectors: Any = None, tokens: lis
     """Sparse row-normalised weights of each text's ``NEIGHBOURS`` most similar texts
     (``vectors``, ``tokens``: the texts' query embeddings and tokens when the matcher already
     computed them)."""
-    import numpy as np
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    import numpy as np  # on first use: importing the module stays cheap
+    from scipy import sparse  # on first use: importing the module stays cheap
+    from sklearn.feature_extraction.text import TfidfVectorizer  # on first use: importing the module stays cheap
 
     X = TfidfVectorizer(analyzer=lambda toks: toks, sublinear_tf=True, dtype=np.float32).fit_transform(
         [

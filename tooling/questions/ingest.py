@@ -366,7 +366,13 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self.enabled:
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )  # on first use: importing the module stays cheap
 
             self.bar = Progress(
                 TextColumn("[bold]ingest[/] {task.description}"),

@@ -252,7 +252,7 @@ def build_search_index(
 def _char_pinyin(chars: set[str]) -> dict[str, str]:
     """Per-character readings, as the tokeniser reads words (pypinyin without phrases)."""
     os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # on first use: importing the module stays cheap
 
     out = {}
     for ch in sorted(chars):

@@ -229,7 +229,7 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
             )
         if (refused := await service.guard(request)) is not None:
             return refused
-        from starlette.responses import HTMLResponse
+        from starlette.responses import HTMLResponse  # on first use: importing the module stays cheap
 
         from ..report.build import build_report, render  # only /report needs the report
 

@@ -195,8 +195,11 @@ def build_in_processes(jobs: list[ReleaseJob], cache: Path) -> dict[str, str]:
 
 def build_release(job: ReleaseJob, cache: Path) -> Path:
     """A small Sphinx build of one release's text; leaves only ``<key>/page.html``."""
-    from sphinx.application import Sphinx
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
+    from sphinx.application import Sphinx  # on first use: importing the module stays cheap
+    from sphinx.util.docutils import (
+        docutils_namespace,
+        patch_docutils,
+    )  # on first use: importing the module stays cheap
 
     from ..config import load_settings  # in the release builder process only
     from ..site import sphinx_config  # in the release builder process only (site imports the whole check)

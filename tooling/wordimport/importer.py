@@ -55,8 +55,8 @@ class ImportReport(BaseModel):
 
 def _open(path: Path):
     """The python-docx Document, or the error that says what the file is instead."""
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+    import docx  # on first use: importing the module stays cheap
+    from docx.opc.exceptions import PackageNotFoundError  # on first use: importing the module stays cheap
 
     if not path.is_file():
         raise PolicyToolError(problem(Code.INPUT_UNREADABLE, f"no such file: {path}", path))
@@ -81,7 +81,7 @@ def _open(path: Path):
 def _core_title(path: Path) -> str:
     """``dc:title`` of docProps/core.xml, read directly: python-docx misses the core part when the
     relationship type is spelled as LibreOffice writes it, and then reports "Word Document"."""
-    from lxml import etree
+    from lxml import etree  # on first use: importing the module stays cheap
 
     with zipfile.ZipFile(path) as z:
         if "docProps/core.xml" not in z.namelist():
@@ -201,7 +201,7 @@ def _dropped(doc, path: Path, notes: Notes, texts: dict[int, str]) -> list[Probl
                     seen.add((kind, text))
                     out.append(problem(Code.IMPORT_DROPPED, f"{kind} dropped: '{text[:40]}'", path, 1))
     if (comments := _related(doc.part, "comments")) is not None:
-        from lxml import etree
+        from lxml import etree  # on first use: importing the module stays cheap
 
         n = len(etree.fromstring(comments.blob).findall("w:comment", NS))
         if n:
@@ -236,7 +236,7 @@ def import_docx(
     blocks = reader.blocks(doc.element.body)
     footnotes: dict[str, list[Para]] = {}
     if (fpart := _related(doc.part, "footnotes")) is not None:
-        from lxml import etree
+        from lxml import etree  # on first use: importing the module stays cheap
 
         note_reader = BodyReader(Numbering(None, styles.blob if styles is not None else None), fpart, notes)
         for fn in etree.fromstring(fpart.blob).findall("w:footnote", NS):

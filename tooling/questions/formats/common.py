@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import datetime as dt
 import io
+import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -238,7 +239,6 @@ def file_time(path: Path, tz: dt.tzinfo) -> dt.datetime:
 def iter_json_array(path: Path, text: str) -> Iterator[tuple[int, object]]:
     """Yield ``(line, element)`` for each element of a top-level JSON array. A syntax error yields a
     Rejection at its line and ends the array (JSON cannot resynchronise); earlier elements count."""
-    import json
 
     decoder = json.JSONDecoder()
     pos = text.find("[")

@@ -271,7 +271,7 @@ def read_csv(path: Path, opts: ReadOptions) -> Iterator[Item]:
 
 def read_xlsx(path: Path, opts: ReadOptions) -> Iterator[Item]:
     """The first sheet (or ``--sheet``) of an Excel workbook; the header is the first non-empty row."""
-    import openpyxl
+    import openpyxl  # on first use: importing the module stays cheap
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
