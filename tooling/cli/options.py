@@ -52,6 +52,20 @@ def semantic_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db FILE|URL``: another question store than the repository's ``questions_db`` (a SQLite
+    file, or a ``postgresql://`` URL), passed on as a location (``None`` when not given)."""
+    from ..questions.store import parse_location
+
+    return click.option(
+        "--db",
+        "db",
+        callback=lambda ctx, param, value: parse_location(value),
+        help="The question store: a SQLite file or a postgresql://user@host/db URL "
+        "(default: the repository's questions_db).",
+    )(fn)
+
+
 def common(fn: Callable[..., Any]) -> Callable[..., Any]:
     return root_option(json_option(fn))
 

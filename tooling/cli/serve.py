@@ -8,18 +8,14 @@ from pathlib import Path
 import click
 
 from . import cli
-from .options import root_option
+from .options import db_option, root_option
 
 
 @cli.command()
 @root_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--db",
-    help="The question store: a SQLite file or a postgresql://user@host/db URL "
-    "(default: the repository's questions_db).",
-)
+@db_option
 @click.option(
     "--workers",
     default=1,
@@ -27,7 +23,7 @@ from .options import root_option
     type=click.IntRange(1, 64),
     help="Processes: answers are CPU-bound, so about one per core.",
 )
-def serve(root: Path, host: str, port: int, db: str | None, workers: int) -> None:
+def serve(root: Path, host: str, port: int, db: Path | str | None, workers: int) -> None:
     """Answer and collect questions over HTTP: GET /healthz, GET /api/answer?q=…, POST /api/questions,
     the chat hooks /hooks/slack and /hooks/webhook, and /report behind the token. Limits, CORS
     origins and the token come from [tool.policy.serve]."""
@@ -35,13 +31,11 @@ def serve(root: Path, host: str, port: int, db: str | None, workers: int) -> Non
 
     import uvicorn
 
-    from ..questions.store import is_url
     from ..service.app import make_app
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("policy.serve").setLevel(logging.INFO)
-    store = (db if is_url(db) else Path(db).resolve()) if db else None
-    app = make_app(root, store)  # also checks settings and opens the store before listening
+    app = make_app(root, db)  # also checks settings and opens the store before listening
     click.echo(
         f"policy serve: http://{host}:{port}/ (store {app.state.service.intake.location}, {workers} worker(s))",
         err=True,
@@ -51,8 +45,8 @@ def serve(root: Path, host: str, port: int, db: str | None, workers: int) -> Non
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
         return
     os.environ["POLICY_ROOT"] = str(root.resolve())
-    if store is not None:
-        os.environ["POLICY_SERVE_DB"] = str(store)
+    if db is not None:
+        os.environ["POLICY_SERVE_DB"] = str(db)
     uvicorn.run(
         "tooling.service.app:factory",
         factory=True,

@@ -88,6 +88,13 @@ def is_url(location: str | Path) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
+def parse_location(text: str | None) -> Path | str | None:
+    """A ``--db`` value as a store location: a URL as it is, a file path resolved; None if not given."""
+    if not text:
+        return None
+    return text if is_url(text) else Path(text).resolve()
+
+
 def store_location(root: Path, setting: str) -> Path | str:
     """Where a repository's store is: a URL as it is, a file relative to the root."""
     return setting if is_url(setting) else Path(root) / setting

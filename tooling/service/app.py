@@ -21,8 +21,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -36,13 +37,14 @@ from starlette.routing import Route
 from ..config import Settings, load_settings
 from ..errors import HINTS, Code
 from ..questions.scrub import scrub
-from ..questions.store import is_url, store_location
+from ..questions.store import parse_location, store_location
 from .hooks import hook_routes
 from .intake import Intake, Opened, Posted, Taken, parse_model, parse_posted
 
 if TYPE_CHECKING:
     from ..matching.answer import Matcher  # loaded by warm(), not when the app is imported
 
+T = TypeVar("T")
 log = logging.getLogger("policy.serve")
 
 
@@ -130,26 +132,25 @@ class Service:
                 return error(413, Code.SERVE_TOO_LARGE, f"the body is over {limit} bytes")
         return bytes(data)
 
-    async def posted(self, request: Request) -> Posted | JSONResponse:
-        """The request's question (guarded, size-limited, parsed), or the error response."""
+    async def read(self, request: Request, parse: Callable[[bytes], T | str]) -> T | JSONResponse:
+        """The request's body (guarded, size-limited) parsed by ``parse``, or the error response."""
         if (refused := await self.guard(request)) is not None:
             return refused
         data = await self.body(request)
         if isinstance(data, JSONResponse):
             return data
-        posted = parse_posted(data)
-        return error(400, Code.SERVE_BAD_REQUEST, posted) if isinstance(posted, str) else posted
+        parsed = parse(data)
+        return error(400, Code.SERVE_BAD_REQUEST, parsed) if isinstance(parsed, str) else parsed
+
+    async def posted(self, request: Request) -> Posted | JSONResponse:
+        """The request's question (guarded, size-limited, parsed), or the error response."""
+        return await self.read(request, parse_posted)
 
     async def opened(self, request: Request) -> JSONResponse:
         """A search that ended on a result (the site's beacon): stored, or an error that says why."""
-        if (refused := await self.guard(request)) is not None:
-            return refused
-        data = await self.body(request)
-        if isinstance(data, JSONResponse):
-            return data
-        opened = parse_model(data, Opened)
-        if isinstance(opened, str):
-            return error(400, Code.SERVE_BAD_REQUEST, opened)
+        opened = await self.read(request, lambda data: parse_model(data, Opened))
+        if isinstance(opened, JSONResponse):
+            return opened
         try:
             await run_in_threadpool(self.intake.opened, opened)
         except Exception:
@@ -279,7 +280,6 @@ def make_app(root: Path, db: Path | str | None = None) -> Starlette:
 def factory() -> Starlette:
     """The app for ``uvicorn --factory`` (``policy serve --workers N`` starts one per process):
     the repository and store come from ``POLICY_ROOT`` and ``POLICY_SERVE_DB``."""
-    db = os.environ.get("POLICY_SERVE_DB")
-    app = make_app(Path(os.environ.get("POLICY_ROOT", ".")), (db if is_url(db) else Path(db)) if db else None)
+    app = make_app(Path(os.environ.get("POLICY_ROOT", ".")), parse_location(os.environ.get("POLICY_SERVE_DB")))
     app.state.service.warm()
     return app
