@@ -83,6 +83,34 @@ class AnswerResult(BaseModel):
         return out
 
 
+# Replies to messages that are not answered at all, by flag and language.
+_REFUSALS = {
+    "injection": (
+        "这条消息包含对系统的指令，未作处理；如有制度方面的问题，请直接提问。",
+        "This message contains instructions to the system and was not processed; please ask your policy question directly.",
+    ),
+    "empty": (
+        "这条消息里没有问题；请直接写出您想问的制度问题。",
+        "This message has no question in it; please write the policy question you have.",
+    ),
+}
+
+
+def _refused(question: str, qid: str | None, language: str, flag: str) -> AnswerResult:
+    """A message that is not answered (instructions to the system, or no question): no match, no citation."""
+    zh, en = _REFUSALS[flag]
+    return AnswerResult(
+        id=qid,
+        question=question,
+        language=language,
+        covered=False,
+        confidence=0.0,
+        matches=[],
+        reply=zh if language == "zh" else en,
+        flag=flag,
+    )
+
+
 @dataclass
 class Scored:
     """A batch of questions scored: per question, the fused ranking of every document and the
@@ -220,37 +248,9 @@ class Matcher:
         asked = question if asked is None else asked
         language = language_of(asked)
         if not self.index.plain and is_injection(asked):  # never answered, never cites what it names
-            reply = (
-                "这条消息包含对系统的指令，未作处理；如有制度方面的问题，请直接提问。"
-                if language == "zh"
-                else "This message contains instructions to the system and was not processed; please ask your policy question directly."
-            )
-            return AnswerResult(
-                id=qid,
-                question=question,
-                language=language,
-                covered=False,
-                confidence=0.0,
-                matches=[],
-                reply=reply,
-                flag="injection",
-            )
+            return _refused(question, qid, language, "injection")
         if not any(ch.isalnum() for ch in asked):  # nothing but markup (or punctuation) was sent
-            reply = (
-                "这条消息里没有问题；请直接写出您想问的制度问题。"
-                if language == "zh"
-                else "This message has no question in it; please write the policy question you have."
-            )
-            return AnswerResult(
-                id=qid,
-                question=question,
-                language=language,
-                covered=False,
-                confidence=0.0,
-                matches=[],
-                reply=reply,
-                flag="empty",
-            )
+            return _refused(question, qid, language, "empty")
         known = self._labelled(question, qid, asked, language, top)
         if known is not None:
             return known
