@@ -204,10 +204,15 @@ def example_repo(tmp_path: Path) -> Path:
     return root
 
 
+def ingest_examples(root: Path) -> None:
+    """Ingest this repository's own example question log (examples/questions/) into ``root``."""
+    from tooling.questions.ingest import ingest_paths
+
+    ingest_paths(root, sorted((ROOT / "examples" / "questions").iterdir()))
+
+
 @pytest.fixture
 def asked_example_repo(example_repo: Path) -> Path:
     """The example policies with this repository's own example question log ingested."""
-    from tooling.questions.ingest import ingest_paths
-
-    ingest_paths(example_repo, sorted((ROOT / "examples" / "questions").iterdir()))
+    ingest_examples(example_repo)
     return example_repo

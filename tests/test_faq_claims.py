@@ -67,7 +67,6 @@ def server():
 def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(
     server: Server, asked_example_repo: Path, monkeypatch
 ) -> None:
-    dev_repo = asked_example_repo
     monkeypatch.setenv("POLICY_MATCHING_SEMANTIC", "off")
     monkeypatch.setenv("TEST_LLM_KEY", "sk-test")
     monkeypatch.setenv("POLICY_LLM_BASE_URL", server.url)
@@ -82,13 +81,13 @@ def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(
         return 200, {"question": "这个怎么办？", "answer": answer, "clauses": [key]}, 0
 
     server.default = invents
-    report = draft_faq(dev_repo, "SALES", top=2, drafter="openai")
-    page_file = dev_repo / "faq" / "sales-policy.md"
+    report = draft_faq(asked_example_repo, "SALES", top=2, drafter="openai")
+    page_file = asked_example_repo / "faq" / "sales-policy.md"
     entries = parse_page(read_text(page_file)).entries
     assert len(entries) == 2 and all(e.unsupported_claims == ["2"] for e in entries)  # the second sentence only
     assert set(report.flagged) >= {e.id for e in entries}
 
-    catalog = Catalog.load(dev_repo)
+    catalog = Catalog.load(asked_example_repo)
     entry = entries[0]
     claims = entry_claims(entry.answer, entry.clauses, catalog)
     text = describe(
@@ -102,7 +101,7 @@ def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(
     assert claims[0].nearest and claims[0].nearest in catalog.get(entry.clauses[0]).text
 
     with pytest.raises(PolicyToolError) as err:
-        approve(dev_repo, entry.id, "张敏")
+        approve(asked_example_repo, entry.id, "张敏")
     problem = err.value.problems[0]
     assert problem.code == "PL813" and problem.line == entry.option_line("unsupported-claims")
     # the reviewer confirms by deleting the flag line (or fixes the sentence); then it is approved
@@ -110,6 +109,6 @@ def test_an_llm_answer_with_an_invented_approver_is_flagged_shown_and_held(
     lines = source.splitlines(keepends=True)
     del lines[entry.option_line("unsupported-claims") - 1]
     page_file.write_text("".join(lines), encoding="utf-8")
-    approve(dev_repo, entry.id, "张敏")
-    approved = read_page(page_file, dev_repo).get(entry.id)
+    approve(asked_example_repo, entry.id, "张敏")
+    approved = read_page(page_file, asked_example_repo).get(entry.id)
     assert approved.status == "approved" and not approved.unsupported_claims

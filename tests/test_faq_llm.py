@@ -28,10 +28,8 @@ from tooling.faq.draft import draft_faq
 from tooling.faq.llm import SYSTEM, LlmDrafter, validate
 from tooling.faq.models import ClauseText, DraftRequest
 from tooling.faqpage import parse_page, read_text, write_text
-from tooling.questions.ingest import ingest_paths
 from tooling.site import build_site
 
-from .conftest import ROOT
 from .llm_server import Completion, CountingServer, Raw, Reply, Server, good, stall
 
 
@@ -303,10 +301,8 @@ def test_check_refuses_an_answer_over_the_documented_maximum(example_repo: Path)
 
 
 @pytest.fixture
-def asked_repo(example_repo: Path) -> Path:
-    """The example policies with this repository's own example question log ingested."""
-    ingest_paths(example_repo, sorted((ROOT / "examples" / "questions").iterdir()))
-    return example_repo
+def asked_repo(asked_example_repo: Path) -> Path:
+    return asked_example_repo
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from tooling.cli import cli
 from tooling.errors import Code, PolicyToolError
 from tooling.faq.draft import draft_faq
 from tooling.faq.propose import propose
-from tooling.questions.ingest import ingest_paths
 
-from .conftest import ROOT
+from .conftest import ingest_examples
 
 DAY = dt.date(2026, 11, 20)
 
@@ -28,16 +27,15 @@ def _lexical(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def repo(example_repo: Path) -> git.Repo:
-    dev_repo = example_repo
-    (dev_repo / ".gitignore").write_text("questions.db*\n.policy-cache/\n", encoding="utf-8")
-    r = git.Repo.init(dev_repo, initial_branch="main")
+    (example_repo / ".gitignore").write_text("questions.db*\n.policy-cache/\n", encoding="utf-8")
+    r = git.Repo.init(example_repo, initial_branch="main")
     with r.config_writer() as cw:
         cw.set_value("user", "name", "Policy Bot")
         cw.set_value("user", "email", "bot@example.com")
-    r.index.add([".gitignore", *(f"policies/{p.name}" for p in sorted((dev_repo / "policies").iterdir()))])
+    r.index.add([".gitignore", *(f"policies/{p.name}" for p in sorted((example_repo / "policies").iterdir()))])
     r.index.commit("policies")
-    ingest_paths(dev_repo, sorted((ROOT / "examples" / "questions").iterdir()))
-    draft_faq(dev_repo, "SALES", top=3)
+    ingest_examples(example_repo)
+    draft_faq(example_repo, "SALES", top=3)
     return r
 
 
